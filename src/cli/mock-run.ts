@@ -1,0 +1,121 @@
+import * as pulumi from "@pulumi/pulumi";
+import { realisticMocks } from "./mocks";
+
+/** A resource the program registered, with the options the engine (and the pack) sees. */
+export interface RegisteredResource {
+  readonly urn: string;
+  readonly type: string;
+  readonly name: string;
+  readonly custom: boolean;
+  readonly parent: string;
+  /** The provider reference (`<provider urn>::<id>`), empty for the default provider. */
+  readonly provider: string;
+  readonly protect: boolean;
+  readonly dependencies: readonly string[];
+  readonly propertyDependencies: Readonly<Record<string, readonly string[]>>;
+  readonly deleteBeforeReplace: boolean;
+  readonly ignoreChanges: readonly string[];
+  readonly retainOnDelete: boolean;
+  readonly inputs: Readonly<Record<string, unknown>>;
+}
+
+export interface MockRunOptions {
+  readonly project: string;
+  readonly stack: string;
+  /** The stack's config in the engine's form: every value a string, maps and lists as JSON. */
+  readonly config: Readonly<Record<string, string>>;
+  /** Region for computed outputs (ARNs, endpoints, availability zones). */
+  readonly region: string;
+  /** Declares the program's resources; what it returns is the program's exports. */
+  readonly program: () => unknown;
+  /** Run as a preview (dry run). Defaults to true, as `pulumi preview` does. */
+  readonly preview?: boolean;
+}
+
+export interface MockRunResult {
+  readonly resources: readonly RegisteredResource[];
+  readonly outputs: unknown;
+}
+
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getCustom(): boolean;
+  getProvider(): string;
+  getProtect(): boolean;
+  getDependenciesList(): string[];
+  getPropertydependenciesMap(): { forEach(cb: (value: { getUrnsList(): string[] }, key: string) => void): void };
+  getDeletebeforereplace(): boolean;
+  getIgnorechangesList(): string[];
+  getRetainondelete(): boolean;
+  getObject(): unknown;
+}
+
+type Callback = (err: unknown, response?: { getUrn(): string }) => void;
+
+/**
+ * Runs a program under the SDK's mocks with the given config and records every registration,
+ * including the resource options the mocks' own callback does not show (protect, parent,
+ * provider, dependencies). Runs are sequential: the SDK keeps one runtime per process.
+ */
+export async function runUnderMocks(options: MockRunOptions): Promise<MockRunResult> {
+  pulumi.runtime.setAllConfig({ ...options.config });
+  const mocks = realisticMocks(options.region);
+  const resources: RegisteredResource[] = [];
+  const pending: Promise<unknown>[] = [];
+  const recorder: pulumi.runtime.Mocks = {
+    newResource: (args) => mocks.newResource(args),
+    call: (args) => mocks.call(args),
+  };
+  await pulumi.runtime.setMocks(recorder, options.project, options.stack, options.preview ?? true);
+  const monitor = pulumi.runtime.getMonitor() as unknown as {
+    registerResource(req: RegisterRequest, callback: Callback): Promise<void>;
+  };
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, callback) => {
+    const done = register(req, (err, response) => {
+      if (!err && response) {
+        const propertyDependencies: Record<string, string[]> = {};
+        req.getPropertydependenciesMap().forEach((value, key) => {
+          propertyDependencies[key] = value.getUrnsList();
+        });
+        resources.push({
+          urn: response.getUrn(),
+          type: req.getType(),
+          name: req.getName(),
+          custom: req.getCustom(),
+          parent: req.getParent(),
+          provider: req.getProvider(),
+          protect: req.getProtect(),
+          dependencies: req.getDependenciesList(),
+          propertyDependencies,
+          deleteBeforeReplace: req.getDeletebeforereplace(),
+          ignoreChanges: req.getIgnorechangesList(),
+          retainOnDelete: req.getRetainondelete(),
+          inputs: (pulumi.runtime.deserializeProperties(req.getObject() as never) ?? {}) as Record<string, unknown>,
+        });
+      }
+      callback(err, response);
+    });
+    pending.push(done);
+    return done;
+  };
+  const exported = options.program();
+  const outputs = await resolveExports(exported);
+  // Internal to the SDK but exported at run time: drains every outstanding registration.
+  await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+  await Promise.all(pending);
+  return { resources, outputs };
+}
+
+async function resolveExports(value: unknown): Promise<unknown> {
+  if (pulumi.Output.isInstance(value)) {
+    return new Promise((resolve) => value.apply((v) => resolve(v)));
+  }
+  if (value && typeof value === "object" && !Array.isArray(value)) {
+    const entries = await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await resolveExports(await v)] as const));
+    return Object.fromEntries(entries);
+  }
+  return value;
+}

@@ -1,0 +1,6 @@
+export * from "./environments";
+export * from "./errors";
+export * from "./naming";
+export * from "./parity";
+export * from "./schema";
+export * from "./spec";

@@ -1,0 +1,360 @@
+import { z } from "zod";
+import { CHECKS, ENVIRONMENTS, isProductionLike, type StackName } from "./environments";
+
+/** CloudWatch Logs accepts only these retention periods (days). */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+  3288, 3653,
+] as const;
+
+/** Fargate task sizes: memory (MiB) allowed for each cpu unit value. */
+export const FARGATE_MEMORY: Readonly<Record<number, readonly [number, number]>> = {
+  256: [512, 2048],
+  512: [1024, 4096],
+  1024: [2048, 8192],
+  2048: [4096, 16384],
+  4096: [8192, 30720],
+  8192: [16384, 61440],
+  16384: [32768, 122880],
+};
+
+export const ACCESS_LEVELS = ["none", "read-only", "deploy", "admin"] as const;
+export type AccessLevel = (typeof ACCESS_LEVELS)[number];
+export const TEAM_ROLES = ["developer", "qa", "devops", "releaseManager", "productManager"] as const;
+export type TeamRole = (typeof TEAM_ROLES)[number];
+
+export const GITHUB_PLANS = ["free", "pro", "team", "enterprise"] as const;
+export type GithubPlan = (typeof GITHUB_PLANS)[number];
+
+const octet = "(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
+const IPV4_CIDR = new RegExp(`^${octet}(\\.${octet}){3}/(3[0-2]|[12]?\\d)$`);
+/** `<registry>/<repository>@sha256:<64 hex>` */
+export const DIGEST_IMAGE = /^[a-z0-9.-]+(:[0-9]+)?\/[a-z0-9._/-]+@sha256:[a-f0-9]{64}$/;
+const TAGGED_IMAGE = /^[a-z0-9.-]+(:[0-9]+)?\/[a-z0-9._/-]+(:[A-Za-z0-9._-]{1,128})?(@sha256:[a-f0-9]{64})?$/;
+
+export function isDigestPinned(image: string): boolean {
+  return DIGEST_IMAGE.test(image);
+}
+
+/** The digest of a pinned image reference (`sha256:...`), or undefined. */
+export function imageDigest(image: string): string | undefined {
+  const at = image.lastIndexOf("@");
+  return at >= 0 && isDigestPinned(image) ? image.slice(at + 1) : undefined;
+}
+
+const cidr = z.string().regex(IPV4_CIDR, { error: "an IPv4 CIDR block such as 10.30.0.0/16", abort: true });
+const int = (min: number, max: number) =>
+  z
+    .number({ error: `a whole number from ${min} to ${max}` })
+    .int({ error: `a whole number from ${min} to ${max}` })
+    .min(min, { error: `a whole number from ${min} to ${max}` })
+    .max(max, { error: `a whole number from ${min} to ${max}` });
+const version = z.string().regex(/^\d+\.\d+$/, { error: 'a "major.minor" version string such as "16.4"' });
+const accessLevel = z.enum(ACCESS_LEVELS, { error: `one of ${ACCESS_LEVELS.join(", ")}` });
+const image = z.string().regex(TAGGED_IMAGE, {
+  error: "an image reference <registry>/<repository>@sha256:<64 hex digits>",
+});
+
+export const networkSchema = z.strictObject({
+  cidr: cidr.refine((v) => Number(v.split("/")[1]) >= 16 && Number(v.split("/")[1]) <= 20, {
+    error: "a CIDR block from /16 to /20 (room for three subnet tiers per AZ)",
+  }),
+  availabilityZones: int(1, 6),
+  natGateways: z.enum(["one-per-az", "single"], { error: "one-per-az or single" }),
+});
+
+export const databaseSchema = z.strictObject({
+  engine: z.literal("postgres", { error: "postgres" }),
+  engineVersion: version,
+  instanceClass: z
+    .string()
+    .regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, { error: "an RDS instance class such as db.r6g.large" }),
+  multiAz: z.boolean({ error: "true or false" }),
+  storageGb: int(20, 65536),
+  backupRetentionDays: int(0, 35),
+  deletionProtection: z.boolean({ error: "true or false" }),
+  readReplicas: int(0, 5),
+  accessCidrs: z.array(cidr, { error: "a list of IPv4 CIDR blocks" }),
+});
+
+export const cacheSchema = z.strictObject({
+  engineVersion: version,
+  nodeType: z
+    .string()
+    .regex(/^cache\.[a-z0-9]+\.[a-z0-9]+$/, { error: "an ElastiCache node type such as cache.r7g.large" }),
+  shards: int(1, 90),
+  replicasPerShard: int(0, 5),
+});
+
+export const deploymentSchema = z.strictObject({
+  strategy: z.enum(["blue-green", "canary"], { error: "blue-green or canary" }),
+  live: z.enum(["blue", "green"], { error: "blue or green" }),
+  canaryPercent: int(0, 100),
+  /** The release the idle colour carries during a rollout; unset when none is in progress. */
+  nextImage: image.optional(),
+});
+
+export const serviceSchema = z.strictObject({
+  image,
+  cpu: z.union(
+    Object.keys(FARGATE_MEMORY).map((c) => z.literal(Number(c))),
+    { error: `a Fargate cpu value: ${Object.keys(FARGATE_MEMORY).join(", ")}` },
+  ),
+  memoryMb: int(512, 122880),
+  desiredCount: int(1, 100),
+  containerPort: int(1, 65535),
+  healthCheckPath: z.string().regex(/^\/[\x21-\x7e]*$/, { error: "a path starting with /" }),
+  certificateArn: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/, {
+      error: "an ACM certificate ARN",
+    }),
+  deployment: deploymentSchema,
+});
+
+export const observabilitySchema = z.strictObject({
+  logRetentionDays: z.union(
+    LOG_RETENTION_DAYS.map((d) => z.literal(d)),
+    { error: `a CloudWatch retention period: ${LOG_RETENTION_DAYS.join(", ")}` },
+  ),
+  latencyP99Ms: int(1, 60000),
+  errorRatePercent: z
+    .number({ error: "a percentage above 0 and at most 100" })
+    .gt(0, { error: "a percentage above 0 and at most 100" })
+    .max(100, { error: "a percentage above 0 and at most 100" }),
+  tracing: z.boolean({ error: "true or false" }),
+  alarmEmail: z.email({ error: "an email address" }),
+});
+
+export const featureFlagsSchema = z.record(
+  z.string().regex(/^[a-z][A-Za-z0-9]{0,63}$/, { error: "a camelCase flag name" }),
+  z.union([z.boolean(), z.string(), z.number()], { error: "a boolean, string or number" }),
+  { error: "a map of flag names to values" },
+);
+
+export const accessSchema = z.strictObject(
+  Object.fromEntries(TEAM_ROLES.map((r) => [r, accessLevel])) as Record<TeamRole, typeof accessLevel>,
+);
+
+const slug = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, { error: "a GitHub name (letters, digits, . _ -)" });
+/** A deployment reviewer: a team slug, or a user login written `@login`. */
+const reviewer = z
+  .string()
+  .regex(/^@?[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, { error: "a team slug or @user login" });
+
+export const githubSchema = z.strictObject({
+  owner: slug,
+  repository: slug,
+  plan: z.enum(GITHUB_PLANS, { error: `one of ${GITHUB_PLANS.join(", ")}` }),
+  visibility: z.enum(["public", "private", "internal"], { error: "public, private or internal" }),
+  requiredApprovals: int(0, 10),
+  requiredChecks: z.array(z.string().min(1, { error: "a non-empty check name" }), {
+    error: "a list of status check names",
+  }),
+  deploymentReviewers: z.array(reviewer, { error: "a list of team slugs or @user logins" }).max(6, {
+    error: "at most 6 reviewers (GitHub's limit)",
+  }),
+  waitTimerMinutes: int(0, 43200),
+  /** Teams that may bypass the pull-request rule only (never the other rules). */
+  pullRequestBypassTeams: z.array(slug, { error: "a list of team slugs" }),
+  /** Whether this stack creates the account's GitHub OIDC provider or looks up an existing one. */
+  oidcProvider: z.enum(["create", "existing"], { error: "create or existing" }),
+});
+
+/** The `envstack:*` keys of a stack's config, after defaults. */
+export const configSchema = z.strictObject({
+  app: z.string().regex(/^[a-z][a-z0-9-]{1,23}$/, {
+    error: "an app name matching [a-z][a-z0-9-]{1,23}",
+  }),
+  network: networkSchema,
+  database: databaseSchema,
+  cache: cacheSchema,
+  service: serviceSchema,
+  observability: observabilitySchema,
+  featureFlags: featureFlagsSchema,
+  access: accessSchema,
+  github: githubSchema,
+});
+
+export type EnvstackConfig = z.infer<typeof configSchema>;
+export type NetworkConfig = EnvstackConfig["network"];
+export type DatabaseConfig = EnvstackConfig["database"];
+export type CacheConfig = EnvstackConfig["cache"];
+export type ServiceConfig = EnvstackConfig["service"];
+export type DeploymentConfig = ServiceConfig["deployment"];
+export type ObservabilityConfig = EnvstackConfig["observability"];
+export type AccessConfig = EnvstackConfig["access"];
+export type GithubConfig = EnvstackConfig["github"];
+
+/** A deeply partial config: what an operator writes before defaults apply. */
+type DeepPartial<T> = T extends readonly unknown[] ? T : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
+
+/**
+ * Per-environment defaults: what a key means when the stack file leaves it out.
+ * Stage and prod share one production-sized default so that omitting a key keeps them in parity.
+ */
+export function defaultsFor(stack: StackName): DeepPartial<EnvstackConfig> {
+  const small = stack === "dev";
+  return {
+    network: { availabilityZones: small ? 2 : 3, natGateways: small ? "single" : "one-per-az" },
+    database: {
+      engine: "postgres",
+      engineVersion: "16.4",
+      instanceClass: small ? "db.t4g.medium" : "db.r6g.large",
+      multiAz: !small,
+      storageGb: small ? 20 : 100,
+      backupRetentionDays: small ? 1 : 14,
+      deletionProtection: !small,
+      readReplicas: small ? 0 : 1,
+      accessCidrs: [],
+    },
+    cache: {
+      engineVersion: "7.1",
+      nodeType: small ? "cache.t4g.small" : "cache.r7g.large",
+      shards: small ? 1 : 2,
+      replicasPerShard: small ? 0 : 1,
+    },
+    service: {
+      cpu: small ? 256 : 1024,
+      memoryMb: small ? 512 : 2048,
+      desiredCount: small ? 1 : 3,
+      containerPort: 8080,
+      healthCheckPath: "/health",
+      deployment: { strategy: "blue-green", live: "blue", canaryPercent: 0 },
+    },
+    observability: {
+      logRetentionDays: small ? 30 : 365,
+      latencyP99Ms: small ? 500 : 100,
+      errorRatePercent: small ? 5 : 1,
+      tracing: !small,
+    },
+    featureFlags: {},
+    access: {
+      developer: small ? "deploy" : "read-only",
+      qa: "read-only",
+      devops: "admin",
+      releaseManager: "deploy",
+      productManager: "read-only",
+    },
+    github: {
+      plan: "team",
+      visibility: "private",
+      requiredApprovals: ENVIRONMENTS[stack].merge.minApprovals,
+      requiredChecks: [...ENVIRONMENTS[stack].merge.requiredChecks],
+      deploymentReviewers: [],
+      waitTimerMinutes: 0,
+      pullRequestBypassTeams: [],
+      oidcProvider: "create",
+    },
+  };
+}
+
+/** A rule that depends on the stack or on several keys at once. */
+export interface CrossKeyIssue {
+  readonly path: readonly (string | number)[];
+  readonly expected: string;
+  readonly found: unknown;
+}
+
+/** Rules spanning keys or depending on the stack; run only once each key is well-formed. */
+export function crossKeyIssues(stack: StackName, config: EnvstackConfig): CrossKeyIssue[] {
+  const issues: CrossKeyIssue[] = [];
+  const add = (path: (string | number)[], expected: string, found: unknown) =>
+    issues.push({ path, expected, found });
+  const { service, database, network, access, github } = config;
+  const deployment = service.deployment;
+
+  if (isProductionLike(stack)) {
+    if (!isDigestPinned(service.image)) {
+      add(["service", "image"], `an image pinned by digest (<registry>/<repository>@sha256:<64 hex>) in ${stack}`, service.image);
+    }
+    if (deployment.nextImage !== undefined && !isDigestPinned(deployment.nextImage)) {
+      add(["service", "deployment", "nextImage"], `an image pinned by digest in ${stack}`, deployment.nextImage);
+    }
+    if (access.developer === "deploy" || access.developer === "admin") {
+      add(["access", "developer"], `none or read-only (developers never get write in ${stack})`, access.developer);
+    }
+  }
+  const [minMemory, maxMemory] = FARGATE_MEMORY[service.cpu] ?? [0, 0];
+  if (service.memoryMb < minMemory || service.memoryMb > maxMemory) {
+    add(["service", "memoryMb"], `a memory size from ${minMemory} to ${maxMemory} MiB for cpu ${service.cpu}`, service.memoryMb);
+  }
+  if (deployment.strategy === "blue-green" && deployment.canaryPercent !== 0) {
+    add(["service", "deployment", "canaryPercent"], "0 with the blue-green strategy (switch by flipping deployment.live, or use strategy canary)", deployment.canaryPercent);
+  }
+  if (deployment.canaryPercent > 0 && deployment.nextImage === undefined) {
+    add(["service", "deployment", "nextImage"], "the image the idle colour runs while canaryPercent is above 0", undefined);
+  }
+  if (database.readReplicas > 0 && database.backupRetentionDays < 1) {
+    add(["database", "backupRetentionDays"], "at least 1 while readReplicas is above 0 (RDS replicas need automated backups)", database.backupRetentionDays);
+  }
+  if (network.natGateways === "one-per-az" && network.availabilityZones < 2) {
+    // Not wrong, but the operator almost certainly meant "single"; say so rather than guess.
+    add(["network", "natGateways"], "single when availabilityZones is 1", network.natGateways);
+  }
+  const floor = ENVIRONMENTS[stack].merge.minApprovals;
+  if (github.requiredApprovals < floor) {
+    add(["github", "requiredApprovals"], `at least ${floor} in ${stack} (the promotion model)`, github.requiredApprovals);
+  }
+  for (const check of ENVIRONMENTS[stack].merge.requiredChecks) {
+    if (!github.requiredChecks.includes(check)) {
+      add(["github", "requiredChecks"], `a list that includes "${check}"`, github.requiredChecks);
+    }
+  }
+  const deploy = ENVIRONMENTS[stack].deploy;
+  if (deploy.humanApproval) {
+    const distinct = new Set(github.deploymentReviewers.map((r) => r.toLowerCase()));
+    if (distinct.size === 0) {
+      add(["github", "deploymentReviewers"], `at least one reviewer: ${stack} deploys need a human approval`, github.deploymentReviewers);
+    } else if (deploy.preventSelfReview && !deploy.adminBypass && distinct.size < 2) {
+      add(
+        ["github", "deploymentReviewers"],
+        `at least two distinct reviewers: with self-review prevented and no admin bypass, a lone reviewer can never approve their own ${stack} deployment`,
+        github.deploymentReviewers,
+      );
+    }
+  }
+  issues.push(...planIssues(stack, github));
+  return issues;
+}
+
+/**
+ * What the repository's plan and visibility cannot enforce. GitHub offers rulesets, environments
+ * and deployment branch policies on private repositories only from Pro/Team, and required
+ * reviewers and wait timers on private repositories only on Enterprise.
+ */
+export function planIssues(stack: StackName, github: GithubConfig): CrossKeyIssue[] {
+  const issues: CrossKeyIssue[] = [];
+  if (github.visibility === "internal" && github.plan !== "enterprise") {
+    issues.push({ path: ["github", "visibility"], expected: "public or private (internal repositories exist only on GitHub Enterprise)", found: github.visibility });
+    return issues;
+  }
+  if (github.visibility === "public") return issues;
+  if (github.plan === "free") {
+    issues.push({
+      path: ["github", "plan"],
+      expected: `pro, team or enterprise: rulesets and environments on a ${github.visibility} repository need a paid plan (or set github.visibility to public)`,
+      found: github.plan,
+    });
+    return issues;
+  }
+  if (github.plan !== "enterprise") {
+    if (ENVIRONMENTS[stack].deploy.humanApproval) {
+      issues.push({
+        path: ["github", "plan"],
+        expected: `enterprise: required reviewers on the ${stack} environment of a ${github.visibility} repository need GitHub Enterprise (or set github.visibility to public)`,
+        found: github.plan,
+      });
+    }
+    if (github.waitTimerMinutes > 0) {
+      issues.push({
+        path: ["github", "waitTimerMinutes"],
+        expected: `0: wait timers on a ${github.visibility} repository need GitHub Enterprise`,
+        found: github.waitTimerMinutes,
+      });
+    }
+  }
+  return issues;
+}
+
+export { CHECKS };

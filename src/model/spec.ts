@@ -1,0 +1,210 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parseDocument } from "yaml";
+import type { z } from "zod";
+import { STACKS, isStackName, type StackName } from "./environments";
+import { ConfigError, ConfigErrors, describeFound } from "./errors";
+import { configSchema, crossKeyIssues, defaultsFor, type EnvstackConfig } from "./schema";
+
+export const NAMESPACE = "envstack";
+
+/** A validated stack: the config with defaults applied, the stack, its region and its source. */
+export interface EnvironmentSpec extends EnvstackConfig {
+  readonly stack: StackName;
+  readonly region: string;
+  /** Where the config came from, for messages (a stack file path or `Pulumi.<stack>.yaml`). */
+  readonly file: string;
+}
+
+const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
+const CONFIG_KEYS = Object.keys(configSchema.shape);
+
+/** The conventional stack file name for a stack. */
+export function stackFileName(stack: string): string {
+  return `Pulumi.${stack}.yaml`;
+}
+
+/** The stack a `Pulumi.<stack>.yaml` file name denotes, or undefined. */
+export function stackFromFileName(file: string): string | undefined {
+  return /^Pulumi\.(.+)\.ya?ml$/.exec(path.basename(file))?.[1];
+}
+
+function keyPath(pathParts: readonly PropertyKey[]): string {
+  let out = `${NAMESPACE}:`;
+  pathParts.forEach((part, i) => {
+    if (typeof part === "number") out += `[${part}]`;
+    else out += i === 0 ? String(part) : `.${String(part)}`;
+  });
+  return out;
+}
+
+function valueAt(root: unknown, pathParts: readonly PropertyKey[]): unknown {
+  let node = root;
+  for (const part of pathParts) {
+    if (node === null || typeof node !== "object") return undefined;
+    node = (node as Record<PropertyKey, unknown>)[part];
+  }
+  return node;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+/** Defaults under what the operator wrote; lists and scalars replace, maps merge. */
+function withDefaults(defaults: unknown, given: unknown): unknown {
+  if (given === undefined) return defaults;
+  if (!isPlainObject(defaults) || !isPlainObject(given)) return given;
+  const merged: Record<string, unknown> = { ...defaults };
+  for (const [key, value] of Object.entries(given)) merged[key] = withDefaults(defaults[key], value);
+  return merged;
+}
+
+function closest(word: string, candidates: readonly string[]): string | undefined {
+  const lower = word.toLowerCase();
+  return candidates.find((c) => c.toLowerCase() === lower) ??
+    candidates.find((c) => c.toLowerCase().startsWith(lower.slice(0, 4)) && Math.abs(c.length - word.length) <= 3);
+}
+
+/** The phrase after "expected" for a zod issue that carries no message of ours. */
+function expectedPhrase(issue: z.core.$ZodRawIssue): string {
+  switch (issue.code) {
+    case "invalid_type": {
+      const kind = issue.expected === "object" ? "a map" : issue.expected === "array" ? "a list" : `a ${issue.expected}`;
+      return issue.input === undefined ? `${kind} (the key is required)` : kind;
+    }
+    case "too_small":
+      return issue.origin === "array" ? `at least ${issue.minimum} items` : `at least ${issue.minimum}`;
+    case "too_big":
+      return issue.origin === "array" ? `at most ${issue.maximum} items` : `at most ${issue.maximum}`;
+    case "invalid_value":
+      return `one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
+    default:
+      return issue.message ?? "a valid value";
+  }
+}
+
+function toConfigErrors(file: string, input: unknown, error: z.ZodError): ConfigError[] {
+  const errors: ConfigError[] = [];
+  for (const issue of error.issues) {
+    if (issue.code === "unrecognized_keys") {
+      const container = valueAt(input, issue.path);
+      const shape = issue.path.length === 0 ? CONFIG_KEYS : knownKeysAt(issue.path);
+      for (const key of issue.keys) {
+        const hint = closest(key, shape);
+        errors.push(
+          new ConfigError(
+            file,
+            keyPath([...issue.path, key]),
+            `a known key${hint ? ` (did you mean ${hint}?)` : ""}: one of ${shape.join(", ")}`,
+            `unknown key with ${describeFound(valueAt(container, [key]))}`,
+          ),
+        );
+      }
+      continue;
+    }
+    errors.push(new ConfigError(file, keyPath(issue.path), issue.message, describeFound(valueAt(input, issue.path))));
+  }
+  return errors;
+}
+
+function knownKeysAt(pathParts: readonly PropertyKey[]): string[] {
+  let schema: z.ZodType = configSchema;
+  for (const part of pathParts) {
+    const shape = (schema as unknown as { shape?: Record<string, z.ZodType> }).shape;
+    if (!shape) return [];
+    const next = shape[String(part)];
+    if (!next) return [];
+    schema = (next as unknown as { unwrap?: () => z.ZodType }).unwrap?.() ?? next;
+  }
+  const shape = (schema as unknown as { shape?: Record<string, unknown> }).shape;
+  return shape ? Object.keys(shape) : [];
+}
+
+/**
+ * Validates a stack's raw config values (full keys such as `envstack:network` and `aws:region`,
+ * values already parsed) and returns its spec. Throws ConfigErrors naming every problem.
+ */
+export function parseSpec(stackName: string, values: Readonly<Record<string, unknown>>, file: string): EnvironmentSpec {
+  if (!isStackName(stackName)) {
+    throw new ConfigErrors([new ConfigError(file, "stack", `one of ${STACKS.join(", ")}`, describeFound(stackName))]);
+  }
+  const stack = stackName;
+  const errors: ConfigError[] = [];
+  const region = values["aws:region"];
+  if (typeof region !== "string" || !REGION.test(region)) {
+    errors.push(new ConfigError(file, "aws:region", "an AWS region such as eu-west-1", describeFound(region)));
+  }
+  const given: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(values)) {
+    if (key.startsWith(`${NAMESPACE}:`)) given[key.slice(NAMESPACE.length + 1)] = value;
+  }
+  const input = withDefaults(defaultsFor(stack), given);
+  const parsed = configSchema.safeParse(input, { error: (issue) => expectedPhrase(issue) });
+  if (!parsed.success) {
+    errors.push(...toConfigErrors(file, input, parsed.error));
+  } else {
+    for (const issue of crossKeyIssues(stack, parsed.data)) {
+      errors.push(new ConfigError(file, keyPath(issue.path), issue.expected, describeFound(issue.found)));
+    }
+  }
+  if (errors.length > 0) throw new ConfigErrors(errors);
+  return { ...(parsed.data as EnvstackConfig), stack, region: region as string, file };
+}
+
+/** Parses the text of a `Pulumi.<stack>.yaml` file into its `config:` map. */
+export function readStackConfigText(text: string, file: string): Record<string, unknown> {
+  const doc = parseDocument(text);
+  if (doc.errors.length > 0) {
+    const first = doc.errors[0]!;
+    throw new ConfigErrors([new ConfigError(file, "(document)", "valid YAML", `${first.code}: ${first.message.split("\n")[0]}`)]);
+  }
+  const root: unknown = doc.toJS();
+  const config = isPlainObject(root) ? root["config"] : undefined;
+  if (!isPlainObject(config)) {
+    throw new ConfigErrors([new ConfigError(file, "config", "a map of config keys", describeFound(config))]);
+  }
+  return config;
+}
+
+/**
+ * Loads a stack's spec from a stack file. The stack defaults to the one the file name denotes
+ * (`Pulumi.stage.yaml` is `stage`).
+ */
+export function loadSpecFromFile(file: string, stack?: string): EnvironmentSpec {
+  const name = stack ?? stackFromFileName(file);
+  if (name === undefined) {
+    throw new ConfigErrors([new ConfigError(file, "stack", "a file named Pulumi.<stack>.yaml or an explicit stack", describeFound(path.basename(file)))]);
+  }
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (err) {
+    throw new ConfigErrors([new ConfigError(file, "(file)", "a readable stack file", (err as NodeJS.ErrnoException).code ?? String(err))]);
+  }
+  return parseSpec(name, readStackConfigText(text, file), file);
+}
+
+/**
+ * Loads a stack's spec from the engine's config (what `pulumi.runtime.allConfig()` returns:
+ * every value a string, maps and lists as JSON).
+ */
+export function loadSpecFromEngineConfig(stack: string, allConfig: Readonly<Record<string, string>>): EnvironmentSpec {
+  const values: Record<string, unknown> = {};
+  for (const [key, raw] of Object.entries(allConfig)) {
+    values[key] = parseEngineValue(raw);
+  }
+  return parseSpec(stack, values, stackFileName(stack));
+}
+
+function parseEngineValue(raw: string): unknown {
+  const trimmed = raw.trim();
+  if (trimmed.startsWith("{") || trimmed.startsWith("[")) {
+    try {
+      return JSON.parse(trimmed) as unknown;
+    } catch {
+      return raw;
+    }
+  }
+  return raw;
+}
