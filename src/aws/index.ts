@@ -15,6 +15,9 @@ export interface AwsEnvironment {
 }
 
 // Placeholder until the AWS components land (issue 2).
-export function declareAwsEnvironment(spec: EnvironmentSpec, _options: AwsEnvironmentOptions): AwsEnvironment {
+export function declareAwsEnvironment(
+  spec: EnvironmentSpec,
+  _options: AwsEnvironmentOptions,
+): AwsEnvironment {
   return { appUrl: pulumi.output(`https://${spec.app}.example.com`), exports: {} };
 }

@@ -45,7 +45,9 @@ interface RegisterRequest {
   getProvider(): string;
   getProtect(): boolean;
   getDependenciesList(): string[];
-  getPropertydependenciesMap(): { forEach(cb: (value: { getUrnsList(): string[] }, key: string) => void): void };
+  getPropertydependenciesMap(): {
+    forEach(cb: (value: { getUrnsList(): string[] }, key: string) => void): void;
+  };
   getDeletebeforereplace(): boolean;
   getIgnorechangesList(): string[];
   getRetainondelete(): boolean;
@@ -93,7 +95,10 @@ export async function runUnderMocks(options: MockRunOptions): Promise<MockRunRes
           deleteBeforeReplace: req.getDeletebeforereplace(),
           ignoreChanges: req.getIgnorechangesList(),
           retainOnDelete: req.getRetainondelete(),
-          inputs: (pulumi.runtime.deserializeProperties(req.getObject() as never) ?? {}) as Record<string, unknown>,
+          inputs: (pulumi.runtime.deserializeProperties(req.getObject() as never) ?? {}) as Record<
+            string,
+            unknown
+          >,
         });
       }
       callback(err, response);
@@ -114,7 +119,9 @@ async function resolveExports(value: unknown): Promise<unknown> {
     return new Promise((resolve) => value.apply((v) => resolve(v)));
   }
   if (value && typeof value === "object" && !Array.isArray(value)) {
-    const entries = await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await resolveExports(await v)] as const));
+    const entries = await Promise.all(
+      Object.entries(value).map(async ([k, v]) => [k, await resolveExports(await v)] as const),
+    );
     return Object.fromEntries(entries);
   }
   return value;

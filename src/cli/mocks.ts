@@ -12,29 +12,53 @@ function serviceOf(type: string): string {
  * Computed outputs the engine would fill in after create, shaped like the real provider's, so
  * that code composing them (ARNs into policies, endpoints into exports) sees realistic values.
  */
-function computedOutputs(type: string, name: string, inputs: Record<string, unknown>, region: string): Record<string, unknown> {
-  const arn = (resource: string) => `arn:aws:${serviceOf(type)}:${region}:${MOCK_ACCOUNT_ID}:${resource}`;
+function computedOutputs(
+  type: string,
+  name: string,
+  inputs: Record<string, unknown>,
+  region: string,
+): Record<string, unknown> {
+  const arn = (resource: string) =>
+    `arn:aws:${serviceOf(type)}:${region}:${MOCK_ACCOUNT_ID}:${resource}`;
   switch (type) {
     case "aws:iam/role:Role":
-      return { arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/${inputs["name"] ?? name}`, uniqueId: `AROA${name.length}MOCK` };
+      return {
+        arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/${inputs["name"] ?? name}`,
+        uniqueId: `AROA${name.length}MOCK`,
+      };
     case "aws:iam/policy:Policy":
       return { arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:policy/${inputs["name"] ?? name}` };
     case "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
-      return { arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:oidc-provider/token.actions.githubusercontent.com` };
+      return {
+        arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:oidc-provider/token.actions.githubusercontent.com`,
+      };
     case "aws:lb/loadBalancer:LoadBalancer":
-      return { arn: arn(`loadbalancer/app/${name}/50dc6c495c0c9188`), dnsName: `${name}-1234567890.${region}.elb.amazonaws.com`, zoneId: "Z32O12XQLNTSW2", arnSuffix: `app/${name}/50dc6c495c0c9188` };
+      return {
+        arn: arn(`loadbalancer/app/${name}/50dc6c495c0c9188`),
+        dnsName: `${name}-1234567890.${region}.elb.amazonaws.com`,
+        zoneId: "Z32O12XQLNTSW2",
+        arnSuffix: `app/${name}/50dc6c495c0c9188`,
+      };
     case "aws:lb/targetGroup:TargetGroup":
-      return { arn: arn(`targetgroup/${name}/6d0ecf831eec9f09`), arnSuffix: `targetgroup/${name}/6d0ecf831eec9f09` };
+      return {
+        arn: arn(`targetgroup/${name}/6d0ecf831eec9f09`),
+        arnSuffix: `targetgroup/${name}/6d0ecf831eec9f09`,
+      };
     case "aws:rds/instance:Instance":
       return {
         arn: arn(`db:${name}`),
         address: `${name}.c9akciq32.${region}.rds.amazonaws.com`,
         endpoint: `${name}.c9akciq32.${region}.rds.amazonaws.com:5432`,
         identifier: inputs["identifier"] ?? name,
-        masterUserSecrets: inputs["manageMasterUserPassword"] ? [{ secretArn: arn(`secret:rds!db-${name}`), secretStatus: "active" }] : [],
+        masterUserSecrets: inputs["manageMasterUserPassword"]
+          ? [{ secretArn: arn(`secret:rds!db-${name}`), secretStatus: "active" }]
+          : [],
       };
     case "aws:elasticache/replicationGroup:ReplicationGroup":
-      return { arn: arn(`replicationgroup:${name}`), configurationEndpointAddress: `clustercfg.${name}.abc123.euw1.cache.amazonaws.com` };
+      return {
+        arn: arn(`replicationgroup:${name}`),
+        configurationEndpointAddress: `clustercfg.${name}.abc123.euw1.cache.amazonaws.com`,
+      };
     case "aws:ecs/cluster:Cluster":
       return { arn: arn(`cluster/${inputs["name"] ?? name}`), name: inputs["name"] ?? name };
     case "aws:ecs/service:Service":
@@ -44,7 +68,7 @@ function computedOutputs(type: string, name: string, inputs: Record<string, unkn
     case "aws:cloudwatch/logGroup:LogGroup":
       return { arn: arn(`log-group:${inputs["name"] ?? name}`) };
     case "aws:sns/topic:Topic":
-      return { arn: arn(inputs["name"] as string ?? name) };
+      return { arn: arn((inputs["name"] as string) ?? name) };
     case "aws:kms/key:Key":
       return { arn: arn(`key/${name}`), keyId: `${name}-key-id` };
     case "aws:secretsmanager/secret:Secret":
@@ -61,20 +85,38 @@ function availabilityZones(region: string): string[] {
 }
 
 /** Results of the invokes (data sources) the program makes, as the providers would answer. */
-function invokeResult(token: string, inputs: Record<string, unknown>, region: string): Record<string, unknown> {
+function invokeResult(
+  token: string,
+  inputs: Record<string, unknown>,
+  region: string,
+): Record<string, unknown> {
   switch (token) {
     case "aws:index/getAvailabilityZones:getAvailabilityZones": {
       const names = availabilityZones(region);
-      return { names, zoneIds: names.map((_, i) => `euw1-az${i + 1}`), state: "available", id: region };
+      return {
+        names,
+        zoneIds: names.map((_, i) => `euw1-az${i + 1}`),
+        state: "available",
+        id: region,
+      };
     }
     case "aws:index/getCallerIdentity:getCallerIdentity":
-      return { accountId: MOCK_ACCOUNT_ID, arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:user/gate`, userId: "AIDAGATE", id: MOCK_ACCOUNT_ID };
+      return {
+        accountId: MOCK_ACCOUNT_ID,
+        arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:user/gate`,
+        userId: "AIDAGATE",
+        id: MOCK_ACCOUNT_ID,
+      };
     case "aws:index/getRegion:getRegion":
       return { name: region, region, id: region, description: region };
     case "aws:index/getPartition:getPartition":
       return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
     case "aws:iam/getOpenidConnectProvider:getOpenidConnectProvider":
-      return { arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:oidc-provider/token.actions.githubusercontent.com`, url: inputs["url"], id: "oidc" };
+      return {
+        arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:oidc-provider/token.actions.githubusercontent.com`,
+        url: inputs["url"],
+        id: "oidc",
+      };
     case "aws:elb/getServiceAccount:getServiceAccount":
       return { arn: "arn:aws:iam::156460612806:root", id: "156460612806" };
     case "github:index/getTeam:getTeam": {
@@ -97,10 +139,16 @@ function invokeResult(token: string, inputs: Record<string, unknown>, region: st
 /** Mocks for offline runs: inputs echoed back, plus realistic computed outputs and invokes. */
 export function realisticMocks(region: string): pulumi.runtime.Mocks {
   return {
-    newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, unknown> } {
+    newResource(args: pulumi.runtime.MockResourceArgs): {
+      id: string;
+      state: Record<string, unknown>;
+    } {
       const inputs = (args.inputs ?? {}) as Record<string, unknown>;
       const id = `${args.name}-id`;
-      return { id, state: { ...inputs, ...computedOutputs(args.type, args.name, inputs, region), id } };
+      return {
+        id,
+        state: { ...inputs, ...computedOutputs(args.type, args.name, inputs, region), id },
+      };
     },
     call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
       return invokeResult(args.token, (args.inputs ?? {}) as Record<string, unknown>, region);

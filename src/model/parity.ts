@@ -61,7 +61,10 @@ export const PARITY: readonly ParityAttribute[] = [
     key: "network.availabilityZones",
     rule: "must-equal",
     note: "Redundancy across zones.",
-    observed: { type: "aws:ec2/subnet:Subnet", measure: { kind: "distinct", path: "availabilityZone" } },
+    observed: {
+      type: "aws:ec2/subnet:Subnet",
+      measure: { kind: "distinct", path: "availabilityZone" },
+    },
   },
   {
     key: "network.natGateways",
@@ -71,7 +74,12 @@ export const PARITY: readonly ParityAttribute[] = [
     expect: (c) => (c.network.natGateways === "single" ? 1 : c.network.availabilityZones),
   },
   { key: "network.cidr", rule: "may-differ", note: "Address ranges are per environment." },
-  { key: "database.engine", rule: "must-equal", note: "Same engine.", observed: { type: RDS, where: primary, measure: { kind: "value", path: "engine" } } },
+  {
+    key: "database.engine",
+    rule: "must-equal",
+    note: "Same engine.",
+    observed: { type: RDS, where: primary, measure: { kind: "value", path: "engine" } },
+  },
   {
     key: "database.engineVersion",
     rule: "must-equal",
@@ -79,14 +87,33 @@ export const PARITY: readonly ParityAttribute[] = [
     observed: { type: RDS, where: primary, measure: { kind: "value", path: "engineVersion" } },
     devFollowsStage: true,
   },
-  { key: "database.instanceClass", rule: "must-equal", note: "Same size.", observed: { type: RDS, where: primary, measure: { kind: "value", path: "instanceClass" } } },
-  { key: "database.multiAz", rule: "must-equal", note: "Same redundancy.", observed: { type: RDS, where: primary, measure: { kind: "value", path: "multiAz" } } },
-  { key: "database.storageGb", rule: "must-equal", note: "Same storage.", observed: { type: RDS, where: primary, measure: { kind: "value", path: "allocatedStorage" } } },
+  {
+    key: "database.instanceClass",
+    rule: "must-equal",
+    note: "Same size.",
+    observed: { type: RDS, where: primary, measure: { kind: "value", path: "instanceClass" } },
+  },
+  {
+    key: "database.multiAz",
+    rule: "must-equal",
+    note: "Same redundancy.",
+    observed: { type: RDS, where: primary, measure: { kind: "value", path: "multiAz" } },
+  },
+  {
+    key: "database.storageGb",
+    rule: "must-equal",
+    note: "Same storage.",
+    observed: { type: RDS, where: primary, measure: { kind: "value", path: "allocatedStorage" } },
+  },
   {
     key: "database.backupRetentionDays",
     rule: "must-equal",
     note: "Same recovery window.",
-    observed: { type: RDS, where: primary, measure: { kind: "value", path: "backupRetentionPeriod" } },
+    observed: {
+      type: RDS,
+      where: primary,
+      measure: { kind: "value", path: "backupRetentionPeriod" },
+    },
   },
   {
     key: "database.deletionProtection",
@@ -98,9 +125,17 @@ export const PARITY: readonly ParityAttribute[] = [
     key: "database.readReplicas",
     rule: "must-equal",
     note: "Same read capacity.",
-    observed: { type: RDS, where: [{ path: "replicateSourceDb", present: true }], measure: { kind: "count" } },
+    observed: {
+      type: RDS,
+      where: [{ path: "replicateSourceDb", present: true }],
+      measure: { kind: "count" },
+    },
   },
-  { key: "database.accessCidrs", rule: "may-differ", note: "Networks reaching the database are per environment." },
+  {
+    key: "database.accessCidrs",
+    rule: "may-differ",
+    note: "Networks reaching the database are per environment.",
+  },
   {
     key: "cache.engineVersion",
     rule: "must-equal",
@@ -108,16 +143,36 @@ export const PARITY: readonly ParityAttribute[] = [
     observed: { type: REDIS, measure: { kind: "value", path: "engineVersion" } },
     devFollowsStage: true,
   },
-  { key: "cache.nodeType", rule: "must-equal", note: "Same node size.", observed: { type: REDIS, measure: { kind: "value", path: "nodeType" } } },
-  { key: "cache.shards", rule: "must-equal", note: "Same sharding.", observed: { type: REDIS, measure: { kind: "value", path: "numNodeGroups" } } },
+  {
+    key: "cache.nodeType",
+    rule: "must-equal",
+    note: "Same node size.",
+    observed: { type: REDIS, measure: { kind: "value", path: "nodeType" } },
+  },
+  {
+    key: "cache.shards",
+    rule: "must-equal",
+    note: "Same sharding.",
+    observed: { type: REDIS, measure: { kind: "value", path: "numNodeGroups" } },
+  },
   {
     key: "cache.replicasPerShard",
     rule: "must-equal",
     note: "Same redundancy.",
     observed: { type: REDIS, measure: { kind: "value", path: "replicasPerNodeGroup" } },
   },
-  { key: "service.cpu", rule: "must-equal", note: "Same task size.", observed: { type: TASK, measure: { kind: "max", path: "cpu" } } },
-  { key: "service.memoryMb", rule: "must-equal", note: "Same task size.", observed: { type: TASK, measure: { kind: "max", path: "memory" } } },
+  {
+    key: "service.cpu",
+    rule: "must-equal",
+    note: "Same task size.",
+    observed: { type: TASK, measure: { kind: "max", path: "cpu" } },
+  },
+  {
+    key: "service.memoryMb",
+    rule: "must-equal",
+    note: "Same task size.",
+    observed: { type: TASK, measure: { kind: "max", path: "memory" } },
+  },
   {
     key: "service.desiredCount",
     rule: "must-equal",
@@ -130,30 +185,54 @@ export const PARITY: readonly ParityAttribute[] = [
     note: "Rollouts rehearsed in stage are the ones prod runs.",
     observed: { type: ECS_SERVICE, measure: { kind: "value", path: "tags.deployment-strategy" } },
   },
-  { key: "service.image", rule: "may-differ", note: "The promotion policy governs it: prod runs the digest committed for stage." },
+  {
+    key: "service.image",
+    rule: "may-differ",
+    note: "The promotion policy governs it: prod runs the digest committed for stage.",
+  },
   { key: "service.deployment.live", rule: "may-differ", note: "Moves during a rollout." },
   { key: "service.deployment.canaryPercent", rule: "may-differ", note: "Moves during a rollout." },
-  { key: "service.deployment.nextImage", rule: "may-differ", note: "Set only while a rollout is in progress." },
-  { key: "service.containerPort", rule: "must-equal", note: "Same wiring.", observed: { type: "aws:lb/targetGroup:TargetGroup", measure: { kind: "max", path: "port" } } },
+  {
+    key: "service.deployment.nextImage",
+    rule: "may-differ",
+    note: "Set only while a rollout is in progress.",
+  },
+  {
+    key: "service.containerPort",
+    rule: "must-equal",
+    note: "Same wiring.",
+    observed: { type: "aws:lb/targetGroup:TargetGroup", measure: { kind: "max", path: "port" } },
+  },
   {
     key: "service.healthCheckPath",
     rule: "must-equal",
     note: "Same health semantics.",
-    observed: { type: "aws:lb/targetGroup:TargetGroup", measure: { kind: "value", path: "healthCheck.path" } },
+    observed: {
+      type: "aws:lb/targetGroup:TargetGroup",
+      measure: { kind: "value", path: "healthCheck.path" },
+    },
   },
   { key: "service.certificateArn", rule: "may-differ", note: "Certificates are per environment." },
   {
     key: "observability.latencyP99Ms",
     rule: "must-equal",
     note: "Same alerting: an alarm stage tolerates, prod must too.",
-    observed: { type: ALARM, where: alarm("latency-p99"), measure: { kind: "value", path: "threshold" } },
+    observed: {
+      type: ALARM,
+      where: alarm("latency-p99"),
+      measure: { kind: "value", path: "threshold" },
+    },
     expect: (c) => c.observability.latencyP99Ms / 1000,
   },
   {
     key: "observability.errorRatePercent",
     rule: "must-equal",
     note: "Same alerting.",
-    observed: { type: ALARM, where: alarm("error-rate"), measure: { kind: "value", path: "threshold" } },
+    observed: {
+      type: ALARM,
+      where: alarm("error-rate"),
+      measure: { kind: "value", path: "threshold" },
+    },
   },
   {
     key: "observability.tracing",
@@ -165,18 +244,38 @@ export const PARITY: readonly ParityAttribute[] = [
     key: "observability.logRetentionDays",
     rule: "must-equal",
     note: "Same retention.",
-    observed: { type: "aws:cloudwatch/logGroup:LogGroup", measure: { kind: "min", path: "retentionInDays" } },
+    observed: {
+      type: "aws:cloudwatch/logGroup:LogGroup",
+      measure: { kind: "min", path: "retentionInDays" },
+    },
   },
-  { key: "observability.alarmEmail", rule: "may-differ", note: "On-call rotations are per environment." },
+  {
+    key: "observability.alarmEmail",
+    rule: "may-differ",
+    note: "On-call rotations are per environment.",
+  },
   {
     key: "featureFlags",
     rule: "must-equal",
     note: "Stage tests the behaviour prod will have.",
-    observed: { type: "aws:ssm/parameter:Parameter", where: [{ path: "tags.component", equals: "flags" }], measure: { kind: "map", keyPath: "name", valuePath: "value" } },
-    expect: (c) => Object.fromEntries(Object.entries(c.featureFlags).map(([k, v]) => [k, String(v)])),
+    observed: {
+      type: "aws:ssm/parameter:Parameter",
+      where: [{ path: "tags.component", equals: "flags" }],
+      measure: { kind: "map", keyPath: "name", valuePath: "value" },
+    },
+    expect: (c) =>
+      Object.fromEntries(Object.entries(c.featureFlags).map(([k, v]) => [k, String(v)])),
   },
-  { key: "access", rule: "may-differ", note: "Who may do what is per environment (developers stay read-only in stage and prod)." },
-  { key: "github", rule: "may-differ", note: "Branch rules and approvals differ by design (the promotion model)." },
+  {
+    key: "access",
+    rule: "may-differ",
+    note: "Who may do what is per environment (developers stay read-only in stage and prod).",
+  },
+  {
+    key: "github",
+    rule: "may-differ",
+    note: "Branch rules and approvals differ by design (the promotion model).",
+  },
 ];
 
 /** Reads a dotted path from a value; throws whatever the value's accessors throw. */
@@ -195,17 +294,24 @@ export function expectedValue(attribute: ParityAttribute, config: EnvstackConfig
 }
 
 export type Observation =
-  | { readonly kind: "known"; readonly value: unknown; readonly resources: readonly DeclaredResource[] }
+  | {
+      readonly kind: "known";
+      readonly value: unknown;
+      readonly resources: readonly DeclaredResource[];
+    }
   | { readonly kind: "unknown"; readonly reason: string };
 
 function matches(resource: DeclaredResource, filter: ResourceFilter): boolean {
   const value = readPath(resource.props, filter.path);
-  return "equals" in filter ? value === filter.equals : (value !== undefined && value !== null) === filter.present;
+  return "equals" in filter
+    ? value === filter.equals
+    : (value !== undefined && value !== null) === filter.present;
 }
 
 function numeric(value: unknown): number | undefined {
   if (typeof value === "number") return value;
-  if (typeof value === "string" && value.trim() !== "" && !Number.isNaN(Number(value))) return Number(value);
+  if (typeof value === "string" && value.trim() !== "" && !Number.isNaN(Number(value)))
+    return Number(value);
   return undefined;
 }
 
@@ -213,9 +319,14 @@ function numeric(value: unknown): number | undefined {
  * Measures an attribute on declared resources. Property reads that throw (the policy SDK's
  * unknown-value proxy during preview) make the observation unknown instead of failing.
  */
-export function observe(observation: ParityObservation, resources: readonly DeclaredResource[]): Observation {
+export function observe(
+  observation: ParityObservation,
+  resources: readonly DeclaredResource[],
+): Observation {
   try {
-    const selected = resources.filter((r) => r.type === observation.type && (observation.where ?? []).every((f) => matches(r, f)));
+    const selected = resources.filter(
+      (r) => r.type === observation.type && (observation.where ?? []).every((f) => matches(r, f)),
+    );
     const m = observation.measure;
     switch (m.kind) {
       case "count":
@@ -223,7 +334,11 @@ export function observe(observation: ParityObservation, resources: readonly Decl
       case "exists":
         return { kind: "known", value: selected.length > 0, resources: selected };
       case "distinct":
-        return { kind: "known", value: new Set(selected.map((r) => readPath(r.props, m.path))).size, resources: selected };
+        return {
+          kind: "known",
+          value: new Set(selected.map((r) => readPath(r.props, m.path))).size,
+          resources: selected,
+        };
       case "value": {
         if (selected.length === 0) return { kind: "known", value: undefined, resources: selected };
         const value = readPath(selected[0]!.props, m.path);
@@ -231,9 +346,15 @@ export function observe(observation: ParityObservation, resources: readonly Decl
       }
       case "max":
       case "min": {
-        const values = selected.map((r) => numeric(readPath(r.props, m.path))).filter((v): v is number => v !== undefined);
+        const values = selected
+          .map((r) => numeric(readPath(r.props, m.path)))
+          .filter((v): v is number => v !== undefined);
         if (values.length === 0) return { kind: "known", value: undefined, resources: selected };
-        return { kind: "known", value: m.kind === "max" ? Math.max(...values) : Math.min(...values), resources: selected };
+        return {
+          kind: "known",
+          value: m.kind === "max" ? Math.max(...values) : Math.min(...values),
+          resources: selected,
+        };
       }
       case "map": {
         const map: Record<string, unknown> = {};
@@ -254,11 +375,19 @@ export function sameValue(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   const na = numeric(a);
   const nb = numeric(b);
-  if (na !== undefined && nb !== undefined && typeof a !== "boolean" && typeof b !== "boolean") return na === nb;
+  if (na !== undefined && nb !== undefined && typeof a !== "boolean" && typeof b !== "boolean")
+    return na === nb;
   if (a && b && typeof a === "object" && typeof b === "object") {
     const ka = Object.keys(a).sort();
     const kb = Object.keys(b).sort();
-    return ka.length === kb.length && ka.every((k, i) => k === kb[i] && sameValue((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+    return (
+      ka.length === kb.length &&
+      ka.every(
+        (k, i) =>
+          k === kb[i] &&
+          sameValue((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]),
+      )
+    );
   }
   return false;
 }

@@ -3,8 +3,8 @@ import { CHECKS, ENVIRONMENTS, isProductionLike, type StackName } from "./enviro
 
 /** CloudWatch Logs accepts only these retention periods (days). */
 export const LOG_RETENTION_DAYS = [
-  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
-  3288, 3653,
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
+  3653,
 ] as const;
 
 /** Fargate task sizes: memory (MiB) allowed for each cpu unit value. */
@@ -20,7 +20,13 @@ export const FARGATE_MEMORY: Readonly<Record<number, readonly [number, number]>>
 
 export const ACCESS_LEVELS = ["none", "read-only", "deploy", "admin"] as const;
 export type AccessLevel = (typeof ACCESS_LEVELS)[number];
-export const TEAM_ROLES = ["developer", "qa", "devops", "releaseManager", "productManager"] as const;
+export const TEAM_ROLES = [
+  "developer",
+  "qa",
+  "devops",
+  "releaseManager",
+  "productManager",
+] as const;
 export type TeamRole = (typeof TEAM_ROLES)[number];
 
 export const GITHUB_PLANS = ["free", "pro", "team", "enterprise"] as const;
@@ -30,7 +36,8 @@ const octet = "(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
 const IPV4_CIDR = new RegExp(`^${octet}(\\.${octet}){3}/(3[0-2]|[12]?\\d)$`);
 /** `<registry>/<repository>@sha256:<64 hex>` */
 export const DIGEST_IMAGE = /^[a-z0-9.-]+(:[0-9]+)?\/[a-z0-9._/-]+@sha256:[a-f0-9]{64}$/;
-const TAGGED_IMAGE = /^[a-z0-9.-]+(:[0-9]+)?\/[a-z0-9._/-]+(:[A-Za-z0-9._-]{1,128})?(@sha256:[a-f0-9]{64})?$/;
+const TAGGED_IMAGE =
+  /^[a-z0-9.-]+(:[0-9]+)?\/[a-z0-9._/-]+(:[A-Za-z0-9._-]{1,128})?(@sha256:[a-f0-9]{64})?$/;
 
 export function isDigestPinned(image: string): boolean {
   return DIGEST_IMAGE.test(image);
@@ -42,14 +49,18 @@ export function imageDigest(image: string): string | undefined {
   return at >= 0 && isDigestPinned(image) ? image.slice(at + 1) : undefined;
 }
 
-const cidr = z.string().regex(IPV4_CIDR, { error: "an IPv4 CIDR block such as 10.30.0.0/16", abort: true });
+const cidr = z
+  .string()
+  .regex(IPV4_CIDR, { error: "an IPv4 CIDR block such as 10.30.0.0/16", abort: true });
 const int = (min: number, max: number) =>
   z
     .number({ error: `a whole number from ${min} to ${max}` })
     .int({ error: `a whole number from ${min} to ${max}` })
     .min(min, { error: `a whole number from ${min} to ${max}` })
     .max(max, { error: `a whole number from ${min} to ${max}` });
-const version = z.string().regex(/^\d+\.\d+$/, { error: 'a "major.minor" version string such as "16.4"' });
+const version = z
+  .string()
+  .regex(/^\d+\.\d+$/, { error: 'a "major.minor" version string such as "16.4"' });
 const accessLevel = z.enum(ACCESS_LEVELS, { error: `one of ${ACCESS_LEVELS.join(", ")}` });
 const image = z.string().regex(TAGGED_IMAGE, {
   error: "an image reference <registry>/<repository>@sha256:<64 hex digits>",
@@ -81,7 +92,9 @@ export const cacheSchema = z.strictObject({
   engineVersion: version,
   nodeType: z
     .string()
-    .regex(/^cache\.[a-z0-9]+\.[a-z0-9]+$/, { error: "an ElastiCache node type such as cache.r7g.large" }),
+    .regex(/^cache\.[a-z0-9]+\.[a-z0-9]+$/, {
+      error: "an ElastiCache node type such as cache.r7g.large",
+    }),
   shards: int(1, 90),
   replicasPerShard: int(0, 5),
 });
@@ -133,10 +146,15 @@ export const featureFlagsSchema = z.record(
 );
 
 export const accessSchema = z.strictObject(
-  Object.fromEntries(TEAM_ROLES.map((r) => [r, accessLevel])) as Record<TeamRole, typeof accessLevel>,
+  Object.fromEntries(TEAM_ROLES.map((r) => [r, accessLevel])) as Record<
+    TeamRole,
+    typeof accessLevel
+  >,
 );
 
-const slug = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, { error: "a GitHub name (letters, digits, . _ -)" });
+const slug = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, { error: "a GitHub name (letters, digits, . _ -)" });
 /** A deployment reviewer: a team slug, or a user login written `@login`. */
 const reviewer = z
   .string()
@@ -187,7 +205,11 @@ export type AccessConfig = EnvstackConfig["access"];
 export type GithubConfig = EnvstackConfig["github"];
 
 /** A deeply partial config: what an operator writes before defaults apply. */
-type DeepPartial<T> = T extends readonly unknown[] ? T : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
+type DeepPartial<T> = T extends readonly unknown[]
+  ? T
+  : T extends object
+    ? { [K in keyof T]?: DeepPartial<T[K]> }
+    : T;
 
 /**
  * Per-environment defaults: what a key means when the stack file leaves it out.
@@ -266,27 +288,55 @@ export function crossKeyIssues(stack: StackName, config: EnvstackConfig): CrossK
 
   if (isProductionLike(stack)) {
     if (!isDigestPinned(service.image)) {
-      add(["service", "image"], `an image pinned by digest (<registry>/<repository>@sha256:<64 hex>) in ${stack}`, service.image);
+      add(
+        ["service", "image"],
+        `an image pinned by digest (<registry>/<repository>@sha256:<64 hex>) in ${stack}`,
+        service.image,
+      );
     }
     if (deployment.nextImage !== undefined && !isDigestPinned(deployment.nextImage)) {
-      add(["service", "deployment", "nextImage"], `an image pinned by digest in ${stack}`, deployment.nextImage);
+      add(
+        ["service", "deployment", "nextImage"],
+        `an image pinned by digest in ${stack}`,
+        deployment.nextImage,
+      );
     }
     if (access.developer === "deploy" || access.developer === "admin") {
-      add(["access", "developer"], `none or read-only (developers never get write in ${stack})`, access.developer);
+      add(
+        ["access", "developer"],
+        `none or read-only (developers never get write in ${stack})`,
+        access.developer,
+      );
     }
   }
   const [minMemory, maxMemory] = FARGATE_MEMORY[service.cpu] ?? [0, 0];
   if (service.memoryMb < minMemory || service.memoryMb > maxMemory) {
-    add(["service", "memoryMb"], `a memory size from ${minMemory} to ${maxMemory} MiB for cpu ${service.cpu}`, service.memoryMb);
+    add(
+      ["service", "memoryMb"],
+      `a memory size from ${minMemory} to ${maxMemory} MiB for cpu ${service.cpu}`,
+      service.memoryMb,
+    );
   }
   if (deployment.strategy === "blue-green" && deployment.canaryPercent !== 0) {
-    add(["service", "deployment", "canaryPercent"], "0 with the blue-green strategy (switch by flipping deployment.live, or use strategy canary)", deployment.canaryPercent);
+    add(
+      ["service", "deployment", "canaryPercent"],
+      "0 with the blue-green strategy (switch by flipping deployment.live, or use strategy canary)",
+      deployment.canaryPercent,
+    );
   }
   if (deployment.canaryPercent > 0 && deployment.nextImage === undefined) {
-    add(["service", "deployment", "nextImage"], "the image the idle colour runs while canaryPercent is above 0", undefined);
+    add(
+      ["service", "deployment", "nextImage"],
+      "the image the idle colour runs while canaryPercent is above 0",
+      undefined,
+    );
   }
   if (database.readReplicas > 0 && database.backupRetentionDays < 1) {
-    add(["database", "backupRetentionDays"], "at least 1 while readReplicas is above 0 (RDS replicas need automated backups)", database.backupRetentionDays);
+    add(
+      ["database", "backupRetentionDays"],
+      "at least 1 while readReplicas is above 0 (RDS replicas need automated backups)",
+      database.backupRetentionDays,
+    );
   }
   if (network.natGateways === "one-per-az" && network.availabilityZones < 2) {
     // Not wrong, but the operator almost certainly meant "single"; say so rather than guess.
@@ -294,7 +344,11 @@ export function crossKeyIssues(stack: StackName, config: EnvstackConfig): CrossK
   }
   const floor = ENVIRONMENTS[stack].merge.minApprovals;
   if (github.requiredApprovals < floor) {
-    add(["github", "requiredApprovals"], `at least ${floor} in ${stack} (the promotion model)`, github.requiredApprovals);
+    add(
+      ["github", "requiredApprovals"],
+      `at least ${floor} in ${stack} (the promotion model)`,
+      github.requiredApprovals,
+    );
   }
   for (const check of ENVIRONMENTS[stack].merge.requiredChecks) {
     if (!github.requiredChecks.includes(check)) {
@@ -305,7 +359,11 @@ export function crossKeyIssues(stack: StackName, config: EnvstackConfig): CrossK
   if (deploy.humanApproval) {
     const distinct = new Set(github.deploymentReviewers.map((r) => r.toLowerCase()));
     if (distinct.size === 0) {
-      add(["github", "deploymentReviewers"], `at least one reviewer: ${stack} deploys need a human approval`, github.deploymentReviewers);
+      add(
+        ["github", "deploymentReviewers"],
+        `at least one reviewer: ${stack} deploys need a human approval`,
+        github.deploymentReviewers,
+      );
     } else if (deploy.preventSelfReview && !deploy.adminBypass && distinct.size < 2) {
       add(
         ["github", "deploymentReviewers"],
@@ -326,7 +384,11 @@ export function crossKeyIssues(stack: StackName, config: EnvstackConfig): CrossK
 export function planIssues(stack: StackName, github: GithubConfig): CrossKeyIssue[] {
   const issues: CrossKeyIssue[] = [];
   if (github.visibility === "internal" && github.plan !== "enterprise") {
-    issues.push({ path: ["github", "visibility"], expected: "public or private (internal repositories exist only on GitHub Enterprise)", found: github.visibility });
+    issues.push({
+      path: ["github", "visibility"],
+      expected: "public or private (internal repositories exist only on GitHub Enterprise)",
+      found: github.visibility,
+    });
     return issues;
   }
   if (github.visibility === "public") return issues;

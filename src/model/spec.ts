@@ -56,27 +56,41 @@ function withDefaults(defaults: unknown, given: unknown): unknown {
   if (given === undefined) return defaults;
   if (!isPlainObject(defaults) || !isPlainObject(given)) return given;
   const merged: Record<string, unknown> = { ...defaults };
-  for (const [key, value] of Object.entries(given)) merged[key] = withDefaults(defaults[key], value);
+  for (const [key, value] of Object.entries(given))
+    merged[key] = withDefaults(defaults[key], value);
   return merged;
 }
 
 function closest(word: string, candidates: readonly string[]): string | undefined {
   const lower = word.toLowerCase();
-  return candidates.find((c) => c.toLowerCase() === lower) ??
-    candidates.find((c) => c.toLowerCase().startsWith(lower.slice(0, 4)) && Math.abs(c.length - word.length) <= 3);
+  return (
+    candidates.find((c) => c.toLowerCase() === lower) ??
+    candidates.find(
+      (c) => c.toLowerCase().startsWith(lower.slice(0, 4)) && Math.abs(c.length - word.length) <= 3,
+    )
+  );
 }
 
 /** The phrase after "expected" for a zod issue that carries no message of ours. */
 function expectedPhrase(issue: z.core.$ZodRawIssue): string {
   switch (issue.code) {
     case "invalid_type": {
-      const kind = issue.expected === "object" ? "a map" : issue.expected === "array" ? "a list" : `a ${issue.expected}`;
+      const kind =
+        issue.expected === "object"
+          ? "a map"
+          : issue.expected === "array"
+            ? "a list"
+            : `a ${issue.expected}`;
       return issue.input === undefined ? `${kind} (the key is required)` : kind;
     }
     case "too_small":
-      return issue.origin === "array" ? `at least ${issue.minimum} items` : `at least ${issue.minimum}`;
+      return issue.origin === "array"
+        ? `at least ${issue.minimum} items`
+        : `at least ${issue.minimum}`;
     case "too_big":
-      return issue.origin === "array" ? `at most ${issue.maximum} items` : `at most ${issue.maximum}`;
+      return issue.origin === "array"
+        ? `at most ${issue.maximum} items`
+        : `at most ${issue.maximum}`;
     case "invalid_value":
       return `one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
     default:
@@ -103,7 +117,14 @@ function toConfigErrors(file: string, input: unknown, error: z.ZodError): Config
       }
       continue;
     }
-    errors.push(new ConfigError(file, keyPath(issue.path), issue.message, describeFound(valueAt(input, issue.path))));
+    errors.push(
+      new ConfigError(
+        file,
+        keyPath(issue.path),
+        issue.message,
+        describeFound(valueAt(input, issue.path)),
+      ),
+    );
   }
   return errors;
 }
@@ -125,15 +146,23 @@ function knownKeysAt(pathParts: readonly PropertyKey[]): string[] {
  * Validates a stack's raw config values (full keys such as `envstack:network` and `aws:region`,
  * values already parsed) and returns its spec. Throws ConfigErrors naming every problem.
  */
-export function parseSpec(stackName: string, values: Readonly<Record<string, unknown>>, file: string): EnvironmentSpec {
+export function parseSpec(
+  stackName: string,
+  values: Readonly<Record<string, unknown>>,
+  file: string,
+): EnvironmentSpec {
   if (!isStackName(stackName)) {
-    throw new ConfigErrors([new ConfigError(file, "stack", `one of ${STACKS.join(", ")}`, describeFound(stackName))]);
+    throw new ConfigErrors([
+      new ConfigError(file, "stack", `one of ${STACKS.join(", ")}`, describeFound(stackName)),
+    ]);
   }
   const stack = stackName;
   const errors: ConfigError[] = [];
   const region = values["aws:region"];
   if (typeof region !== "string" || !REGION.test(region)) {
-    errors.push(new ConfigError(file, "aws:region", "an AWS region such as eu-west-1", describeFound(region)));
+    errors.push(
+      new ConfigError(file, "aws:region", "an AWS region such as eu-west-1", describeFound(region)),
+    );
   }
   const given: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(values)) {
@@ -145,7 +174,9 @@ export function parseSpec(stackName: string, values: Readonly<Record<string, unk
     errors.push(...toConfigErrors(file, input, parsed.error));
   } else {
     for (const issue of crossKeyIssues(stack, parsed.data)) {
-      errors.push(new ConfigError(file, keyPath(issue.path), issue.expected, describeFound(issue.found)));
+      errors.push(
+        new ConfigError(file, keyPath(issue.path), issue.expected, describeFound(issue.found)),
+      );
     }
   }
   if (errors.length > 0) throw new ConfigErrors(errors);
@@ -157,12 +188,21 @@ export function readStackConfigText(text: string, file: string): Record<string, 
   const doc = parseDocument(text);
   if (doc.errors.length > 0) {
     const first = doc.errors[0]!;
-    throw new ConfigErrors([new ConfigError(file, "(document)", "valid YAML", `${first.code}: ${first.message.split("\n")[0]}`)]);
+    throw new ConfigErrors([
+      new ConfigError(
+        file,
+        "(document)",
+        "valid YAML",
+        `${first.code}: ${first.message.split("\n")[0]}`,
+      ),
+    ]);
   }
   const root: unknown = doc.toJS();
   const config = isPlainObject(root) ? root["config"] : undefined;
   if (!isPlainObject(config)) {
-    throw new ConfigErrors([new ConfigError(file, "config", "a map of config keys", describeFound(config))]);
+    throw new ConfigErrors([
+      new ConfigError(file, "config", "a map of config keys", describeFound(config)),
+    ]);
   }
   return config;
 }
@@ -174,22 +214,26 @@ export function readStackConfigText(text: string, file: string): Record<string, 
 export function loadSpecFromFile(file: string, stack?: string): EnvironmentSpec {
   const name = stack ?? stackFromFileName(file);
   if (name === undefined) {
-    throw new ConfigErrors([new ConfigError(file, "stack", "a file named Pulumi.<stack>.yaml or an explicit stack", describeFound(path.basename(file)))]);
+    throw new ConfigErrors([
+      new ConfigError(
+        file,
+        "stack",
+        "a file named Pulumi.<stack>.yaml or an explicit stack",
+        describeFound(path.basename(file)),
+      ),
+    ]);
   }
-  let text: string;
-  try {
-    text = fs.readFileSync(file, "utf8");
-  } catch (err) {
-    throw new ConfigErrors([new ConfigError(file, "(file)", "a readable stack file", (err as NodeJS.ErrnoException).code ?? String(err))]);
-  }
-  return parseSpec(name, readStackConfigText(text, file), file);
+  return parseSpec(name, readStackConfigFile(file), file);
 }
 
 /**
  * Loads a stack's spec from the engine's config (what `pulumi.runtime.allConfig()` returns:
  * every value a string, maps and lists as JSON).
  */
-export function loadSpecFromEngineConfig(stack: string, allConfig: Readonly<Record<string, string>>): EnvironmentSpec {
+export function loadSpecFromEngineConfig(
+  stack: string,
+  allConfig: Readonly<Record<string, string>>,
+): EnvironmentSpec {
   const values: Record<string, unknown> = {};
   for (const [key, raw] of Object.entries(allConfig)) {
     values[key] = parseEngineValue(raw);
@@ -207,4 +251,34 @@ function parseEngineValue(raw: string): unknown {
     }
   }
   return raw;
+}
+
+/**
+ * A stack file's config values in the engine's form (what the CLI hands a program through
+ * PULUMI_CONFIG): maps and lists as JSON, scalars as strings.
+ */
+export function toEngineConfig(values: Readonly<Record<string, unknown>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(values)) {
+    out[key] = value !== null && typeof value === "object" ? JSON.stringify(value) : String(value);
+  }
+  return out;
+}
+
+/** Reads a stack file's raw config values (no validation beyond YAML). */
+export function readStackConfigFile(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (err) {
+    throw new ConfigErrors([
+      new ConfigError(
+        file,
+        "(file)",
+        "a readable stack file",
+        (err as NodeJS.ErrnoException).code ?? String(err),
+      ),
+    ]);
+  }
+  return readStackConfigText(text, file);
 }
