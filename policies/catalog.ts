@@ -1,0 +1,247 @@
+import {
+  type EnforcementLevel,
+  type PolicyResource,
+  type ReportViolation,
+  type ResourceValidationPolicy,
+  type StackValidationPolicy,
+} from "@pulumi/policy";
+import type { StackName } from "../src/model";
+import { approvalPolicies } from "./approvals";
+import { dataSafetyPolicies } from "./data-safety";
+import { namingPolicies } from "./naming";
+import { parityPolicies } from "./parity";
+import { promotionPolicies } from "./promotion";
+import { securityPolicies } from "./security";
+import {
+  isStackPolicy,
+  packPath,
+  parseUrn,
+  type Level,
+  type PolicyContext,
+  type PolicyDefinition,
+  type Report,
+  type Setting,
+  type Settings,
+} from "./support";
+import {
+  DEFAULT_SUPPRESSIONS_FILE,
+  expiredMessage,
+  isExpired,
+  loadSuppressions,
+  namesResource,
+  suppressedMessage,
+  today,
+} from "./suppressions";
+import { suppressionPolicies } from "./suppressions-policy";
+
+import { isUnknownValueError } from "./unknowns";
+
+export { parseSuppressedMessage } from "./suppressions";
+
+export const PACK_NAME = "envstack-policies";
+
+/** What a report or a doc needs to know about a policy, without running it. */
+export interface PolicyMeta {
+  name: string;
+  description: string;
+  severity: "low" | "medium" | "high" | "critical";
+  /** e.g. "AWS Foundational Security Best Practices RDS.5". */
+  framework?: string;
+  remediationSteps: string;
+  levels: Record<StackName, "advisory" | "mandatory" | "disabled">;
+  suppressible: boolean;
+}
+
+/** Every policy of the pack, in the order reports and docs list them. */
+export const POLICY_DEFINITIONS: readonly PolicyDefinition[] = [
+  ...parityPolicies,
+  ...promotionPolicies,
+  ...approvalPolicies,
+  ...dataSafetyPolicies,
+  ...securityPolicies,
+  ...namingPolicies,
+  ...suppressionPolicies,
+];
+
+export const POLICY_CATALOG: readonly PolicyMeta[] = POLICY_DEFINITIONS.map((p) => ({
+  name: p.name,
+  description: p.description,
+  severity: p.severity,
+  ...(p.framework ? { framework: `${p.framework.name} ${p.framework.reference}` } : {}),
+  remediationSteps: p.remediationSteps,
+  levels: { ...p.levels },
+  suppressible: p.suppressible,
+}));
+
+/** The config property every policy carries: where the reviewed suppressions live. */
+export const SUPPRESSIONS_SETTING: Setting = {
+  type: "string",
+  description: "Suppressions file (YAML), relative to the pack directory.",
+  default: DEFAULT_SUPPRESSIONS_FILE,
+};
+
+function settingsFor(
+  definition: PolicyDefinition,
+  stack: StackName,
+): Readonly<Record<string, Setting>> {
+  return { ...(definition.settings?.(stack) ?? {}), suppressionsFile: SUPPRESSIONS_SETTING };
+}
+
+/** Reads a policy's settings: the pack config over the per-stack defaults, wrong types ignored. */
+function resolveSettings(
+  defaults: Readonly<Record<string, Setting>>,
+  given: Readonly<Record<string, unknown>>,
+): Settings {
+  const pick = (key: string): unknown => {
+    const fallback = defaults[key]?.default;
+    const value = given[key];
+    if (value === undefined) return fallback;
+    if (Array.isArray(fallback))
+      return Array.isArray(value) && value.every((v) => typeof v === "string") ? value : fallback;
+    return typeof value === typeof fallback ? value : fallback;
+  };
+  return {
+    number: (key) => {
+      const v = pick(key);
+      return typeof v === "number" ? v : Number.NaN;
+    },
+    text: (key) => {
+      const v = pick(key);
+      return typeof v === "string" ? v : "";
+    },
+    list: (key) => {
+      const v = pick(key);
+      return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
+    },
+  };
+}
+
+/** The SDK's undocumented object form of a report carries its own enforcement level. */
+interface ViolationInfo {
+  message: string;
+  urn?: string;
+  enforcementLevel: EnforcementLevel;
+}
+
+type Target = { urn?: string; type?: string; name?: string };
+
+/**
+ * Wraps the SDK's reportViolation: every report goes out in the object form with an explicit
+ * enforcement level (so a suppressed violation is reported as advisory by a mandatory policy,
+ * and the message is exactly ours), after consulting the reviewed suppressions.
+ */
+function reporter(
+  definition: PolicyDefinition,
+  level: EnforcementLevel,
+  settings: Settings,
+  reportViolation: ReportViolation,
+  resolve: (urn: string | undefined) => Target,
+): Report {
+  const emit = reportViolation as unknown as (info: ViolationInfo) => void;
+  const send = (message: string, urn: string | undefined, enforcementLevel: EnforcementLevel) =>
+    emit(urn === undefined ? { message, enforcementLevel } : { message, urn, enforcementLevel });
+  return (message, options) => {
+    const urn = options?.urn;
+    if (options?.level === "advisory") {
+      send(message, urn, "advisory");
+      return;
+    }
+    const suppressions = definition.suppressible
+      ? loadSuppressions(packPath(settings.text("suppressionsFile"))).entries.filter(
+          (s) => s.policy === definition.name && namesResource(s, resolve(urn)),
+        )
+      : [];
+    const on = today();
+    const active = suppressions.find((s) => !isExpired(s, on));
+    if (active) {
+      send(suppressedMessage(active, message), urn, "advisory");
+      return;
+    }
+    send(message, urn, level);
+    for (const expired of suppressions) send(expiredMessage(expired), urn, "advisory");
+  };
+}
+
+function cannotCheck(report: Report, err: unknown): void {
+  if (!isUnknownValueError(err)) throw err;
+  report(`Cannot check this during preview: ${err.message}. It is checked again on update.`, {
+    level: "advisory",
+  });
+}
+
+function targetIn(resources: readonly PolicyResource[], urn: string | undefined): Target {
+  if (urn === undefined) return {};
+  const r = resources.find((x) => x.urn === urn);
+  if (r) return { urn, type: r.type, name: r.name };
+  return { urn, ...parseUrn(urn) };
+}
+
+function toSdkPolicy(
+  definition: PolicyDefinition,
+  stack: StackName,
+): ResourceValidationPolicy | StackValidationPolicy {
+  const defaults = settingsFor(definition, stack);
+  const enforcementLevel: Level = definition.levels[stack];
+  const common = {
+    name: definition.name,
+    description: definition.description,
+    enforcementLevel,
+    severity: definition.severity,
+    remediationSteps: definition.remediationSteps,
+    ...(definition.framework ? { framework: definition.framework } : {}),
+    configSchema: {
+      properties: Object.fromEntries(
+        Object.entries(defaults).map(([k, s]) => [
+          k,
+          { ...s, default: Array.isArray(s.default) ? [...s.default] : s.default },
+        ]),
+      ),
+    },
+  };
+  if (isStackPolicy(definition)) {
+    return {
+      ...common,
+      validateStack: (args, reportViolation) => {
+        const settings = resolveSettings(defaults, args.getConfig<Record<string, unknown>>());
+        const context: PolicyContext = { stack, settings };
+        const report = reporter(definition, enforcementLevel, settings, reportViolation, (urn) =>
+          targetIn(args.resources, urn),
+        );
+        try {
+          definition.validateStack(args, report, context);
+        } catch (err) {
+          cannotCheck(report, err);
+        }
+      },
+    };
+  }
+  return {
+    ...common,
+    validateResource: (args, reportViolation) => {
+      const settings = resolveSettings(defaults, args.getConfig<Record<string, unknown>>());
+      const context: PolicyContext = { stack, settings };
+      const report = reporter(definition, enforcementLevel, settings, reportViolation, () => ({
+        urn: args.urn,
+        type: args.type,
+        name: args.name,
+      }));
+      try {
+        definition.validateResource(args, report, context);
+      } catch (err) {
+        cannotCheck(report, err);
+      }
+    },
+  };
+}
+
+/** The pack's policies for a stack, each with that stack's enforcement level and settings. */
+export function policiesFor(
+  stack: StackName,
+): (ResourceValidationPolicy | StackValidationPolicy)[] {
+  return POLICY_DEFINITIONS.map((d) => toSdkPolicy(d, stack));
+}
+
+/** Metadata of one policy by name. */
+export function policyMeta(name: string): PolicyMeta | undefined {
+  return POLICY_CATALOG.find((p) => p.name === name);
+}

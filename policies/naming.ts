@@ -1,0 +1,3 @@
+import type { PolicyDefinition } from "./support";
+
+export const namingPolicies: readonly PolicyDefinition[] = [];
