@@ -112,6 +112,7 @@ function invokeResult(
     case "aws:index/getPartition:getPartition":
       return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
     case "aws:iam/getOpenidConnectProvider:getOpenidConnectProvider":
+    case "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider":
       return {
         arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:oidc-provider/token.actions.githubusercontent.com`,
         url: inputs["url"],
