@@ -109,6 +109,15 @@ function invokeResult(
       };
     case "aws:index/getRegion:getRegion":
       return { name: region, region, id: region, description: region };
+    case "aws:secretsmanager/getRandomPassword:getRandomPassword": {
+      // Deterministic, so that offline runs are reproducible; shaped by the requested length.
+      const length = Number(inputs["passwordLength"] ?? 32);
+      return {
+        ...inputs,
+        randomPassword: "0fflineMockPassw0rd".repeat(Math.ceil(length / 19)).slice(0, length),
+        id: "random-password",
+      };
+    }
     case "aws:index/getPartition:getPartition":
       return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
     case "aws:iam/getOpenidConnectProvider:getOpenidConnectProvider":
