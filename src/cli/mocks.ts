@@ -75,6 +75,11 @@ function computedOutputs(
       return { arn: arn(`secret:${inputs["name"] ?? name}`) };
     case "aws:ec2/vpc:Vpc":
       return { arn: arn(`vpc/${name}`), defaultSecurityGroupId: `sg-default-${name}` };
+    case "github:index/repositoryRuleset:RepositoryRuleset": {
+      let hash = 0;
+      for (const ch of name) hash = (hash * 31 + ch.charCodeAt(0)) % 9_000_000;
+      return { rulesetId: 1_000_000 + hash, nodeId: `RRS_${name}`, etag: `W/"${name}"` };
+    }
     default:
       return { arn: arn(name) };
   }
