@@ -1,0 +1,394 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { lintWorkflow as runLint } from "./actionlint";
+import { describe, expect, it } from "vitest";
+import { CHECKS, ENVIRONMENTS, STACKS } from "../../src/model/environments";
+import { checkWorkflows, loadWorkflows, REAL_MODEL, WORKFLOW_DIR, type Workflow } from "./drift";
+
+const workflows = loadWorkflows();
+
+/** The node at `keys` under `root`, which must be a map: tests mutate it in place. */
+function node(root: unknown, ...keys: (string | number)[]): Record<string, unknown> {
+  let current = root;
+  for (const key of keys) {
+    if (current === null || typeof current !== "object") throw new Error(`no ${key} in path`);
+    current = (current as Record<string | number, unknown>)[key];
+  }
+  if (current === null || typeof current !== "object" || Array.isArray(current)) {
+    throw new Error(`${keys.join(".")} is not a map`);
+  }
+  return current as Record<string, unknown>;
+}
+
+/** A copy of the real workflows with one file's parsed document changed. */
+function mutated(file: string, change: (doc: unknown) => void): Workflow[] {
+  return workflows.map((w) => {
+    if (w.file !== file) return w;
+    const doc: unknown = structuredClone(w.doc);
+    change(doc);
+    return { file, doc };
+  });
+}
+
+function stepIndex(
+  doc: unknown,
+  job: string,
+  predicate: (step: Record<string, unknown>) => boolean,
+) {
+  const steps = node(doc, "jobs", job)["steps"] as Record<string, unknown>[];
+  const index = steps.findIndex(predicate);
+  if (index < 0) throw new Error("no such step");
+  return index;
+}
+
+describe("the workflow files", () => {
+  it("are the pull request, branch-flow and one deploy workflow per stack", () => {
+    expect(workflows.map((w) => w.file)).toEqual([
+      "branch-flow.yml",
+      "deploy-dev.yml",
+      "deploy-prod.yml",
+      "deploy-stage.yml",
+      "pull-request.yml",
+    ]);
+  });
+
+  it.each(workflows.map((w) => w.file))("%s passes actionlint", async (file) => {
+    const full = path.join(WORKFLOW_DIR, file);
+    expect(await runLint(fs.readFileSync(full, "utf8"), full)).toEqual([]);
+  });
+
+  it("agree with src/model", () => {
+    expect(checkWorkflows(workflows)).toEqual([]);
+  });
+});
+
+describe("actionlint bites", () => {
+  it("flags an untrusted branch name spliced into a script", async () => {
+    const text = fs
+      .readFileSync(path.join(WORKFLOW_DIR, "branch-flow.yml"), "utf8")
+      .replace('--head "$HEAD_REF"', '--head "${{ github.head_ref }}"');
+    const results = await runLint(text, "branch-flow.yml");
+    expect(results.map((r) => [r.kind, r.message])).toEqual([
+      [
+        "expression",
+        '"github.head_ref" is potentially untrusted. avoid using it directly in inline scripts. instead, pass it through an environment variable. see https://docs.github.com/en/actions/security-for-github-actions/security-guides/security-hardening-for-github-actions for more details',
+      ],
+    ]);
+  });
+
+  it("flags an input pulumi/actions@v6 does not have", async () => {
+    const text = fs
+      .readFileSync(path.join(WORKFLOW_DIR, "deploy-prod.yml"), "utf8")
+      .replace("policyPacks: policies", "policyPack: policies");
+    const results = await runLint(text, "deploy-prod.yml");
+    expect(results.map((r) => r.kind)).toEqual(["action"]);
+    expect(results[0]?.message).toMatch(
+      /^input "policyPack" is not defined in action "pulumi\/actions@v6"/,
+    );
+  });
+});
+
+describe("checkWorkflows reports drift from src/model", () => {
+  it("reads the required checks from the model", () => {
+    const expected = new Set(STACKS.flatMap((s) => ENVIRONMENTS[s].merge.requiredChecks));
+    expect([...expected].sort()).toEqual([
+      CHECKS.branchFlow,
+      CHECKS.gate,
+      CHECKS.preview("dev"),
+      CHECKS.preview("prod"),
+      CHECKS.preview("stage"),
+    ]);
+  });
+
+  it("a renamed pull request job", () => {
+    const drift = mutated("pull-request.yml", (doc) => {
+      node(doc, "jobs", "gate")["name"] = "gatekeeper";
+    });
+    expect(checkWorkflows(drift)).toEqual([
+      'pull_request workflows: no job reports the required check "gate"',
+      'pull_request workflows: job check "gatekeeper" (pull-request.yml) is not a required check of any environment in src/model',
+    ]);
+  });
+
+  it("a job id used as the check name when the job has no name", () => {
+    const drift = mutated("branch-flow.yml", (doc) => {
+      const jobs = node(doc, "jobs");
+      jobs["flow"] = jobs["branch-flow"];
+      delete jobs["branch-flow"];
+      delete node(jobs, "flow")["name"];
+    });
+    expect(checkWorkflows(drift)).toEqual([
+      'pull_request workflows: no job reports the required check "branch-flow"',
+      'pull_request workflows: job check "flow" (branch-flow.yml) is not a required check of any environment in src/model',
+    ]);
+  });
+
+  it("a preview matrix entry naming a stack the model does not have", () => {
+    const drift = mutated("pull-request.yml", (doc) => {
+      node(doc, "jobs", "preview", "strategy", "matrix", "include", 1)["stack"] = "staging";
+    });
+    expect(checkWorkflows(drift)).toEqual([
+      'pull_request workflows: no job reports the required check "preview (stage)"',
+      'pull_request workflows: job check "preview (staging)" (pull-request.yml) is not a required check of any environment in src/model',
+    ]);
+  });
+
+  it("a preview job assuming the wrong stack's role, or the deploy role", () => {
+    const drift = mutated("pull-request.yml", (doc) => {
+      const include = node(doc, "jobs", "preview", "strategy", "matrix", "include", 2);
+      include["role"] = "${{ vars.STAGE_AWS_PREVIEW_ROLE_ARN }}";
+      node(doc, "jobs", "preview", "strategy", "matrix", "include", 0)["role"] =
+        "${{vars.DEV_AWS_ROLE_ARN}}";
+    });
+    expect(checkWorkflows(drift)).toEqual([
+      'pull-request.yml: job preview (dev): role-to-assume is "${{ vars.DEV_AWS_ROLE_ARN }}", expected "${{ vars.DEV_AWS_PREVIEW_ROLE_ARN }}"',
+      'pull-request.yml: job preview (prod): role-to-assume is "${{ vars.STAGE_AWS_PREVIEW_ROLE_ARN }}", expected "${{ vars.PROD_AWS_PREVIEW_ROLE_ARN }}"',
+    ]);
+  });
+
+  it("a preview without the policy pack, the PR comment or OIDC", () => {
+    const drift = mutated("pull-request.yml", (doc) => {
+      const i = stepIndex(doc, "preview", (s) => s["uses"] === "pulumi/actions@v6");
+      const withs = node(doc, "jobs", "preview", "steps", i, "with");
+      delete withs["policyPacks"];
+      withs["comment-on-pr"] = false;
+      withs["stack-name"] = "${{ vars.PULUMI_ORG }}/prod";
+      delete node(doc, "jobs", "preview", "permissions")["id-token"];
+    });
+    expect(checkWorkflows(drift)).toEqual([
+      "pull-request.yml: job preview (dev): needs permission id-token: write (OIDC)",
+      'pull-request.yml: job preview (dev): pulumi/actions stack-name is "${{ vars.PULUMI_ORG }}/prod", expected <org>/dev',
+      "pull-request.yml: job preview (dev): pulumi/actions must run the policy pack (policyPacks: policies)",
+      "pull-request.yml: job preview (dev): pulumi/actions must comment on the pull request (comment-on-pr: true)",
+      "pull-request.yml: job preview (stage): needs permission id-token: write (OIDC)",
+      'pull-request.yml: job preview (stage): pulumi/actions stack-name is "${{ vars.PULUMI_ORG }}/prod", expected <org>/stage',
+      "pull-request.yml: job preview (stage): pulumi/actions must run the policy pack (policyPacks: policies)",
+      "pull-request.yml: job preview (stage): pulumi/actions must comment on the pull request (comment-on-pr: true)",
+      "pull-request.yml: job preview (prod): needs permission id-token: write (OIDC)",
+      "pull-request.yml: job preview (prod): pulumi/actions must run the policy pack (policyPacks: policies)",
+      "pull-request.yml: job preview (prod): pulumi/actions must comment on the pull request (comment-on-pr: true)",
+    ]);
+  });
+
+  it("a gate that no longer uploads SARIF or may not comment", () => {
+    const drift = mutated("pull-request.yml", (doc) => {
+      const steps = node(doc, "jobs", "gate")["steps"] as unknown[];
+      steps.splice(
+        stepIndex(doc, "gate", (s) => s["uses"] === "github/codeql-action/upload-sarif@v3"),
+        1,
+      );
+      delete node(doc, "jobs", "gate", "permissions")["pull-requests"];
+    });
+    expect(checkWorkflows(drift)).toEqual([
+      "pull-request.yml: job gate: does not upload SARIF (github/codeql-action/upload-sarif)",
+      "pull-request.yml: job gate: needs permission pull-requests: write",
+    ]);
+  });
+
+  it("a gate that stops producing the SARIF report", () => {
+    const drift = mutated("pull-request.yml", (doc) => {
+      const i = stepIndex(doc, "gate", (s) => s["id"] === "gate");
+      const step = node(doc, "jobs", "gate", "steps", i);
+      step["run"] = String(step["run"]).replace("--format sarif", "--format json");
+    });
+    expect(checkWorkflows(drift)).toEqual([
+      'pull-request.yml: job gate: does not run "envstack preview --all --format sarif"',
+    ]);
+  });
+
+  it("a branch-flow check that a retargeted pull request would skip", () => {
+    const drift = mutated("branch-flow.yml", (doc) => {
+      node(doc, "on", "pull_request")["types"] = ["opened", "synchronize", "reopened"];
+    });
+    expect(checkWorkflows(drift)).toEqual([
+      "branch-flow.yml: job branch-flow: must also run on edited pull requests (a retargeted base)",
+    ]);
+  });
+
+  it("a changed deploy branch", () => {
+    const drift = mutated("deploy-stage.yml", (doc) => {
+      node(doc, "on", "push")["branches"] = ["staging"];
+    });
+    expect(checkWorkflows(drift)).toEqual([
+      "deploy-stage.yml: job deploy: deploys stage on pushes to [staging], src/model says [staging, release/*]",
+    ]);
+  });
+
+  it("a model change the workflows have not followed", () => {
+    const model = {
+      ...REAL_MODEL,
+      environments: {
+        ...ENVIRONMENTS,
+        dev: { ...ENVIRONMENTS.dev, branches: ["develop", "integration"] },
+        prod: {
+          ...ENVIRONMENTS.prod,
+          merge: {
+            ...ENVIRONMENTS.prod.merge,
+            requiredChecks: [...ENVIRONMENTS.prod.merge.requiredChecks, "e2e"],
+          },
+        },
+      },
+    };
+    expect(checkWorkflows(workflows, model)).toEqual([
+      'pull_request workflows: no job reports the required check "e2e"',
+      "deploy-dev.yml: job deploy: deploys dev on pushes to [develop], src/model says [develop, integration]",
+    ]);
+  });
+
+  it("a dropped environment", () => {
+    const drift = mutated("deploy-prod.yml", (doc) => {
+      delete node(doc, "jobs", "deploy")["environment"];
+    });
+    expect(checkWorkflows(drift)).toEqual([
+      'no push workflow deploys prod (a job bound to environment "prod")',
+    ]);
+  });
+
+  it("an environment the model does not define", () => {
+    const drift = mutated("deploy-prod.yml", (doc) => {
+      node(doc, "jobs", "deploy")["environment"] = "production";
+    });
+    expect(checkWorkflows(drift)).toEqual([
+      'deploy-prod.yml: job deploy deploys to environment "production", which src/model does not define (dev, stage, prod)',
+      'no push workflow deploys prod (a job bound to environment "prod")',
+    ]);
+  });
+
+  it("two workflows deploying one stack", () => {
+    const drift = mutated("deploy-dev.yml", (doc) => {
+      node(doc, "jobs", "deploy", "environment")["name"] = "stage";
+    });
+    expect(checkWorkflows(drift)).toEqual([
+      'no push workflow deploys dev (a job bound to environment "dev")',
+      "stage is deployed by 2 jobs: deploy-dev.yml#deploy, deploy-stage.yml#deploy",
+      "deploy-dev.yml: job deploy: deploys stage on pushes to [develop], src/model says [staging, release/*]",
+      'deploy-dev.yml: job deploy: concurrency group is "deploy-dev", expected "deploy-stage"',
+      'deploy-dev.yml: job deploy: must run the gate "envstack preview --stack stage" before pulumi up',
+      'deploy-dev.yml: job deploy: role-to-assume is "${{ vars.DEV_AWS_ROLE_ARN }}", expected "${{ vars.STAGE_AWS_ROLE_ARN }}"',
+      'deploy-dev.yml: job deploy: aws-region is "${{ vars.DEV_AWS_REGION }}", expected "${{ vars.STAGE_AWS_REGION }}"',
+      'deploy-dev.yml: job deploy: pulumi/actions stack-name is "${{ vars.PULUMI_ORG }}/dev", expected <org>/stage',
+    ]);
+  });
+
+  it("a shared or cancellable concurrency group", () => {
+    const drift = mutated("deploy-prod.yml", (doc) => {
+      node(doc, "jobs", "deploy")["concurrency"] = { group: "deploy", "cancel-in-progress": true };
+    });
+    expect(checkWorkflows(drift)).toEqual([
+      'deploy-prod.yml: job deploy: concurrency group is "deploy", expected "deploy-prod"',
+      "deploy-prod.yml: job deploy: cancel-in-progress must be false (never stop a deploy half-way)",
+    ]);
+  });
+
+  it("a deploy without the gate, or with the gate after pulumi up", () => {
+    const withoutGate = mutated("deploy-dev.yml", (doc) => {
+      const steps = node(doc, "jobs", "deploy")["steps"] as unknown[];
+      steps.splice(
+        stepIndex(doc, "deploy", (s) => s["name"] === "Gate (dev)"),
+        1,
+      );
+    });
+    const gateLast = mutated("deploy-prod.yml", (doc) => {
+      const steps = node(doc, "jobs", "deploy")["steps"] as unknown[];
+      const [gate] = steps.splice(
+        stepIndex(doc, "deploy", (s) => s["name"] === "Gate (prod)"),
+        1,
+      );
+      steps.push(gate);
+    });
+    const gateOfAnotherStack = mutated("deploy-stage.yml", (doc) => {
+      const i = stepIndex(doc, "deploy", (s) => s["name"] === "Gate (stage)");
+      node(doc, "jobs", "deploy", "steps", i)["run"] = "npx envstack preview --stack stagex";
+    });
+    expect(checkWorkflows(withoutGate)).toEqual([
+      'deploy-dev.yml: job deploy: must run the gate "envstack preview --stack dev" before pulumi up',
+    ]);
+    expect(checkWorkflows(gateLast)).toEqual([
+      'deploy-prod.yml: job deploy: must run the gate "envstack preview --stack prod" before pulumi up',
+    ]);
+    expect(checkWorkflows(gateOfAnotherStack)).toEqual([
+      'deploy-stage.yml: job deploy: must run the gate "envstack preview --stack stage" before pulumi up',
+    ]);
+  });
+
+  it("a deploy with the wrong command, no policy pack or no credentials", () => {
+    const drift = mutated("deploy-prod.yml", (doc) => {
+      const steps = node(doc, "jobs", "deploy")["steps"] as unknown[];
+      const i = stepIndex(doc, "deploy", (s) => s["uses"] === "pulumi/actions@v6");
+      const withs = node(steps, i, "with");
+      withs["command"] = "preview";
+      delete withs["policyPacks"];
+      steps.splice(
+        stepIndex(doc, "deploy", (s) => s["uses"] === "aws-actions/configure-aws-credentials@v4"),
+        1,
+      );
+    });
+    expect(checkWorkflows(drift)).toEqual([
+      "deploy-prod.yml: job deploy: no aws-actions/configure-aws-credentials step",
+      'deploy-prod.yml: job deploy: pulumi/actions command is "preview", expected "up"',
+      "deploy-prod.yml: job deploy: pulumi/actions must run the policy pack (policyPacks: policies)",
+    ]);
+  });
+
+  it("credentials after the Pulumi step", () => {
+    const drift = mutated("deploy-dev.yml", (doc) => {
+      const steps = node(doc, "jobs", "deploy")["steps"] as unknown[];
+      const [creds] = steps.splice(
+        stepIndex(doc, "deploy", (s) => s["uses"] === "aws-actions/configure-aws-credentials@v4"),
+        1,
+      );
+      steps.push(creds);
+    });
+    expect(checkWorkflows(drift)).toEqual([
+      "deploy-dev.yml: job deploy: the credentials step must come before pulumi/actions",
+    ]);
+  });
+});
+
+describe("checkWorkflows reports pipeline hygiene", () => {
+  it("a job without permissions and broad top-level permissions", () => {
+    const drift = mutated("deploy-stage.yml", (doc) => {
+      delete node(doc, "jobs", "deploy")["permissions"];
+      node(doc)["permissions"] = "write-all";
+    });
+    expect(checkWorkflows(drift)).toEqual([
+      "deploy-stage.yml: set top-level permissions to {} or contents: read (jobs ask for more)",
+      "deploy-stage.yml: job deploy has no permissions block (least privilege per job)",
+      "deploy-stage.yml: job deploy: needs permission id-token: write (OIDC)",
+    ]);
+  });
+
+  it("accepts contents: read at the top, refuses anything more", () => {
+    const readOnly = mutated("branch-flow.yml", (doc) => {
+      node(doc)["permissions"] = { contents: "read" };
+    });
+    const more = mutated("branch-flow.yml", (doc) => {
+      node(doc)["permissions"] = { contents: "read", issues: "write" };
+    });
+    expect(checkWorkflows(readOnly)).toEqual([]);
+    expect(checkWorkflows(more)).toEqual([
+      "branch-flow.yml: set top-level permissions to {} or contents: read (jobs ask for more)",
+    ]);
+  });
+
+  it.each([
+    ["actions/checkout", false],
+    ["actions/checkout@main", false],
+    ["actions/checkout@", false],
+    ["actions/checkout@v4", true],
+    ["actions/checkout@v4.2.2", true],
+    ["actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683", true],
+    ["github/codeql-action/upload-sarif@v3", true],
+  ])("uses %s is pinned: %s", (uses, pinned) => {
+    const drift = mutated("branch-flow.yml", (doc) => {
+      node(doc, "jobs", "branch-flow", "steps", 0)["uses"] = uses;
+    });
+    expect(checkWorkflows(drift)).toEqual(
+      pinned
+        ? []
+        : [
+            `branch-flow.yml: job branch-flow uses ${uses} without a version (pin @vN or a commit SHA)`,
+          ],
+    );
+  });
+});
