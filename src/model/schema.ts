@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { CHECKS, ENVIRONMENTS, isProductionLike, type StackName } from "./environments";
+import { duplicates, splitReviewers } from "./github-rules";
 
 /** CloudWatch Logs accepts only these retention periods (days). */
 export const LOG_RETENTION_DAYS = [
@@ -90,11 +91,9 @@ export const databaseSchema = z.strictObject({
 
 export const cacheSchema = z.strictObject({
   engineVersion: version,
-  nodeType: z
-    .string()
-    .regex(/^cache\.[a-z0-9]+\.[a-z0-9]+$/, {
-      error: "an ElastiCache node type such as cache.r7g.large",
-    }),
+  nodeType: z.string().regex(/^cache\.[a-z0-9]+\.[a-z0-9]+$/, {
+    error: "an ElastiCache node type such as cache.r7g.large",
+  }),
   shards: int(1, 90),
   replicasPerShard: int(0, 5),
 });
@@ -177,6 +176,18 @@ export const githubSchema = z.strictObject({
   pullRequestBypassTeams: z.array(slug, { error: "a list of team slugs" }),
   /** Whether this stack creates the account's GitHub OIDC provider or looks up an existing one. */
   oidcProvider: z.enum(["create", "existing"], { error: "create or existing" }),
+  /** S3 bucket of a self-managed Pulumi backend the CI deploy role may use; unset with Pulumi Cloud. */
+  stateBucket: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: "an S3 bucket name" })
+    .optional(),
+  /** KMS key of the stack's awskms secrets provider the CI deploy role may use; unset otherwise. */
+  secretsKeyArn: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[A-Za-z0-9/_-]+$/, {
+      error: "a KMS key or alias ARN",
+    })
+    .optional(),
 });
 
 /** The `envstack:*` keys of a stack's config, after defaults. */
@@ -355,6 +366,17 @@ export function crossKeyIssues(stack: StackName, config: EnvstackConfig): CrossK
       add(["github", "requiredChecks"], `a list that includes "${check}"`, github.requiredChecks);
     }
   }
+  // GitHub rejects a ruleset or an environment naming the same check, team or user twice.
+  for (const key of ["requiredChecks", "deploymentReviewers", "pullRequestBypassTeams"] as const) {
+    const dup = duplicates(github[key]);
+    if (dup.length > 0) {
+      add(
+        ["github", key],
+        `a list without duplicates (${dup.map((d) => JSON.stringify(d)).join(", ")} repeated)`,
+        github[key],
+      );
+    }
+  }
   const deploy = ENVIRONMENTS[stack].deploy;
   if (deploy.humanApproval) {
     const distinct = new Set(github.deploymentReviewers.map((r) => r.toLowerCase()));
@@ -377,9 +399,14 @@ export function crossKeyIssues(stack: StackName, config: EnvstackConfig): CrossK
 }
 
 /**
- * What the repository's plan and visibility cannot enforce. GitHub offers rulesets, environments
- * and deployment branch policies on private repositories only from Pro/Team, and required
- * reviewers and wait timers on private repositories only on Enterprise.
+ * What the repository's plan and visibility cannot enforce, so that a protection is refused
+ * rather than silently missing. GitHub's plans:
+ * - internal repositories exist only on Enterprise;
+ * - rulesets (and with them code-owner review, required deployments), environments and
+ *   deployment branch policies on private/internal repositories need Pro, Team or Enterprise;
+ * - required reviewers (with self-review prevention) and wait timers on private/internal
+ *   repositories need Enterprise;
+ * - Pro is a personal-account plan: a personal account has no teams to review or bypass.
  */
 export function planIssues(stack: StackName, github: GithubConfig): CrossKeyIssue[] {
   const issues: CrossKeyIssue[] = [];
@@ -391,11 +418,29 @@ export function planIssues(stack: StackName, github: GithubConfig): CrossKeyIssu
     });
     return issues;
   }
+  if (github.plan === "pro") {
+    const teams = splitReviewers(github.deploymentReviewers).teams;
+    if (teams.length > 0) {
+      issues.push({
+        path: ["github", "deploymentReviewers"],
+        expected: `@user logins only: plan pro is a personal account, which has no teams (found team ${teams.map((t) => JSON.stringify(t)).join(", ")}; use plan team or enterprise for an organization)`,
+        found: github.deploymentReviewers,
+      });
+    }
+    if (github.pullRequestBypassTeams.length > 0) {
+      issues.push({
+        path: ["github", "pullRequestBypassTeams"],
+        expected:
+          "an empty list: plan pro is a personal account, which has no teams (use plan team or enterprise for an organization)",
+        found: github.pullRequestBypassTeams,
+      });
+    }
+  }
   if (github.visibility === "public") return issues;
   if (github.plan === "free") {
     issues.push({
       path: ["github", "plan"],
-      expected: `pro, team or enterprise: rulesets and environments on a ${github.visibility} repository need a paid plan (or set github.visibility to public)`,
+      expected: `pro, team or enterprise: rulesets (code-owner review, required checks and deployments) and deployment environments on a ${github.visibility} repository need a paid plan (or set github.visibility to public)`,
       found: github.plan,
     });
     return issues;
@@ -406,6 +451,12 @@ export function planIssues(stack: StackName, github: GithubConfig): CrossKeyIssu
         path: ["github", "plan"],
         expected: `enterprise: required reviewers on the ${stack} environment of a ${github.visibility} repository need GitHub Enterprise (or set github.visibility to public)`,
         found: github.plan,
+      });
+    } else if (github.deploymentReviewers.length > 0) {
+      issues.push({
+        path: ["github", "deploymentReviewers"],
+        expected: `an empty list, or plan enterprise: required reviewers on a ${github.visibility} repository need GitHub Enterprise`,
+        found: github.deploymentReviewers,
       });
     }
     if (github.waitTimerMinutes > 0) {
