@@ -1,6 +1,17 @@
 import type * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { EnvironmentSpec } from "../model";
+import { isProductionLike, type EnvironmentSpec } from "../model";
+import { Access, ecrRepositoryArn } from "./access";
+import { Cache } from "./cache";
+import { Database } from "./database";
+import { FeatureFlags } from "./feature-flags";
+import { scoped, type Naming } from "./naming";
+import { Network } from "./network";
+import { Observability, type AlarmTargets } from "./observability";
+import { Service } from "./service";
+import { postgresMaxConnections } from "./sizing";
+
+export { Access, Cache, Database, FeatureFlags, Network, Observability, Service };
 
 export interface AwsEnvironmentOptions {
   /** The stack's AWS provider (region and default tags). */
@@ -12,12 +23,182 @@ export interface AwsEnvironment {
   readonly appUrl: pulumi.Output<string>;
   /** Stack exports: load balancer DNS, endpoints, log groups, role ARNs, live colour. */
   readonly exports: Record<string, pulumi.Input<unknown>>;
+  readonly network: Network;
+  readonly observability: Observability;
+  readonly service: Service;
+  readonly database: Database;
+  readonly cache: Cache;
+  readonly access: Access;
+  readonly featureFlags: FeatureFlags;
 }
 
-// Placeholder until the AWS components land (issue 2).
+/** Components with a log group `/<stack>/<app>/<component>`. */
+export const LOG_GROUP_COMPONENTS = ["network", "service", "cache"] as const;
+
+/**
+ * Declares a stack's AWS environment from its validated spec. Every resource is created under
+ * `provider`, so every taggable one carries the stack's default tags.
+ */
 export function declareAwsEnvironment(
   spec: EnvironmentSpec,
-  _options: AwsEnvironmentOptions,
+  options: AwsEnvironmentOptions,
 ): AwsEnvironment {
-  return { appUrl: pulumi.output(`https://${spec.app}.example.com`), exports: {} };
+  const opts = { provider: options.provider };
+  const naming: Naming = { stack: spec.stack, app: spec.app };
+  const productionLike = isProductionLike(spec.stack);
+
+  // Alarms watch resources declared after the log groups they need: resolved at the end.
+  const [targets, setTargets] = pulumi.deferredOutput<AlarmTargets>();
+  const observability = new Observability(
+    "observability",
+    {
+      naming,
+      logGroupComponents: LOG_GROUP_COMPONENTS,
+      logRetentionDays: spec.observability.logRetentionDays,
+      alarmEmail: spec.observability.alarmEmail,
+      latencyP99Ms: spec.observability.latencyP99Ms,
+      errorRatePercent: spec.observability.errorRatePercent,
+      tracing: spec.observability.tracing,
+      databaseStorageGb: spec.database.storageGb,
+      databaseMaxConnections: postgresMaxConnections(spec.database.instanceClass),
+      cacheShards: spec.cache.shards,
+      targets,
+    },
+    opts,
+  );
+
+  const network = new Network(
+    "network",
+    {
+      cidr: spec.network.cidr,
+      availabilityZones: spec.network.availabilityZones,
+      natGateways: spec.network.natGateways,
+      flowLogGroupArn: observability.logGroupArns["network"]!,
+    },
+    opts,
+  );
+
+  const deployment = spec.service.deployment;
+  const service = new Service(
+    "service",
+    {
+      naming,
+      image: spec.service.image,
+      nextImage: deployment.nextImage,
+      cpu: spec.service.cpu,
+      memoryMb: spec.service.memoryMb,
+      desiredCount: spec.service.desiredCount,
+      containerPort: spec.service.containerPort,
+      healthCheckPath: spec.service.healthCheckPath,
+      certificateArn: spec.service.certificateArn,
+      strategy: deployment.strategy,
+      live: deployment.live,
+      canaryPercent: deployment.canaryPercent,
+      tracing: spec.observability.tracing,
+      deletionProtection: spec.database.deletionProtection,
+      logGroupName: observability.logGroupNames["service"]!,
+      parameterPath: scoped(naming),
+      vpcId: network.vpcId,
+      vpcCidr: network.cidr,
+      publicSubnetIds: network.publicSubnetIds,
+      appSubnetIds: network.appSubnetIds,
+    },
+    opts,
+  );
+
+  const database = new Database(
+    "database",
+    {
+      naming,
+      engineVersion: spec.database.engineVersion,
+      instanceClass: spec.database.instanceClass,
+      multiAz: spec.database.multiAz,
+      storageGb: spec.database.storageGb,
+      backupRetentionDays: spec.database.backupRetentionDays,
+      deletionProtection: spec.database.deletionProtection,
+      readReplicas: spec.database.readReplicas,
+      accessCidrs: spec.database.accessCidrs,
+      finalSnapshot: productionLike,
+      protect: spec.stack === "prod",
+      vpcId: network.vpcId,
+      subnetIds: network.dataSubnetIds,
+      clientSecurityGroupIds: [service.securityGroupId],
+    },
+    opts,
+  );
+
+  const cache = new Cache(
+    "cache",
+    {
+      naming,
+      engineVersion: spec.cache.engineVersion,
+      nodeType: spec.cache.nodeType,
+      shards: spec.cache.shards,
+      replicasPerShard: spec.cache.replicasPerShard,
+      snapshotRetentionDays: productionLike ? 7 : 0,
+      vpcId: network.vpcId,
+      subnetIds: network.dataSubnetIds,
+      clientSecurityGroupIds: [service.securityGroupId],
+      slowLogGroupName: observability.logGroupNames["cache"]!,
+    },
+    opts,
+  );
+
+  const images = [spec.service.image, deployment.nextImage].filter(
+    (i): i is string => i !== undefined,
+  );
+  const access = new Access(
+    "access",
+    {
+      naming,
+      levels: spec.access,
+      clusterName: service.clusterName,
+      listenerArn: service.httpsListenerArn,
+      taskRoleArns: [service.taskRoleArn, service.executionRoleArn],
+      imageRepositoryArns: images.map(ecrRepositoryArn).filter((a): a is string => a !== undefined),
+    },
+    opts,
+  );
+
+  const featureFlags = new FeatureFlags(
+    "flags",
+    { path: scoped(naming, "flags"), flags: spec.featureFlags },
+    opts,
+  );
+
+  setTargets(
+    pulumi
+      .all([service.loadBalancerArnSuffix, pulumi.all(service.targetGroupArnSuffixes)])
+      .apply(([lb, tgs]): AlarmTargets => ({
+        loadBalancerArnSuffix: lb,
+        targetGroupArnSuffixes: tgs,
+        clusterName: service.clusterName,
+        liveServiceName: service.serviceNames[service.liveColour],
+        databaseInstanceId: database.instanceId,
+        cacheNodeIdsByShard: cache.nodeIdsByShard,
+      })),
+  );
+
+  const appUrl = pulumi.interpolate`https://${service.loadBalancerDnsName}`;
+  return {
+    appUrl,
+    network,
+    observability,
+    service,
+    database,
+    cache,
+    access,
+    featureFlags,
+    exports: {
+      loadBalancerDnsName: service.loadBalancerDnsName,
+      appUrl,
+      databaseEndpoint: database.endpoint,
+      databaseReaderEndpoints: pulumi.all(database.readerEndpoints),
+      cacheEndpoint: cache.configurationEndpoint,
+      logGroups: observability.logGroupNames,
+      roleArns: access.roleArns,
+      liveColour: service.liveColour,
+      alarmTopicArn: observability.alarmTopicArn,
+    },
+  };
 }
