@@ -25,7 +25,6 @@ import {
 } from "./support";
 import {
   DEFAULT_SUPPRESSIONS_FILE,
-  expiredMessage,
   isExpired,
   loadSuppressions,
   namesResource,
@@ -96,8 +95,10 @@ function resolveSettings(
     const fallback = defaults[key]?.default;
     const value = given[key];
     if (value === undefined) return fallback;
-    if (Array.isArray(fallback))
-      return Array.isArray(value) && value.every((v) => typeof v === "string") ? value : fallback;
+    if (Array.isArray(fallback)) {
+      const kind = typeof (fallback[0] ?? "");
+      return Array.isArray(value) && value.every((v) => typeof v === kind) ? value : fallback;
+    }
     return typeof value === typeof fallback ? value : fallback;
   };
   return {
@@ -112,6 +113,10 @@ function resolveSettings(
     list: (key) => {
       const v = pick(key);
       return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
+    },
+    numbers: (key) => {
+      const v = pick(key);
+      return Array.isArray(v) ? v.filter((x): x is number => typeof x === "number") : [];
     },
   };
 }
@@ -157,8 +162,8 @@ function reporter(
       send(suppressedMessage(active, message), urn, "advisory");
       return;
     }
+    // An expired suppression no longer applies; suppressions-are-valid reports its expiry.
     send(message, urn, level);
-    for (const expired of suppressions) send(expiredMessage(expired), urn, "advisory");
   };
 }
 

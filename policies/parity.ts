@@ -1,3 +1,102 @@
-import type { PolicyDefinition } from "./support";
+import type { StackValidationArgs } from "@pulumi/policy";
+import {
+  PARITY,
+  expectedValue,
+  mustEqualAttributes,
+  observe,
+  sameValue,
+  type DeclaredResource,
+  type ParityAttribute,
+  type StackName,
+} from "../src/model";
+import { loadBaseline, stackFileSetting } from "./baselines";
+import { show, type Report, type StackPolicyDefinition } from "./support";
 
-export const parityPolicies: readonly PolicyDefinition[] = [];
+function declared(args: StackValidationArgs): DeclaredResource[] {
+  return args.resources.map((r) => ({ type: r.type, name: r.name, urn: r.urn, props: r.props }));
+}
+
+/**
+ * Compares the stack's declared resources with a baseline stack file on the given attributes:
+ * one violation per differing attribute, an advisory note per attribute unknown during preview.
+ */
+function compare(
+  args: StackValidationArgs,
+  report: Report,
+  attributes: readonly ParityAttribute[],
+  baselineStack: StackName,
+  file: string,
+  why: (attribute: ParityAttribute, found: string) => string,
+): void {
+  const baseline = loadBaseline(file, baselineStack);
+  if (!baseline.ok) {
+    report(baseline.message);
+    return;
+  }
+  const resources = declared(args);
+  for (const attribute of attributes) {
+    if (!attribute.observed) continue;
+    const observation = observe(attribute.observed, resources);
+    if (observation.kind === "unknown") {
+      report(`Cannot check ${attribute.key} during preview: ${observation.reason}.`, {
+        level: "advisory",
+      });
+      continue;
+    }
+    const expected = expectedValue(attribute, baseline.spec);
+    if (sameValue(observation.value, expected)) continue;
+    const urn = observation.resources[0]?.urn;
+    report(
+      `Set ${attribute.key} to ${show(expected)}: ${why(attribute, show(observation.value))}`,
+      urn === undefined ? undefined : { urn },
+    );
+  }
+}
+
+export const stageMirrorsProd: StackPolicyDefinition = {
+  name: "stage-mirrors-prod",
+  description:
+    "Checks whether the resources a production-like stack declares match the committed prod stack file on every must-equal attribute of the parity contract.",
+  severity: "high",
+  remediationSteps:
+    "Change the stack's config (or the code that overrides it) so the attribute equals prod's committed value, or change prod and stage together in one reviewed change. Only attributes listed as may-differ in the parity contract may differ.",
+  levels: { dev: "disabled", stage: "mandatory", prod: "mandatory" },
+  suppressible: true,
+  settings: () => ({ prodStackFile: stackFileSetting("prod", "The prod baseline") }),
+  validateStack: (args, report, { stack, settings }) =>
+    compare(
+      args,
+      report,
+      mustEqualAttributes(),
+      "prod",
+      settings.text("prodStackFile"),
+      (_attribute, found) =>
+        stack === "prod"
+          ? `prod must match its committed Pulumi.prod.yaml (prod declares ${found}).`
+          : `${stack} must mirror prod (${stack} declares ${found}).`,
+    ),
+};
+
+export const devFollowsStage: StackPolicyDefinition = {
+  name: "dev-follows-stage-versions",
+  description:
+    "Checks whether dev runs the same database and cache engine versions as the committed stage stack file.",
+  severity: "low",
+  remediationSteps:
+    "Set the engine version in Pulumi.dev.yaml to stage's, or upgrade stage first: versions move forward through dev and stage together.",
+  levels: { dev: "advisory", stage: "disabled", prod: "disabled" },
+  suppressible: true,
+  settings: () => ({ stageStackFile: stackFileSetting("stage", "The stage baseline") }),
+  validateStack: (args, report, { stack, settings }) =>
+    compare(
+      args,
+      report,
+      PARITY.filter((a) => a.devFollowsStage === true),
+      "stage",
+      settings.text("stageStackFile"),
+      (_attribute, found) =>
+        `${stack} must run the engine versions stage runs (${stack} declares ${found}).`,
+    ),
+};
+
+export const parityPolicies: readonly StackPolicyDefinition[] = [stageMirrorsProd, devFollowsStage];

@@ -32,16 +32,9 @@ export const fsbp = (reference: string, specification: string): Framework => ({
   specification,
 });
 
-export const cis = (reference: string, specification: string): Framework => ({
-  name: "CIS AWS Foundations Benchmark",
-  version: "3.0.0",
-  reference,
-  specification,
-});
-
 /** A pack config property: a JSON schema that always carries its default. */
 export type Setting = PolicyConfigJSONSchema & {
-  readonly default: string | number | boolean | readonly string[];
+  readonly default: string | number | boolean | readonly string[] | readonly number[];
 };
 
 /** A policy's settings after the pack config is applied over the defaults. */
@@ -49,6 +42,7 @@ export interface Settings {
   number(key: string): number;
   text(key: string): string;
   list(key: string): readonly string[];
+  numbers(key: string): readonly number[];
 }
 
 export interface PolicyContext {
@@ -187,4 +181,35 @@ export function parseUrn(urn: string): { stack: string; type: string; name: stri
     type: chain[chain.length - 1]!,
     name: parts.slice(3).join("::"),
   };
+}
+
+/**
+ * Checks one property: reports `message` when `ok` rejects its value. An unknown value (computed
+ * during the update) is either accepted, where any value would pass (an ID that will exist), or
+ * noted as an advisory that the property cannot be checked during preview.
+ */
+export function expectProp(
+  report: Report,
+  props: unknown,
+  path: string,
+  ok: (value: unknown) => boolean,
+  message: string,
+  unknown: "passes" | "note" = "note",
+): void {
+  const r = read(props, path);
+  if (!r.known) {
+    if (unknown === "note")
+      report(`Cannot check ${path} during preview: ${r.reason}.`, { level: "advisory" });
+    return;
+  }
+  if (!ok(r.value)) report(message);
+}
+
+export const isTrue = (v: unknown): boolean => v === true || v === "true";
+export const isSet = (v: unknown): boolean => v !== undefined && v !== null && v !== "";
+
+/** Whether an RDS instance is a read replica; an unknown source (an ID to come) still is one. */
+export function isReplica(props: unknown): boolean {
+  const r = read(props, "replicateSourceDb");
+  return !r.known || isSet(r.value);
 }
