@@ -66,7 +66,10 @@ function computedOutputs(
     case "aws:ecs/taskDefinition:TaskDefinition":
       return { arn: arn(`task-definition/${inputs["family"] ?? name}:1`), revision: 1 };
     case "aws:cloudwatch/logGroup:LogGroup":
-      return { arn: arn(`log-group:${inputs["name"] ?? name}`) };
+      // Log groups live in the `logs` service namespace, not `cloudwatch`.
+      return {
+        arn: `arn:aws:logs:${region}:${MOCK_ACCOUNT_ID}:log-group:${inputs["name"] ?? name}`,
+      };
     case "aws:sns/topic:Topic":
       return { arn: arn((inputs["name"] as string) ?? name) };
     case "aws:kms/key:Key":
