@@ -1,0 +1,204 @@
+import * as path from "node:path";
+import type {
+  PolicyProviderResource,
+  PolicyResource,
+  PolicyResourceOptions,
+  ReportViolation,
+  ResourceValidationArgs,
+  ResourceValidationPolicy,
+  StackValidationArgs,
+  StackValidationPolicy,
+} from "@pulumi/policy";
+import type { StackName } from "../../src/model";
+import { policiesFor } from "../../policies/catalog";
+import { unknownCheckingProxy } from "../../policies/unknowns";
+
+export const PROJECT = "envstack";
+export const APP = "trading";
+export const FIXTURES = path.join(__dirname, "fixtures");
+
+export function urnOf(stack: string, type: string, name: string): string {
+  return `urn:pulumi:${stack}::${PROJECT}::${type}::${name}`;
+}
+
+/** One resource as a fixture declares it. */
+export interface Fixture {
+  readonly type: string;
+  readonly name: string;
+  readonly props: Record<string, unknown>;
+  readonly protect?: boolean;
+  /** The provider's inputs as the engine sends them (JSON-encoded strings). */
+  readonly provider?: Record<string, unknown>;
+  readonly propertyDependencies?: Record<string, readonly string[]>;
+}
+
+export interface Violation {
+  readonly message: string;
+  readonly enforcementLevel: string;
+  readonly urn?: string;
+}
+
+function options(protect: boolean): PolicyResourceOptions {
+  return {
+    protect,
+    ignoreChanges: [],
+    aliases: [],
+    customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
+    additionalSecretOutputs: [],
+  };
+}
+
+/** The stack's provider with the default tags the program sets, as the engine encodes them. */
+export function awsProvider(stack: string, tags?: Record<string, string>): Record<string, unknown> {
+  return {
+    region: "eu-west-1",
+    defaultTags: JSON.stringify({
+      tags: tags ?? { env: stack, app: APP, "managed-by": "pulumi" },
+    }),
+  };
+}
+
+function providerResource(stack: string, props: Record<string, unknown>): PolicyProviderResource {
+  return {
+    type: "pulumi:providers:aws",
+    name: `${APP}-${stack}`,
+    urn: urnOf(stack, "pulumi:providers:aws", `${APP}-${stack}`),
+    props: unknownCheckingProxy(props),
+  };
+}
+
+const never = (): never => {
+  throw new Error("isType/asType are not used by envstack policies");
+};
+
+/** ResourceValidationArgs as the SDK's server builds them: props behind the unknown proxy. */
+export function resourceArgs(
+  stack: string,
+  fixture: Fixture,
+  config: Record<string, unknown> = {},
+): ResourceValidationArgs {
+  const args: ResourceValidationArgs = {
+    type: fixture.type,
+    name: fixture.name,
+    urn: urnOf(stack, fixture.type, fixture.name),
+    props: unknownCheckingProxy({ ...fixture.props }),
+    opts: options(fixture.protect ?? false),
+    stackTags: new Map(),
+    isType: never,
+    asType: never,
+    getConfig: <T extends object>() => config as T,
+    notApplicable: (reason?: string) => {
+      throw new Error(`not applicable: ${reason ?? ""}`);
+    },
+  };
+  if (fixture.provider) args.provider = providerResource(stack, fixture.provider);
+  return args;
+}
+
+/** StackValidationArgs as the SDK's server builds them, dependencies resolved to resources. */
+export function stackArgs(
+  stack: string,
+  fixtures: readonly Fixture[],
+  config: Record<string, unknown> = {},
+): StackValidationArgs {
+  const resources: PolicyResource[] = fixtures.map((f) => {
+    const r: PolicyResource = {
+      type: f.type,
+      name: f.name,
+      urn: urnOf(stack, f.type, f.name),
+      props: unknownCheckingProxy({ ...f.props }),
+      opts: options(f.protect ?? false),
+      dependencies: [],
+      propertyDependencies: {},
+      isType: never,
+      asType: never,
+    };
+    if (f.provider) r.provider = providerResource(stack, f.provider);
+    return r;
+  });
+  fixtures.forEach((f, i) => {
+    for (const [key, urns] of Object.entries(f.propertyDependencies ?? {})) {
+      resources[i]!.propertyDependencies[key] = resources.filter((r) => urns.includes(r.urn));
+    }
+  });
+  return {
+    resources,
+    stackTags: new Map(),
+    getConfig: <T extends object>() => config as T,
+    notApplicable: (reason?: string) => {
+      throw new Error(`not applicable: ${reason ?? ""}`);
+    },
+  };
+}
+
+function collector(out: Violation[]): ReportViolation {
+  // The pack reports in the SDK's object form (message, urn, enforcementLevel).
+  return ((info: unknown) => {
+    if (typeof info === "string") throw new Error(`string report: ${info}`);
+    const v = info as Violation;
+    out.push(
+      v.urn === undefined ? { message: v.message, enforcementLevel: v.enforcementLevel } : v,
+    );
+  }) as ReportViolation;
+}
+
+export function policy(stack: StackName, name: string) {
+  const p = policiesFor(stack).find((x) => x.name === name);
+  if (!p) throw new Error(`no policy ${name}`);
+  return p;
+}
+
+/** Runs one resource policy of the stack's pack on a fixture. */
+export async function checkResource(
+  stack: StackName,
+  name: string,
+  fixture: Fixture,
+  config: Record<string, unknown> = {},
+): Promise<Violation[]> {
+  const p = policy(stack, name) as ResourceValidationPolicy;
+  const out: Violation[] = [];
+  const validations = Array.isArray(p.validateResource) ? p.validateResource : [p.validateResource];
+  for (const v of validations) await v(resourceArgs(stack, fixture, config), collector(out));
+  return out;
+}
+
+/** Runs one stack policy of the stack's pack on fixtures. */
+export async function checkStack(
+  stack: StackName,
+  name: string,
+  fixtures: readonly Fixture[],
+  config: Record<string, unknown> = {},
+): Promise<Violation[]> {
+  const p = policy(stack, name) as StackValidationPolicy;
+  const out: Violation[] = [];
+  await p.validateStack(stackArgs(stack, fixtures, config), collector(out));
+  return out;
+}
+
+/** Runs every policy of the stack's pack (resource policies per resource, then stack ones). */
+export async function checkAll(
+  stack: StackName,
+  fixtures: readonly Fixture[],
+  config: Record<string, Record<string, unknown>> = {},
+): Promise<(Violation & { policy: string })[]> {
+  const out: (Violation & { policy: string })[] = [];
+  for (const p of policiesFor(stack)) {
+    if (p.enforcementLevel === "disabled") continue;
+    const found: Violation[] = [];
+    if ("validateStack" in p) {
+      await p.validateStack(stackArgs(stack, fixtures, config[p.name]), collector(found));
+    } else {
+      const validations = Array.isArray(p.validateResource)
+        ? p.validateResource
+        : [p.validateResource];
+      for (const f of fixtures) {
+        const mine: Violation[] = [];
+        for (const v of validations)
+          await v(resourceArgs(stack, f, config[p.name]), collector(mine));
+        found.push(...mine.map((v) => ({ ...v, urn: urnOf(stack, f.type, f.name) })));
+      }
+    }
+    out.push(...found.map((v) => ({ policy: p.name, ...v })));
+  }
+  return out;
+}

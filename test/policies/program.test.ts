@@ -1,0 +1,142 @@
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import { runUnderMocks, type RegisteredResource } from "../../src/cli/mock-run";
+import {
+  loadSpecFromEngineConfig,
+  readStackConfigFile,
+  STACKS,
+  toEngineConfig,
+  type StackName,
+} from "../../src/model";
+import { declareEnvironment } from "../../src/program";
+import { UNKNOWN } from "../../policies/unknowns";
+import { checkAll, type Fixture } from "./harness";
+
+const ROOT = path.join(__dirname, "..", "..");
+
+/** Provider inputs as the engine hands them to a pack: objects JSON-encoded. */
+function engineProviderProps(inputs: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(inputs).map(([k, v]) => [
+      k,
+      v !== null && typeof v === "object" ? JSON.stringify(v) : v,
+    ]),
+  );
+}
+
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+
+/** Secrets unwrapped, as the SDK's server deserializes inputs for a pack (keepSecrets false). */
+function plain(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(plain);
+  if (value !== null && typeof value === "object") {
+    const record = value as Record<string, unknown>;
+    if (SECRET_SIG in record) return plain(record["value"]);
+    return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, plain(v)]));
+  }
+  return value;
+}
+
+export function fixturesOf(resources: readonly RegisteredResource[]): Fixture[] {
+  const providers = new Map(
+    resources.filter((r) => r.type.startsWith("pulumi:providers:")).map((r) => [r.urn, r]),
+  );
+  return resources
+    .filter((r) => r.custom)
+    .map((r) => {
+      const providerUrn = r.provider.split("::").slice(0, -1).join("::");
+      const provider = providers.get(providerUrn);
+      return {
+        type: r.type,
+        name: r.name,
+        props: plain(r.inputs) as Record<string, unknown>,
+        protect: r.protect,
+        ...(provider ? { provider: engineProviderProps(provider.inputs) } : {}),
+        propertyDependencies: r.propertyDependencies,
+      };
+    });
+}
+
+async function run(stack: StackName): Promise<RegisteredResource[]> {
+  const values = readStackConfigFile(path.join(ROOT, `Pulumi.${stack}.yaml`));
+  const config = toEngineConfig(values);
+  const { resources } = await runUnderMocks({
+    project: "envstack",
+    stack,
+    config,
+    region: "eu-west-1",
+    program: () => {
+      return declareEnvironment(loadSpecFromEngineConfig(stack, config));
+    },
+  });
+  return [...resources];
+}
+
+describe.each(STACKS)("the committed %s stack under mocks", (stack) => {
+  it("has no mandatory violation", async () => {
+    const violations = await checkAll(stack, fixturesOf(await run(stack)));
+    expect(violations.filter((v) => v.enforcementLevel === "mandatory")).toEqual([]);
+  });
+});
+
+describe("hand edits to the stage stack's resources", () => {
+  const RDS = "aws:rds/instance:Instance";
+  let base: Fixture[] = [];
+  const edit = (type: string, pick: (f: Fixture) => boolean, props: Record<string, unknown>) =>
+    base.map((f) => (f.type === type && pick(f) ? { ...f, props: { ...f.props, ...props } } : f));
+  const primary = (f: Fixture) => f.props["replicateSourceDb"] === undefined;
+
+  it("runs the committed stage stack", async () => {
+    base = fixturesOf(await run("stage"));
+    expect(base.filter((f) => f.type === RDS && primary(f))).toHaveLength(1);
+  });
+
+  it("reports a single-AZ database as a parity and a redundancy violation", async () => {
+    const before = await checkAll("stage", base);
+    const found = (await checkAll("stage", edit(RDS, primary, { multiAz: false }))).filter(
+      (v) => !before.some((b) => b.message === v.message && b.urn === v.urn),
+    );
+    expect(found.map((v) => [v.policy, v.enforcementLevel, v.message])).toEqual([
+      [
+        "stage-mirrors-prod",
+        "mandatory",
+        "Set database.multiAz to true: stage must mirror prod (stage declares false).",
+      ],
+      [
+        "redundancy-in-production",
+        "mandatory",
+        expect.stringMatching(
+          /^Set multiAz to true on .+: stage runs its databases across availability zones\.$/,
+        ),
+      ],
+    ]);
+  });
+
+  it("reports a hand-edited instance class naming both values", async () => {
+    const found = await checkStack_(
+      "stage-mirrors-prod",
+      edit(RDS, primary, { instanceClass: "db.r6g.xlarge" }),
+    );
+    expect(found).toEqual([
+      "Set database.instanceClass to db.r6g.large: stage must mirror prod (stage declares db.r6g.xlarge).",
+    ]);
+  });
+
+  it("notes an attribute unknown during preview instead of passing or failing it", async () => {
+    const found = await checkAll("stage", edit(RDS, primary, { multiAz: UNKNOWN.boolean }));
+    expect(found.filter((v) => v.policy === "stage-mirrors-prod")).toEqual([
+      {
+        policy: "stage-mirrors-prod",
+        enforcementLevel: "advisory",
+        message:
+          "Cannot check database.multiAz during preview: boolean value at .multiAz can't be known during preview.",
+      },
+    ]);
+  });
+
+  async function checkStack_(name: string, fixtures: Fixture[]): Promise<string[]> {
+    return (await checkAll("stage", fixtures))
+      .filter((v) => v.policy === name)
+      .map((v) => v.message);
+  }
+});
