@@ -1,0 +1,822 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { MOCK_ACCOUNT_ID } from "../../src/cli/mocks";
+import type { RegisteredResource } from "../../src/cli/mock-run";
+import { readStackConfigFile, STACKS, type StackName } from "../../src/model";
+import {
+  awsResources,
+  isSecret,
+  json,
+  ofType,
+  one,
+  runStack,
+  stackFile,
+  unsecret,
+  type ProgramRun,
+} from "./harness";
+
+const T = {
+  provider: "pulumi:providers:aws",
+  vpc: "aws:ec2/vpc:Vpc",
+  subnet: "aws:ec2/subnet:Subnet",
+  nat: "aws:ec2/natGateway:NatGateway",
+  eip: "aws:ec2/eip:Eip",
+  routeTable: "aws:ec2/routeTable:RouteTable",
+  flowLog: "aws:ec2/flowLog:FlowLog",
+  defaultSg: "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
+  sg: "aws:ec2/securityGroup:SecurityGroup",
+  rds: "aws:rds/instance:Instance",
+  rdsParams: "aws:rds/parameterGroup:ParameterGroup",
+  redis: "aws:elasticache/replicationGroup:ReplicationGroup",
+  secret: "aws:secretsmanager/secret:Secret",
+  secretVersion: "aws:secretsmanager/secretVersion:SecretVersion",
+  cluster: "aws:ecs/cluster:Cluster",
+  task: "aws:ecs/taskDefinition:TaskDefinition",
+  ecsService: "aws:ecs/service:Service",
+  alb: "aws:lb/loadBalancer:LoadBalancer",
+  tg: "aws:lb/targetGroup:TargetGroup",
+  listener: "aws:lb/listener:Listener",
+  logGroup: "aws:cloudwatch/logGroup:LogGroup",
+  alarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
+  dashboard: "aws:cloudwatch/dashboard:Dashboard",
+  topic: "aws:sns/topic:Topic",
+  subscription: "aws:sns/topicSubscription:TopicSubscription",
+  sampling: "aws:xray/samplingRule:SamplingRule",
+  kms: "aws:kms/key:Key",
+  role: "aws:iam/role:Role",
+  rolePolicy: "aws:iam/rolePolicy:RolePolicy",
+  parameter: "aws:ssm/parameter:Parameter",
+} as const;
+
+/** Components this issue declares, and the `component` tag their children carry. */
+const COMPONENT_TAG: Readonly<Record<string, string>> = {
+  "envstack:aws:Network": "network",
+  "envstack:aws:Database": "database",
+  "envstack:aws:Cache": "cache",
+  "envstack:aws:Service": "service",
+  "envstack:aws:Observability": "observability",
+  "envstack:aws:Access": "access",
+  "envstack:aws:FeatureFlags": "flags",
+};
+
+/** AWS types this program declares that take no tags. */
+const UNTAGGABLE = new Set([
+  "aws:ec2/routeTableAssociation:RouteTableAssociation",
+  "aws:iam/rolePolicy:RolePolicy",
+  "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+  "aws:secretsmanager/secretVersion:SecretVersion",
+  "aws:sns/topicSubscription:TopicSubscription",
+  "aws:cloudwatch/dashboard:Dashboard",
+  "aws:kms/alias:Alias",
+]);
+
+const DIGEST_B = `123456789012.dkr.ecr.eu-west-1.amazonaws.com/trading-platform@sha256:${"b".repeat(64)}`;
+
+function stackValue(stack: StackName, key: string): Record<string, unknown> {
+  return readStackConfigFile(stackFile(stack))[key] as Record<string, unknown>;
+}
+
+/** The stack file's service config with a different deployment block. */
+function withDeployment(stack: StackName, deployment: Record<string, unknown>): unknown {
+  return { ...stackValue(stack, "envstack:service"), deployment };
+}
+
+const runs = {} as Record<StackName, ProgramRun>;
+beforeAll(async () => {
+  for (const stack of STACKS) runs[stack] = await runStack(stack);
+});
+
+/** Resources declared under one of this issue's components (other AWS resources are not ours). */
+function ours(run: ProgramRun): RegisteredResource[] {
+  const components = new Map(
+    run.resources.filter((r) => r.type in COMPONENT_TAG).map((r) => [r.urn, r.type]),
+  );
+  return awsResources(run).filter((r) => components.has(r.parent));
+}
+
+function componentOf(run: ProgramRun, r: RegisteredResource): string | undefined {
+  const parent = run.resources.find((p) => p.urn === r.parent);
+  return parent ? COMPONENT_TAG[parent.type] : undefined;
+}
+
+function alarm(run: ProgramRun, key: string): RegisteredResource {
+  const found = ofType(run, T.alarm).filter(
+    (a) => (a.inputs["tags"] as Record<string, string>)["alarm"] === key,
+  );
+  expect(found).toHaveLength(1);
+  return found[0]!;
+}
+
+function weights(run: ProgramRun): Record<string, number> {
+  const https = one(run, T.listener, "service-https");
+  const actions = https.inputs["defaultActions"] as {
+    type: string;
+    forward: { targetGroups: { arn: string; weight: number }[] };
+  }[];
+  expect(actions).toHaveLength(1);
+  expect(actions[0]!.type).toBe("forward");
+  return Object.fromEntries(
+    actions[0]!.forward.targetGroups.map((g) => [
+      /service-tg-(blue|green)/.exec(g.arn)![1],
+      g.weight,
+    ]),
+  );
+}
+
+function containers(task: RegisteredResource): { name: string; image: string }[] {
+  return json(task.inputs["containerDefinitions"]);
+}
+
+describe.each(STACKS)("every stack (%s)", (stack) => {
+  it("declares the seven components once each, under the stack's AWS provider", () => {
+    const run = runs[stack];
+    for (const type of Object.keys(COMPONENT_TAG)) expect(ofType(run, type)).toHaveLength(1);
+    const providers = ofType(run, T.provider);
+    expect(providers).toHaveLength(1);
+    const providerRef = `${providers[0]!.urn}::${providers[0]!.urn.split("::").pop()}-id`;
+    const custom = ours(run).filter((r) => r.custom);
+    expect(custom.length).toBeGreaterThan(50);
+    for (const r of custom) expect([r.name, r.provider]).toEqual([r.name, providerRef]);
+  });
+
+  it("tags every taggable resource with its component and leaves env/app/managed-by to the provider", () => {
+    const run = runs[stack];
+    const defaults = JSON.parse(String(ofType(run, T.provider)[0]!.inputs["defaultTags"])) as {
+      tags: Record<string, string>;
+    };
+    expect(defaults.tags).toEqual({ env: stack, app: "trading", "managed-by": "pulumi" });
+    for (const r of ours(run)) {
+      if (UNTAGGABLE.has(r.type)) continue;
+      const tags = r.inputs["tags"] as Record<string, string> | undefined;
+      expect([r.type, r.name, tags?.["component"]]).toEqual([r.type, r.name, componentOf(run, r)]);
+      expect(Object.keys(tags ?? {})).not.toContain("env");
+      expect(Object.keys(tags ?? {})).not.toContain("managed-by");
+    }
+  });
+
+  it("encrypts and retains every log group under /<stack>/<app>/", () => {
+    const run = runs[stack];
+    const groups = ofType(run, T.logGroup).filter((g) =>
+      String(g.inputs["name"]).startsWith(`/${stack}/trading/`),
+    );
+    expect(groups.map((g) => g.inputs["name"]).sort()).toEqual([
+      `/${stack}/trading/cache`,
+      `/${stack}/trading/network`,
+      `/${stack}/trading/service`,
+    ]);
+    for (const g of ofType(run, T.logGroup)) {
+      expect(g.inputs["retentionInDays"]).toBe(run.spec.observability.logRetentionDays);
+      expect(g.inputs["kmsKeyId"]).toBe(
+        `arn:aws:kms:eu-west-1:${MOCK_ACCOUNT_ID}:key/observability-key`,
+      );
+    }
+  });
+
+  it("sends VPC flow logs of all traffic to the network log group", () => {
+    const run = runs[stack];
+    const flow = one(run, T.flowLog, "network-flow-log");
+    expect(flow.inputs).toMatchObject({
+      trafficType: "ALL",
+      logDestinationType: "cloud-watch-logs",
+      logDestination: `arn:aws:logs:eu-west-1:${MOCK_ACCOUNT_ID}:log-group:/${stack}/trading/network`,
+      vpcId: "network-vpc-id",
+      iamRoleArn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/network-flow-logs`,
+    });
+    expect(one(run, T.defaultSg, "network-default-sg").inputs).toMatchObject({
+      ingress: [],
+      egress: [],
+    });
+  });
+
+  it("carves public, app and data subnets per zone, with explicit zones and CIDRs", () => {
+    const run = runs[stack];
+    const zones = run.spec.network.availabilityZones;
+    const subnets = ofType(run, T.subnet);
+    expect(subnets).toHaveLength(zones * 3);
+    const base = run.spec.network.cidr.split(".").slice(0, 2).join(".");
+    for (let i = 0; i < zones; i++) {
+      const zone = `eu-west-1${"abc"[i]}`;
+      // A /16 splits into /21 blocks: tier t, zone z at block t * 8 + z.
+      for (const [tier, block] of [
+        ["public", 0],
+        ["app", 8],
+        ["data", 16],
+      ] as const) {
+        const s = one(run, T.subnet, `network-${tier}-${i + 1}`);
+        expect(s.inputs).toMatchObject({
+          availabilityZone: zone,
+          cidrBlock: `${base}.${(block + i) * 8}.0/21`,
+          mapPublicIpOnLaunch: false,
+        });
+      }
+    }
+    // The data tier has no route out of the VPC.
+    expect(one(run, T.routeTable, "network-data-rt").inputs["routes"]).toBeUndefined();
+  });
+
+  it("stores the master password in Secrets Manager through RDS, never in config or state", () => {
+    const run = runs[stack];
+    const primary = one(run, T.rds, "database-primary");
+    expect(primary.inputs).toMatchObject({
+      manageMasterUserPassword: true,
+      masterUserSecretKmsKeyId: `arn:aws:kms:eu-west-1:${MOCK_ACCOUNT_ID}:key/database-key`,
+      storageEncrypted: true,
+      kmsKeyId: `arn:aws:kms:eu-west-1:${MOCK_ACCOUNT_ID}:key/database-key`,
+      publiclyAccessible: false,
+      performanceInsightsEnabled: true,
+      engine: "postgres",
+      engineVersion: "16.4",
+      identifier: `trading-${stack}-db`,
+    });
+    expect(primary.inputs["password"]).toBeUndefined();
+    expect(primary.inputs["replicateSourceDb"]).toBeUndefined();
+    const params = one(run, T.rdsParams, "database-params");
+    expect(params.inputs["family"]).toBe("postgres16");
+    expect(params.inputs["parameters"]).toContainEqual({ name: "rds.force_ssl", value: "1" });
+  });
+
+  it("admits the database port from the service and the access CIDRs only", () => {
+    const run = runs[stack];
+    const sg = one(run, T.sg, "database-sg");
+    expect(sg.inputs["ingress"]).toEqual([
+      {
+        description: "The service",
+        protocol: "tcp",
+        fromPort: 5432,
+        toPort: 5432,
+        securityGroups: ["service-sg-id"],
+      },
+      {
+        description: "Configured access networks",
+        protocol: "tcp",
+        fromPort: 5432,
+        toPort: 5432,
+        cidrBlocks: ["10.0.0.0/8"],
+      },
+    ]);
+    expect(sg.inputs["egress"]).toEqual([]);
+    expect(one(run, T.sg, "cache-sg").inputs["ingress"]).toEqual([
+      {
+        description: "The service",
+        protocol: "tcp",
+        fromPort: 6379,
+        toPort: 6379,
+        securityGroups: ["service-sg-id"],
+      },
+    ]);
+  });
+
+  it("opens the load balancer on 443 and 80 only, and the tasks to the load balancer only", () => {
+    const run = runs[stack];
+    const alb = one(run, T.sg, "service-alb-sg");
+    expect(
+      (alb.inputs["ingress"] as { fromPort: number; toPort: number; cidrBlocks: string[] }[]).map(
+        (r) => [r.fromPort, r.toPort, r.cidrBlocks],
+      ),
+    ).toEqual([
+      [443, 443, ["0.0.0.0/0"]],
+      [80, 80, ["0.0.0.0/0"]],
+    ]);
+    const tasks = one(run, T.sg, "service-sg");
+    expect(tasks.inputs["ingress"]).toEqual([
+      {
+        description: "The load balancer",
+        protocol: "tcp",
+        fromPort: 8080,
+        toPort: 8080,
+        securityGroups: ["service-alb-sg-id"],
+      },
+    ]);
+  });
+
+  it("serves HTTPS with the configured certificate and redirects HTTP", () => {
+    const run = runs[stack];
+    expect(one(run, T.listener, "service-https").inputs).toMatchObject({
+      port: 443,
+      protocol: "HTTPS",
+      sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06",
+      certificateArn: run.spec.service.certificateArn,
+    });
+    expect(one(run, T.listener, "service-http").inputs).toMatchObject({
+      port: 80,
+      protocol: "HTTP",
+      defaultActions: [
+        { type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } },
+      ],
+    });
+    for (const colour of ["blue", "green"]) {
+      expect(one(run, T.tg, `service-tg-${colour}`).inputs).toMatchObject({
+        name: `trading-${stack}-${colour}`,
+        port: 8080,
+        protocol: "HTTP",
+        targetType: "ip",
+        healthCheck: { path: "/health" },
+      });
+    }
+    expect(weights(run)).toEqual({ blue: 100, green: 0 });
+  });
+
+  it("runs the pinned image on the live colour and parks the idle colour at 0 tasks", () => {
+    const run = runs[stack];
+    const { image, desiredCount, cpu, memoryMb } = run.spec.service;
+    const blue = one(run, T.ecsService, "service-svc-blue");
+    const green = one(run, T.ecsService, "service-svc-green");
+    expect(blue.inputs).toMatchObject({
+      name: `trading-${stack}-blue`,
+      desiredCount,
+      launchType: "FARGATE",
+      tags: { component: "service", colour: "blue", "deployment-strategy": "blue-green" },
+    });
+    expect(green.inputs).toMatchObject({
+      desiredCount: 0,
+      tags: { component: "service", colour: "green", "deployment-strategy": "blue-green" },
+    });
+    // Services wait for the listener that attaches their target group.
+    const https = one(run, T.listener, "service-https");
+    expect(blue.dependencies).toContain(https.urn);
+    for (const colour of ["blue", "green"]) {
+      const task = one(run, T.task, `service-task-${colour}`);
+      expect(task.inputs).toMatchObject({
+        cpu: String(cpu),
+        memory: String(memoryMb),
+        networkMode: "awsvpc",
+        requiresCompatibilities: ["FARGATE"],
+      });
+      const app = containers(task)[0] as unknown as {
+        image: string;
+        logConfiguration: { options: Record<string, string> };
+      };
+      expect(app.image).toBe(image);
+      expect(app.logConfiguration.options["awslogs-group"]).toBe(`/${stack}/trading/service`);
+    }
+    expect(one(run, T.cluster, "service-cluster").inputs["settings"]).toEqual([
+      { name: "containerInsights", value: "enabled" },
+    ]);
+  });
+
+  it("keeps the cache auth token in a KMS-encrypted scoped secret and passes it as a secret", () => {
+    const run = runs[stack];
+    expect(one(run, T.secret, "cache-auth-token").inputs).toMatchObject({
+      name: `/${stack}/trading/cache/auth-token`,
+      kmsKeyId: `arn:aws:kms:eu-west-1:${MOCK_ACCOUNT_ID}:key/cache-key`,
+    });
+    const version = one(run, T.secretVersion, "cache-auth-token");
+    expect(isSecret(version.inputs["secretString"])).toBe(true);
+    expect(version.ignoreChanges).toEqual(["secretString"]);
+    const redis = one(run, T.redis, "cache-redis");
+    expect(isSecret(redis.inputs["authToken"])).toBe(true);
+    expect(unsecret(redis.inputs["authToken"])).toBe(unsecret(version.inputs["secretString"]));
+    expect(String(unsecret(redis.inputs["authToken"]))).toHaveLength(64);
+    expect(redis.inputs).toMatchObject({
+      atRestEncryptionEnabled: true,
+      transitEncryptionEnabled: true,
+      kmsKeyId: `arn:aws:kms:eu-west-1:${MOCK_ACCOUNT_ID}:key/cache-key`,
+      clusterMode: "enabled",
+      engineVersion: run.spec.cache.engineVersion,
+      nodeType: run.spec.cache.nodeType,
+      numNodeGroups: run.spec.cache.shards,
+      replicasPerNodeGroup: run.spec.cache.replicasPerShard,
+    });
+  });
+
+  it("alarms to a KMS-encrypted topic with the configured email and thresholds", () => {
+    const run = runs[stack];
+    const o = run.spec.observability;
+    expect(one(run, T.topic, "observability-alarms").inputs).toMatchObject({
+      name: `trading-${stack}-alarms`,
+      kmsMasterKeyId: `arn:aws:kms:eu-west-1:${MOCK_ACCOUNT_ID}:key/observability-key`,
+    });
+    expect(one(run, T.subscription, "observability-alarms-email").inputs).toMatchObject({
+      protocol: "email",
+      endpoint: o.alarmEmail,
+    });
+    const latency = alarm(run, "latency-p99");
+    expect(latency.inputs).toMatchObject({
+      namespace: "AWS/ApplicationELB",
+      metricName: "TargetResponseTime",
+      extendedStatistic: "p99",
+      threshold: o.latencyP99Ms / 1000,
+      comparisonOperator: "GreaterThanThreshold",
+      alarmActions: [`arn:aws:sns:eu-west-1:${MOCK_ACCOUNT_ID}:trading-${stack}-alarms`],
+      dimensions: { LoadBalancer: "app/service-alb/50dc6c495c0c9188" },
+    });
+    const errors = alarm(run, "error-rate");
+    expect(errors.inputs["threshold"]).toBe(o.errorRatePercent);
+    const queries = errors.inputs["metricQueries"] as {
+      id: string;
+      expression?: string;
+      returnData?: boolean;
+      metric?: { metricName: string };
+    }[];
+    expect(queries.filter((q) => q.returnData)).toEqual([
+      expect.objectContaining({
+        id: "rate",
+        expression: "IF(requests > 0, 100 * (FILL(target5xx, 0) + FILL(elb5xx, 0)) / requests, 0)",
+      }),
+    ]);
+    expect(queries.map((q) => q.metric?.metricName).filter(Boolean)).toEqual([
+      "HTTPCode_Target_5XX_Count",
+      "HTTPCode_ELB_5XX_Count",
+      "RequestCount",
+    ]);
+    expect(alarm(run, "service-cpu").inputs["dimensions"]).toEqual({
+      ClusterName: `trading-${stack}-cluster`,
+      ServiceName: `trading-${stack}-blue`,
+    });
+    expect(alarm(run, "db-cpu").inputs["dimensions"]).toEqual({
+      DBInstanceIdentifier: `trading-${stack}-db`,
+    });
+    expect(alarm(run, "db-free-storage").inputs["threshold"]).toBe(
+      Math.round(run.spec.database.storageGb * 1024 ** 3 * 0.1),
+    );
+    const shards = run.spec.cache.shards;
+    const tags = ofType(run, T.alarm).map(
+      (a) => (a.inputs["tags"] as Record<string, string>)["alarm"],
+    );
+    expect(tags.sort()).toEqual(
+      [
+        "db-connections",
+        "db-cpu",
+        "db-free-storage",
+        "error-rate",
+        "latency-p99",
+        "service-cpu",
+        "service-memory",
+        "unhealthy-hosts",
+        ...Array<string>(shards).fill("cache-evictions"),
+        ...Array<string>(shards).fill("cache-memory"),
+      ].sort(),
+    );
+    const memory = one(run, T.alarm, "observability-cache-memory-0001");
+    const ids = (
+      memory.inputs["metricQueries"] as { metric?: { dimensions: Record<string, string> } }[]
+    )
+      .map((q) => q.metric?.dimensions["CacheClusterId"])
+      .filter(Boolean);
+    expect(ids).toEqual(
+      Array.from(
+        { length: run.spec.cache.replicasPerShard + 1 },
+        (_, n) => `trading-${stack}-cache-0001-00${n + 1}`,
+      ),
+    );
+    expect(ofType(run, T.dashboard)).toHaveLength(1);
+    const body = json<{ widgets: unknown[] }>(
+      one(run, T.dashboard, "observability-dashboard").inputs["dashboardBody"],
+    );
+    expect(body.widgets).toHaveLength(5);
+  });
+
+  it("publishes feature flags as String parameters under /<stack>/<app>/flags/", () => {
+    const run = runs[stack];
+    const flags = ofType(run, T.parameter).filter(
+      (p) => (p.inputs["tags"] as Record<string, string>)["component"] === "flags",
+    );
+    expect(
+      flags.map((p) => [p.name, p.inputs["name"], p.inputs["type"], unsecret(p.inputs["value"])]),
+    ).toEqual([
+      ["flags-tariffEngineV2", `/${stack}/trading/flags/tariffEngineV2`, "String", "true"],
+    ]);
+  });
+
+  it("gives each team role an MFA-guarded role, and no policy grants any action on everything", () => {
+    const run = runs[stack];
+    const roles = ofType(run, T.role).filter((r) => r.name.startsWith("access-"));
+    const levels = run.spec.access;
+    const expected = Object.entries(levels).filter(([, level]) => level !== "none");
+    expect(roles).toHaveLength(expected.length);
+    for (const role of roles) {
+      const trust = json<{ Statement: { Principal: { AWS: string }; Condition: unknown }[] }>(
+        role.inputs["assumeRolePolicy"],
+      );
+      expect(trust.Statement).toEqual([
+        {
+          Effect: "Allow",
+          Principal: { AWS: `arn:aws:iam::${MOCK_ACCOUNT_ID}:root` },
+          Action: "sts:AssumeRole",
+          Condition: {
+            Bool: { "aws:MultiFactorAuthPresent": "true" },
+            NumericLessThan: { "aws:MultiFactorAuthAge": "3600" },
+          },
+        },
+      ]);
+    }
+    for (const [team, level] of expected) {
+      const id = team.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+      expect(one(run, T.role, `access-${id}`).inputs["name"]).toBe(`trading-${stack}-${id}`);
+      expect(one(run, T.rolePolicy, `access-${id}`).inputs["name"]).toBe(level);
+    }
+    for (const policy of ours(run).filter((r) => r.type === T.rolePolicy)) {
+      const doc = json<{
+        Statement: { Effect: string; Action: string | string[]; Resource: string | string[] }[];
+      }>(policy.inputs["policy"]);
+      for (const s of doc.Statement) {
+        const actions = ([] as string[]).concat(s.Action);
+        const resources = ([] as string[]).concat(s.Resource);
+        expect([policy.name, actions.includes("*") && resources.includes("*")]).toEqual([
+          policy.name,
+          false,
+        ]);
+        expect(
+          actions.filter(
+            (a) => a.startsWith("iam:") && a !== "iam:PassRole" && !/^iam:(Get|List)\*$/.test(a),
+          ),
+        ).toEqual([]);
+      }
+    }
+  });
+
+  it("exports what an operator needs", () => {
+    const run = runs[stack];
+    const dns = "service-alb-1234567890.eu-west-1.elb.amazonaws.com";
+    const replicas = run.spec.database.readReplicas;
+    expect(run.outputs).toMatchObject({
+      loadBalancerDnsName: dns,
+      appUrl: `https://${dns}`,
+      databaseEndpoint: "database-primary.c9akciq32.eu-west-1.rds.amazonaws.com:5432",
+      databaseReaderEndpoints: Array.from(
+        { length: replicas },
+        (_, i) => `database-replica-${i + 1}.c9akciq32.eu-west-1.rds.amazonaws.com:5432`,
+      ),
+      cacheEndpoint: "clustercfg.cache-redis.abc123.euw1.cache.amazonaws.com",
+      logGroups: {
+        network: `/${stack}/trading/network`,
+        service: `/${stack}/trading/service`,
+        cache: `/${stack}/trading/cache`,
+      },
+      liveColour: "blue",
+      alarmTopicArn: `arn:aws:sns:eu-west-1:${MOCK_ACCOUNT_ID}:trading-${stack}-alarms`,
+    });
+    expect(Object.keys(run.outputs["roleArns"] as object).sort()).toEqual(
+      Object.entries(run.spec.access)
+        .filter(([, l]) => l !== "none")
+        .map(([t]) => t)
+        .sort(),
+    );
+  });
+});
+
+describe("dev: smaller, and the production branches not taken", () => {
+  it("runs two zones behind a single NAT gateway", () => {
+    const run = runs.dev;
+    expect(ofType(run, T.nat)).toHaveLength(1);
+    expect(ofType(run, T.eip)).toHaveLength(1);
+    expect(new Set(ofType(run, T.subnet).map((s) => s.inputs["availabilityZone"]))).toEqual(
+      new Set(["eu-west-1a", "eu-west-1b"]),
+    );
+    // Both app route tables send egress through the one NAT.
+    for (const i of [1, 2]) {
+      expect(one(run, T.routeTable, `network-app-rt-${i}`).inputs["routes"]).toEqual([
+        expect.objectContaining({ cidrBlock: "0.0.0.0/0", natGatewayId: "network-nat-1-id" }),
+      ]);
+    }
+  });
+
+  it("declares one database instance: no read replica, no Multi-AZ, no final snapshot, no protect", () => {
+    const run = runs.dev;
+    const instances = ofType(run, T.rds);
+    expect(instances.map((i) => i.name)).toEqual(["database-primary"]);
+    const primary = instances[0]!;
+    expect(primary.inputs).toMatchObject({
+      multiAz: false,
+      instanceClass: "db.t4g.medium",
+      allocatedStorage: 20,
+      backupRetentionPeriod: 1,
+      deletionProtection: false,
+      skipFinalSnapshot: true,
+    });
+    expect(primary.inputs["finalSnapshotIdentifier"]).toBeUndefined();
+    expect(primary.protect).toBe(false);
+  });
+
+  it("runs Redis without replicas, so without failover or Multi-AZ", () => {
+    expect(one(runs.dev, T.redis, "cache-redis").inputs).toMatchObject({
+      numNodeGroups: 1,
+      replicasPerNodeGroup: 0,
+      automaticFailoverEnabled: false,
+      multiAzEnabled: false,
+      snapshotRetentionLimit: 0,
+    });
+  });
+
+  it("has no X-Ray sampling rule, sidecar or trace permissions with tracing off", () => {
+    const run = runs.dev;
+    expect(ofType(run, T.sampling)).toEqual([]);
+    for (const colour of ["blue", "green"]) {
+      expect(containers(one(run, T.task, `service-task-${colour}`)).map((c) => c.name)).toEqual([
+        "app",
+      ]);
+    }
+    const policy = json<{ Statement: { Sid: string }[] }>(
+      one(run, T.rolePolicy, "service-task").inputs["policy"],
+    );
+    expect(policy.Statement.map((s) => s.Sid)).toEqual(["ReadOwnParameters"]);
+  });
+
+  it("sizes tasks and alarms from the dev config", () => {
+    const run = runs.dev;
+    expect(one(run, T.task, "service-task-blue").inputs).toMatchObject({
+      cpu: "256",
+      memory: "512",
+    });
+    expect(one(run, T.ecsService, "service-svc-blue").inputs["desiredCount"]).toBe(1);
+    expect(alarm(run, "latency-p99").inputs["threshold"]).toBe(0.5);
+    expect(alarm(run, "error-rate").inputs["threshold"]).toBe(5);
+    // db.t4g.medium: 4 GiB -> max_connections 450 -> alarm at 80%.
+    expect(alarm(run, "db-connections").inputs["threshold"]).toBe(360);
+    expect(ofType(run, T.logGroup).map((g) => g.inputs["retentionInDays"])).toEqual([30, 30, 30]);
+    expect(one(run, T.alb, "service-alb").inputs["enableDeletionProtection"]).toBe(false);
+  });
+
+  it("gives developers deploy in dev", () => {
+    expect(one(runs.dev, T.rolePolicy, "access-developer").inputs["name"]).toBe("deploy");
+  });
+});
+
+describe.each(["stage", "prod"] as const)("%s: production-sized", (stack) => {
+  it("runs three zones with one NAT gateway each", () => {
+    const run = runs[stack];
+    expect(ofType(run, T.nat).map((n) => n.name)).toEqual([
+      "network-nat-1",
+      "network-nat-2",
+      "network-nat-3",
+    ]);
+    for (const i of [1, 2, 3]) {
+      expect(one(run, T.routeTable, `network-app-rt-${i}`).inputs["routes"]).toEqual([
+        expect.objectContaining({ natGatewayId: `network-nat-${i}-id` }),
+      ]);
+    }
+  });
+
+  it("runs a Multi-AZ, deletion-protected primary with a final snapshot, and one encrypted read replica", () => {
+    const run = runs[stack];
+    const primary = one(run, T.rds, "database-primary");
+    expect(primary.inputs).toMatchObject({
+      multiAz: true,
+      instanceClass: "db.r6g.large",
+      allocatedStorage: 100,
+      backupRetentionPeriod: 14,
+      deletionProtection: true,
+      skipFinalSnapshot: false,
+      finalSnapshotIdentifier: `trading-${stack}-db-final`,
+    });
+    const replicas = ofType(run, T.rds).filter((i) => i.inputs["replicateSourceDb"] !== undefined);
+    expect(
+      replicas.map((r) => [
+        r.name,
+        r.inputs["replicateSourceDb"],
+        r.inputs["storageEncrypted"],
+        r.inputs["publiclyAccessible"],
+      ]),
+    ).toEqual([["database-replica-1", `trading-${stack}-db`, true, false]]);
+    expect(primary.protect).toBe(stack === "prod");
+    expect(replicas[0]!.protect).toBe(false);
+  });
+
+  it("runs Redis with two shards of one replica each, failing over across zones", () => {
+    expect(one(runs[stack], T.redis, "cache-redis").inputs).toMatchObject({
+      numNodeGroups: 2,
+      replicasPerNodeGroup: 1,
+      automaticFailoverEnabled: true,
+      multiAzEnabled: true,
+      snapshotRetentionLimit: 7,
+    });
+  });
+
+  it("traces: X-Ray daemon beside the app, a sampling rule, and trace permissions", () => {
+    const run = runs[stack];
+    expect(ofType(run, T.sampling).map((r) => [r.name, r.inputs["ruleName"]])).toEqual([
+      ["observability-sampling", `trading-${stack}-sampling`],
+    ]);
+    const defs = containers(one(run, T.task, "service-task-blue"));
+    expect(defs.map((c) => [c.name, c.image])).toEqual([
+      ["app", run.spec.service.image],
+      ["xray-daemon", "public.ecr.aws/xray/aws-xray-daemon:3.3.14"],
+    ]);
+    const policy = json<{ Statement: { Sid: string }[] }>(
+      one(run, T.rolePolicy, "service-task").inputs["policy"],
+    );
+    expect(policy.Statement.map((s) => s.Sid)).toEqual(["ReadOwnParameters", "WriteTraces"]);
+  });
+
+  it("sizes tasks and alarms from the production config", () => {
+    const run = runs[stack];
+    expect(one(run, T.task, "service-task-blue").inputs).toMatchObject({
+      cpu: "1024",
+      memory: "2048",
+    });
+    expect(one(run, T.ecsService, "service-svc-blue").inputs["desiredCount"]).toBe(3);
+    expect(alarm(run, "latency-p99").inputs["threshold"]).toBe(0.1);
+    expect(alarm(run, "error-rate").inputs["threshold"]).toBe(1);
+    // db.r6g.large: 16 GiB -> max_connections 1802 -> alarm at 80%.
+    expect(alarm(run, "db-connections").inputs["threshold"]).toBe(1441);
+    expect(alarm(run, "db-free-storage").inputs["threshold"]).toBe(10737418240);
+    expect(one(run, T.alb, "service-alb").inputs["enableDeletionProtection"]).toBe(true);
+  });
+
+  it("keeps developers read-only", () => {
+    expect(one(runs[stack], T.rolePolicy, "access-developer").inputs["name"]).toBe("read-only");
+  });
+});
+
+describe("rollouts", () => {
+  it("canary: the live colour gets 100 - canaryPercent, the idle one carries nextImage", async () => {
+    const run = await runStack("stage", {
+      "envstack:service": withDeployment("stage", {
+        strategy: "canary",
+        live: "green",
+        canaryPercent: 10,
+        nextImage: DIGEST_B,
+      }),
+    });
+    expect(weights(run)).toEqual({ green: 90, blue: 10 });
+    const green = one(run, T.ecsService, "service-svc-green");
+    const blue = one(run, T.ecsService, "service-svc-blue");
+    expect([green.inputs["desiredCount"], blue.inputs["desiredCount"]]).toEqual([3, 3]);
+    expect((green.inputs["tags"] as Record<string, string>)["deployment-strategy"]).toBe("canary");
+    expect(containers(one(run, T.task, "service-task-green"))[0]!.image).toBe(
+      run.spec.service.image,
+    );
+    expect(containers(one(run, T.task, "service-task-blue"))[0]!.image).toBe(DIGEST_B);
+    expect(alarm(run, "service-cpu").inputs["dimensions"]).toEqual({
+      ClusterName: "trading-stage-cluster",
+      ServiceName: "trading-stage-green",
+    });
+    expect(run.outputs["liveColour"]).toBe("green");
+  });
+
+  it("blue-green with nextImage: the idle colour runs the release at full size with no traffic", async () => {
+    const run = await runStack("prod", {
+      "envstack:service": withDeployment("prod", {
+        strategy: "blue-green",
+        live: "blue",
+        canaryPercent: 0,
+        nextImage: DIGEST_B,
+      }),
+    });
+    expect(weights(run)).toEqual({ blue: 100, green: 0 });
+    expect(one(run, T.ecsService, "service-svc-green").inputs["desiredCount"]).toBe(3);
+    expect(containers(one(run, T.task, "service-task-green"))[0]!.image).toBe(DIGEST_B);
+    expect(containers(one(run, T.task, "service-task-blue"))[0]!.image).toBe(
+      runs.prod.spec.service.image,
+    );
+  });
+
+  it("flipping live to green moves all traffic and parks blue", async () => {
+    const run = await runStack("dev", {
+      "envstack:service": withDeployment("dev", {
+        strategy: "blue-green",
+        live: "green",
+        canaryPercent: 0,
+      }),
+    });
+    expect(weights(run)).toEqual({ blue: 0, green: 100 });
+    expect(one(run, T.ecsService, "service-svc-blue").inputs["desiredCount"]).toBe(0);
+    expect(one(run, T.ecsService, "service-svc-green").inputs["desiredCount"]).toBe(1);
+  });
+});
+
+describe("config variations", () => {
+  it("skips team roles at level none", async () => {
+    const run = await runStack("dev", {
+      "envstack:access": {
+        developer: "none",
+        qa: "none",
+        devops: "admin",
+        releaseManager: "deploy",
+        productManager: "read-only",
+      },
+    });
+    expect(
+      ofType(run, T.role)
+        .filter((r) => r.name.startsWith("access-"))
+        .map((r) => r.name),
+    ).toEqual(["access-devops", "access-release-manager", "access-product-manager"]);
+  });
+
+  it("keeps load balancer and target group names within 32 characters for the longest app name", async () => {
+    const run = await runStack("stage", { "envstack:app": "a-very-long-application1" });
+    const names = [
+      ...ofType(run, T.alb).map((r) => r.inputs["name"]),
+      ...ofType(run, T.tg).map((r) => r.inputs["name"]),
+      ...ofType(run, T.sampling).map((r) => r.inputs["ruleName"]),
+    ] as string[];
+    // The app part is shortened; the stack and the suffix never are.
+    expect(names).toEqual([
+      "a-very-long-applicatio-stage-alb",
+      "a-very-long-applicati-stage-blue",
+      "a-very-long-applicat-stage-green",
+      "a-very-long-appli-stage-sampling",
+    ]);
+    for (const n of names) expect(n.length).toBeLessThanOrEqual(32);
+  });
+
+  it("declares no database access rule for CIDRs when none are configured", async () => {
+    const run = await runStack("dev", {
+      "envstack:database": { ...stackValue("dev", "envstack:database"), accessCidrs: [] },
+    });
+    expect(
+      (one(run, T.sg, "database-sg").inputs["ingress"] as { description: string }[]).map(
+        (r) => r.description,
+      ),
+    ).toEqual(["The service"]);
+  });
+});
