@@ -277,7 +277,7 @@ export function defaultsFor(stack: StackName): DeepPartial<EnvstackConfig> {
       deploymentReviewers: [],
       waitTimerMinutes: 0,
       pullRequestBypassTeams: [],
-      oidcProvider: "create",
+      oidcProvider: stack === "prod" ? "create" : "existing",
     },
   };
 }
