@@ -148,6 +148,11 @@ export function policy(stack: StackName, name: string) {
   return p;
 }
 
+function validationsOf(p: ResourceValidationPolicy) {
+  const v = p.validateResource;
+  return v === undefined ? [] : Array.isArray(v) ? v : [v];
+}
+
 /** Runs one resource policy of the stack's pack on a fixture. */
 export async function checkResource(
   stack: StackName,
@@ -157,7 +162,7 @@ export async function checkResource(
 ): Promise<Violation[]> {
   const p = policy(stack, name) as ResourceValidationPolicy;
   const out: Violation[] = [];
-  const validations = Array.isArray(p.validateResource) ? p.validateResource : [p.validateResource];
+  const validations = validationsOf(p);
   for (const v of validations) await v(resourceArgs(stack, fixture, config), collector(out));
   return out;
 }
@@ -188,9 +193,7 @@ export async function checkAll(
     if ("validateStack" in p) {
       await p.validateStack(stackArgs(stack, fixtures, config[p.name]), collector(found));
     } else {
-      const validations = Array.isArray(p.validateResource)
-        ? p.validateResource
-        : [p.validateResource];
+      const validations = validationsOf(p);
       for (const f of fixtures) {
         const mine: Violation[] = [];
         for (const v of validations)

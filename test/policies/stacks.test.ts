@@ -1,0 +1,714 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import { ENVIRONMENTS, type StackName } from "../../src/model";
+import { parseSuppressedMessage } from "../../policies/catalog";
+import { UNKNOWN } from "../../policies/unknowns";
+import { checkResource, checkStack, urnOf, type Fixture } from "./harness";
+
+const RULESET = "github:index/repositoryRuleset:RepositoryRuleset";
+const ENV = "github:index/repositoryEnvironment:RepositoryEnvironment";
+const DEPLOY_POLICY =
+  "github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy";
+
+/** The rules the promotion model asks of a stack, as the GitHub components declare them. */
+function rulesFor(stack: StackName, overrides: Record<string, unknown> = {}): Fixture[] {
+  const env = ENVIRONMENTS[stack];
+  const m = env.merge;
+  const fixtures: Fixture[] = [
+    {
+      type: RULESET,
+      name: `${stack}-branches`,
+      props: {
+        target: "branch",
+        enforcement: "active",
+        conditions: {
+          refName: { includes: env.branches.map((b) => `refs/heads/${b}`), excludes: [] },
+        },
+        bypassActors: [{ actorId: 7, actorType: "Team", bypassMode: "pull_request" }],
+        rules: {
+          deletion: true,
+          nonFastForward: true,
+          requiredLinearHistory: m.linearHistory,
+          pullRequest: {
+            requiredApprovingReviewCount: m.minApprovals,
+            requireCodeOwnerReview: m.codeOwnerReview,
+            dismissStaleReviewsOnPush: m.dismissStaleReviews,
+            requireLastPushApproval: m.lastPushApproval,
+            requiredReviewThreadResolution: m.resolveReviewThreads,
+          },
+          requiredStatusChecks: {
+            requiredChecks: m.requiredChecks.map((context) => ({ context })),
+          },
+          ...(m.requiredDeployments.length > 0
+            ? {
+                requiredDeployments: { requiredDeploymentEnvironments: [...m.requiredDeployments] },
+              }
+            : {}),
+        },
+        ...overrides,
+      },
+    },
+    {
+      type: ENV,
+      name: `${stack}-environment`,
+      props: {
+        environment: stack,
+        deploymentBranchPolicy: { protectedBranches: false, customBranchPolicies: true },
+        reviewers: env.deploy.humanApproval ? [{ teams: [11, 12], users: [] }] : undefined,
+        preventSelfReview: env.deploy.preventSelfReview,
+        canAdminsBypass: env.deploy.adminBypass,
+      },
+    },
+    ...env.branches.map((b) => ({
+      type: DEPLOY_POLICY,
+      name: `${stack}-branch-${b}`,
+      props: { environment: stack, branchPattern: b },
+    })),
+  ];
+  if (env.tags.length > 0) {
+    fixtures.push({
+      type: RULESET,
+      name: `${stack}-tags`,
+      props: {
+        target: "tag",
+        enforcement: "active",
+        conditions: { refName: { includes: env.tags.map((t) => `refs/tags/${t}`), excludes: [] } },
+        rules: { deletion: true, nonFastForward: true, update: true },
+      },
+    });
+  }
+  return fixtures;
+}
+
+function withRules(stack: StackName, rules: Record<string, unknown>): Fixture[] {
+  const [first, ...rest] = rulesFor(stack);
+  const props = first!.props as { rules: Record<string, unknown> };
+  return [{ ...first!, props: { ...first!.props, rules: { ...props.rules, ...rules } } }, ...rest];
+}
+
+function withPullRequest(stack: StackName, pr: Record<string, unknown>): Fixture[] {
+  const base = rulesFor(stack)[0]!.props as { rules: { pullRequest: Record<string, unknown> } };
+  return withRules(stack, { pullRequest: { ...base.rules.pullRequest, ...pr } });
+}
+
+function withEnvironment(stack: StackName, props: Record<string, unknown>): Fixture[] {
+  return rulesFor(stack).map((f) =>
+    f.type === ENV ? { ...f, props: { ...f.props, ...props } } : f,
+  );
+}
+
+const messages = async (stack: StackName, name: string, fixtures: Fixture[], config = {}) =>
+  (await checkStack(stack, name, fixtures, config)).map((v) => v.message);
+
+describe("branch-rules-match-promotion-model", () => {
+  const NAME = "branch-rules-match-promotion-model";
+
+  it.each(["dev", "stage", "prod"] as const)(
+    "passes the rules the model asks of %s",
+    async (stack) => {
+      expect(await checkStack(stack, NAME, rulesFor(stack))).toEqual([]);
+    },
+  );
+
+  it.each<[string, StackName, Fixture[], string[]]>([
+    [
+      "no ruleset",
+      "prod",
+      rulesFor("prod").filter((f) => f.type !== RULESET),
+      [
+        "Declare an active branch ruleset including refs/heads/main: prod deploys from main and the promotion model guards it (the stack declares none).",
+        "Declare an active tag ruleset including refs/tags/v*: prod release tags must not move or disappear (the stack declares none).",
+      ],
+    ],
+    [
+      "a ruleset only evaluated",
+      "stage",
+      rulesFor("stage", { enforcement: "evaluate" }),
+      [
+        "Declare an active branch ruleset including refs/heads/staging: stage deploys from staging and the promotion model guards it (the stack declares none).",
+        "Declare an active branch ruleset including refs/heads/release/*: stage deploys from release/* and the promotion model guards it (the stack declares none).",
+      ],
+    ],
+    [
+      "one approval on main",
+      "prod",
+      withPullRequest("prod", { requiredApprovingReviewCount: 1 }),
+      [
+        "Set requiredApprovingReviewCount to at least 2 on main: prod needs 2 approval(s) (found 1).",
+      ],
+    ],
+    [
+      "no code owner review",
+      "prod",
+      withPullRequest("prod", { requireCodeOwnerReview: false }),
+      ["Set requireCodeOwnerReview to true on main: prod requires a code owner's approval."],
+    ],
+    [
+      "stale approvals kept",
+      "stage",
+      withPullRequest("stage", { dismissStaleReviewsOnPush: false }),
+      [
+        "Set dismissStaleReviewsOnPush to true on staging: stage requires stale approvals dismissed on push.",
+        "Set dismissStaleReviewsOnPush to true on release/*: stage requires stale approvals dismissed on push.",
+      ],
+    ],
+    [
+      "no last-push approval",
+      "prod",
+      withPullRequest("prod", { requireLastPushApproval: false }),
+      [
+        "Set requireLastPushApproval to true on main: prod requires the last push approved by someone else.",
+      ],
+    ],
+    [
+      "unresolved threads allowed",
+      "prod",
+      withPullRequest("prod", { requiredReviewThreadResolution: false }),
+      [
+        "Set requiredReviewThreadResolution to true on main: prod requires review threads resolved.",
+      ],
+    ],
+    [
+      "merge commits allowed",
+      "prod",
+      withRules("prod", { requiredLinearHistory: false }),
+      ["Set requiredLinearHistory to true on main: prod requires a linear history."],
+    ],
+    [
+      "force pushes allowed",
+      "dev",
+      withRules("dev", { nonFastForward: false }),
+      ["Set nonFastForward to true on develop: dev requires no force pushes."],
+    ],
+    [
+      "deletion allowed",
+      "dev",
+      withRules("dev", { deletion: false }),
+      ["Set deletion to true on develop: dev requires the branch never deleted."],
+    ],
+    [
+      "no pull request rule",
+      "dev",
+      withRules("dev", { pullRequest: undefined }),
+      ["Require pull requests into develop: dev merges only through reviewed pull requests."],
+    ],
+    [
+      "the stage check missing on main",
+      "prod",
+      withRules("prod", {
+        requiredStatusChecks: {
+          requiredChecks: [
+            { context: "gate" },
+            { context: "branch-flow" },
+            { context: "preview (prod)" },
+          ],
+        },
+      }),
+      ['Require the status check "preview (stage)" on main: prod merges only when it passes.'],
+    ],
+    [
+      "no stage deployment required",
+      "prod",
+      withRules("prod", { requiredDeployments: undefined }),
+      ["Require a successful stage deployment on main: prod receives only what ran in stage."],
+    ],
+    [
+      "an always-bypass actor",
+      "prod",
+      rulesFor("prod", {
+        bypassActors: [{ actorId: 1, actorType: "RepositoryRole", bypassMode: "always" }],
+      }).map((f, i) =>
+        i === 0
+          ? {
+              ...f,
+              props: {
+                ...rulesFor("prod")[0]!.props,
+                bypassActors: [{ actorId: 1, actorType: "RepositoryRole", bypassMode: "always" }],
+              },
+            }
+          : f,
+      ),
+      [
+        "Remove the always-bypass actor RepositoryRole 1 from prod-branches: nobody skips the rules guarding main (use bypass mode pull_request for the pull-request rule only).",
+      ],
+    ],
+    [
+      "release tags that may move",
+      "prod",
+      rulesFor("prod").map((f) =>
+        f.name === "prod-tags" ? { ...f, props: { ...f.props, rules: { deletion: true } } } : f,
+      ),
+      ["Set nonFastForward to true for tags v*: release tags never move."],
+    ],
+  ])("%s (%s)", async (_title, stack, fixtures, expected) => {
+    const found = await checkStack(stack, NAME, fixtures);
+    expect(found.map((v) => v.message)).toEqual(expected);
+    expect(new Set(found.map((v) => v.enforcementLevel))).toEqual(new Set(["mandatory"]));
+  });
+
+  it("notes a ruleset unknown during preview", async () => {
+    const fixtures = rulesFor("dev", { rules: UNKNOWN.object });
+    expect(await checkStack("dev", NAME, fixtures)).toEqual([
+      {
+        message:
+          "Cannot check ruleset dev-branches during preview: Object value at .rules can't be known during preview.",
+        urn: urnOf("dev", RULESET, "dev-branches"),
+        enforcementLevel: "advisory",
+      },
+      {
+        message:
+          "Declare an active branch ruleset including refs/heads/develop: dev deploys from develop and the promotion model guards it (the stack declares none).",
+        enforcementLevel: "mandatory",
+      },
+    ]);
+  });
+});
+
+describe("deployment-environment-rules", () => {
+  const NAME = "deployment-environment-rules";
+
+  it.each(["dev", "stage", "prod"] as const)(
+    "passes the environment the model asks of %s",
+    async (stack) => {
+      expect(await checkStack(stack, NAME, rulesFor(stack))).toEqual([]);
+    },
+  );
+
+  it.each<[string, StackName, Fixture[], string[]]>([
+    [
+      "no environment",
+      "stage",
+      rulesFor("stage").filter((f) => f.type !== ENV),
+      [
+        'Declare the GitHub environment "stage": deployments to stage go through it (the stack declares none).',
+      ],
+    ],
+    [
+      "any protected branch may deploy",
+      "prod",
+      withEnvironment("prod", {
+        deploymentBranchPolicy: { protectedBranches: true, customBranchPolicies: false },
+      }),
+      [
+        "Set deploymentBranchPolicy to customBranchPolicies true and protectedBranches false: prod deploys only from main, v*.",
+      ],
+    ],
+    [
+      "an extra deploy branch",
+      "prod",
+      [
+        ...rulesFor("prod"),
+        {
+          type: DEPLOY_POLICY,
+          name: "extra",
+          props: { environment: "prod", branchPattern: "feature/*" },
+        },
+      ],
+      ["Remove the deployment branch pattern feature/*: prod deploys only from main."],
+    ],
+    [
+      "a missing deploy branch",
+      "stage",
+      rulesFor("stage").filter((f) => f.name !== "stage-branch-release/*"),
+      ["Allow deployments from branch release/* to stage: it is the branch stage deploys from."],
+    ],
+    [
+      "no reviewers",
+      "prod",
+      withEnvironment("prod", { reviewers: [] }),
+      [
+        "Add required reviewers to the prod environment: every prod deployment needs a human approval.",
+      ],
+    ],
+    [
+      "self-review allowed",
+      "prod",
+      withEnvironment("prod", { preventSelfReview: false }),
+      [
+        "Set preventSelfReview to true on the prod environment: nobody approves their own deployment.",
+      ],
+    ],
+    [
+      "admins bypass by default",
+      "prod",
+      withEnvironment("prod", { canAdminsBypass: undefined }),
+      [
+        "Set canAdminsBypass to false on the prod environment: admins get no bypass of the approval.",
+      ],
+    ],
+  ])("%s (%s)", async (_title, stack, fixtures, expected) => {
+    expect(await messages(stack, NAME, fixtures)).toEqual(expected);
+  });
+});
+
+describe("buckets-versioned-and-private", () => {
+  const NAME = "buckets-versioned-and-private";
+  const bucketUrn = urnOf("prod", "aws:s3/bucket:Bucket", "artifacts");
+  const bucket = (extra: Fixture[]): Fixture[] => [
+    {
+      type: "aws:s3/bucket:Bucket",
+      name: "artifacts",
+      props: { bucket: "trading-prod-artifacts" },
+    },
+    ...extra,
+  ];
+  const versioning = (status: unknown): Fixture => ({
+    type: "aws:s3/bucketVersioning:BucketVersioning",
+    name: "artifacts-versioning",
+    props: { bucket: UNKNOWN.string, versioningConfiguration: { status } },
+    propertyDependencies: { bucket: [bucketUrn] },
+  });
+  const block = (flags: Record<string, boolean> = {}): Fixture => ({
+    type: "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+    name: "artifacts-block",
+    props: {
+      bucket: "trading-prod-artifacts",
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+      ...flags,
+    },
+  });
+
+  it("passes a versioned, blocked bucket (linked by dependency or by name)", async () => {
+    expect(await messages("prod", NAME, bucket([versioning("Enabled"), block()]))).toEqual([]);
+  });
+
+  it.each<[string, Fixture[], string[]]>([
+    [
+      "no versioning",
+      bucket([block()]),
+      [
+        "Declare a BucketVersioning with status Enabled for bucket artifacts: prod keeps every object version.",
+      ],
+    ],
+    [
+      "versioning suspended",
+      bucket([versioning("Suspended"), block()]),
+      [
+        "Declare a BucketVersioning with status Enabled for bucket artifacts: prod keeps every object version.",
+      ],
+    ],
+    [
+      "no public access block",
+      bucket([versioning("Enabled")]),
+      ["Declare a BucketPublicAccessBlock for bucket artifacts: no prod bucket is public."],
+    ],
+    [
+      "public policies allowed",
+      bucket([versioning("Enabled"), block({ blockPublicPolicy: false })]),
+      [
+        "Set blockPublicPolicy to true on the public access block of bucket artifacts: no prod bucket is public.",
+      ],
+    ],
+  ])("%s", async (_title, fixtures, expected) => {
+    expect(await messages("prod", NAME, fixtures)).toEqual(expected);
+  });
+});
+
+describe("developer-read-only", () => {
+  const NAME = "developer-read-only";
+  const role = (level: string): Fixture => ({
+    type: "aws:iam/role:Role",
+    name: "access-developer",
+    props: { tags: { component: "access", "team-role": "developer", "access-level": level } },
+  });
+  const inline = (actions: string[]): Fixture => ({
+    type: "aws:iam/rolePolicy:RolePolicy",
+    name: "access-developer",
+    props: {
+      policy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Action: actions, Resource: "*" }],
+      }),
+    },
+  });
+
+  it("passes a read-only developer role", async () => {
+    expect(
+      await messages("prod", NAME, [
+        role("read-only"),
+        inline(["ec2:Describe*", "logs:GetLogEvents", "logs:StartQuery"]),
+      ]),
+    ).toEqual([]);
+  });
+
+  it("reports a deploy-level developer and each write it grants", async () => {
+    expect(
+      await messages("stage", NAME, [
+        role("deploy"),
+        inline(["ecs:Describe*", "ecs:UpdateService", "ecs:*"]),
+      ]),
+    ).toEqual([
+      "Set the developer role access-developer to read-only: developers only read in stage (found deploy).",
+      "Remove ecs:UpdateService from the policy access-developer: developers only read in stage.",
+      "Remove ecs:* from the policy access-developer: developers only read in stage.",
+    ]);
+  });
+
+  it("reports a managed policy that writes", async () => {
+    const attachment: Fixture = {
+      type: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+      name: "access-developer",
+      props: { policyArn: "arn:aws:iam::aws:policy/PowerUserAccess" },
+    };
+    expect(await messages("prod", NAME, [role("read-only"), attachment])).toEqual([
+      "Detach arn:aws:iam::aws:policy/PowerUserAccess from the developer role access-developer: developers only read in prod.",
+    ]);
+  });
+});
+
+describe("promotion", () => {
+  const digest = (c: string) => `sha256:${c.repeat(64)}`;
+  const repo = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/trading-platform";
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "envstack-promotion-"));
+  const root = path.join(__dirname, "..", "..");
+
+  /** A copy of a committed stack file with its service image (and nextImage) replaced. */
+  function stackFile(stack: StackName, image: string, nextImage?: string): string {
+    let text = fs.readFileSync(path.join(root, `Pulumi.${stack}.yaml`), "utf8");
+    text = text.replace(/(\n\s+image: ).*/, `$1${image}`);
+    if (nextImage)
+      text = text.replace(/(\n(\s+)canaryPercent: 0)/, `$1\n$2nextImage: ${nextImage}`);
+    const file = path.join(tmp, `${stack}-${Math.random().toString(36).slice(2)}.yaml`);
+    fs.writeFileSync(file, text);
+    return file;
+  }
+  const task = (name: string, image: string): Fixture => ({
+    type: "aws:ecs/taskDefinition:TaskDefinition",
+    name,
+    props: {
+      containerDefinitions: JSON.stringify([
+        { name: "app", image },
+        { name: "xray-daemon", image: `public.ecr.aws/xray/aws-xray-daemon@${digest("b")}` },
+      ]),
+    },
+  });
+  const config = (stage: string, prod: string) => ({ sourceStackFile: stage, stackFile: prod });
+
+  it("passes prod running stage's digest", async () => {
+    const image = `${repo}@${digest("1")}`;
+    const found = await checkStack(
+      "prod",
+      "prod-runs-stage-digest",
+      [task("blue", image), task("green", image)],
+      config(stackFile("stage", image), stackFile("prod", image)),
+    );
+    expect(found).toEqual([]);
+  });
+
+  it("passes a rollout whose nextImage is stage's digest while the live colour runs the previous one", async () => {
+    const old = `${repo}@${digest("0")}`;
+    const next = `${repo}@${digest("1")}`;
+    const found = await checkStack(
+      "prod",
+      "prod-runs-stage-digest",
+      [task("blue", old), task("green", next)],
+      config(stackFile("stage", next), stackFile("prod", old, next)),
+    );
+    expect(found).toEqual([]);
+  });
+
+  it("reports prod not running stage's digest, unsuppressibly mandatory", async () => {
+    const stage = `${repo}@${digest("1")}`;
+    const prod = `${repo}@${digest("2")}`;
+    const found = await checkStack(
+      "prod",
+      "prod-runs-stage-digest",
+      [task("blue", prod)],
+      config(stackFile("stage", stage), stackFile("prod", prod)),
+    );
+    expect(found).toEqual([
+      {
+        message: `Set service.image to ${stage}: prod runs exactly the digest committed for stage (prod declares ${prod}).`,
+        enforcementLevel: "mandatory",
+      },
+    ]);
+  });
+
+  it("reports a task definition running an image the stack file does not name", async () => {
+    const image = `${repo}@${digest("1")}`;
+    const edited = `${repo}@${digest("3")}`;
+    const found = await checkStack(
+      "prod",
+      "prod-runs-stage-digest",
+      [task("blue", image), task("green", edited)],
+      config(stackFile("stage", image), stackFile("prod", image)),
+    );
+    expect(found).toEqual([
+      {
+        message: `Run ${image} in container app of green: prod runs only the images its stack file names (found ${edited}).`,
+        urn: urnOf("prod", "aws:ecs/taskDefinition:TaskDefinition", "green"),
+        enforcementLevel: "mandatory",
+      },
+    ]);
+  });
+
+  it("reports stage behind dev as advisory", async () => {
+    const dev = `${repo}@${digest("4")}`;
+    const stage = `${repo}@${digest("1")}`;
+    const found = await checkStack(
+      "stage",
+      "stage-runs-dev-digest",
+      [task("blue", stage)],
+      config(stackFile("dev", dev), stackFile("stage", stage)),
+    );
+    expect(found).toEqual([
+      {
+        message: `Set service.image to ${dev}: stage runs exactly the digest committed for dev (stage declares ${stage}).`,
+        enforcementLevel: "advisory",
+      },
+    ]);
+  });
+
+  it("reports an unreadable baseline instead of throwing", async () => {
+    const found = await checkStack(
+      "prod",
+      "prod-runs-stage-digest",
+      [],
+      config(path.join(tmp, "missing.yaml"), stackFile("prod", `${repo}@${digest("1")}`)),
+    );
+    expect(found.map((v) => v.message)).toEqual([
+      `Fix the stage baseline before this check can run: ${path.join(tmp, "missing.yaml")}: (file): expected a readable stack file, found ENOENT`,
+    ]);
+  });
+});
+
+describe("suppressions", () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "envstack-suppressions-"));
+  function file(entries: unknown): string {
+    const f = path.join(tmp, `${Math.random().toString(36).slice(2)}.yaml`);
+    fs.writeFileSync(f, JSON.stringify({ suppressions: entries }));
+    return f;
+  }
+  const entry = (extra: Record<string, unknown> = {}) => ({
+    policy: "database-backup-retention",
+    resource: "aws:rds/instance:Instance::database-primary",
+    reason: "Restored from a snapshot; retention raised in the next change window.",
+    owner: "@dba-team",
+    expires: "2999-12-31",
+    ...extra,
+  });
+  const db: Fixture = {
+    type: "aws:rds/instance:Instance",
+    name: "database-primary",
+    props: { backupRetentionPeriod: 3 },
+  };
+  const original =
+    "Set backupRetentionPeriod to at least 7 on database-primary: prod keeps at least 7 days of backups (found 3).";
+
+  it("lowers a matching violation to advisory and says who owns it", async () => {
+    const found = await checkResource("prod", "database-backup-retention", db, {
+      suppressionsFile: file([entry()]),
+    });
+    expect(found).toEqual([
+      {
+        message: `Suppressed (owner @dba-team, expires 2999-12-31): Restored from a snapshot; retention raised in the next change window. Original: ${original}`,
+        enforcementLevel: "advisory",
+      },
+    ]);
+    expect(parseSuppressedMessage(found[0]!.message)).toEqual({
+      owner: "@dba-team",
+      expires: "2999-12-31",
+      reason: "Restored from a snapshot; retention raised in the next change window",
+      original,
+    });
+  });
+
+  it("matches by URN too", async () => {
+    const urn = urnOf("prod", "aws:rds/instance:Instance", "database-primary");
+    const found = await checkResource("prod", "database-backup-retention", db, {
+      suppressionsFile: file([entry({ resource: urn })]),
+    });
+    expect(found.map((v) => v.enforcementLevel)).toEqual(["advisory"]);
+  });
+
+  it("stops suppressing once expired, and the suppressions policy reports the expiry", async () => {
+    const f = file([entry({ expires: "2001-01-31" })]);
+    expect(
+      await checkResource("prod", "database-backup-retention", db, { suppressionsFile: f }),
+    ).toEqual([{ message: original, enforcementLevel: "mandatory" }]);
+    expect(await checkStack("prod", "suppressions-are-valid", [], { suppressionsFile: f })).toEqual(
+      [
+        {
+          message:
+            "Renew or remove the suppression for aws:rds/instance:Instance::database-primary: it expired on 2001-01-31 (owner @dba-team), so the violation is enforced again.",
+          enforcementLevel: "advisory",
+        },
+      ],
+    );
+  });
+
+  it("never suppresses prod's image promotion, and reports the attempt", async () => {
+    const f = file([
+      entry({
+        policy: "prod-runs-stage-digest",
+        resource: "urn:pulumi:prod::envstack::pulumi:pulumi:Stack::envstack-prod",
+      }),
+    ]);
+    expect(await messages("prod", "suppressions-are-valid", [], { suppressionsFile: f })).toEqual([
+      `Remove the suppression of prod-runs-stage-digest for urn:pulumi:prod::envstack::pulumi:pulumi:Stack::envstack-prod (${f}: suppressions[0]): prod-runs-stage-digest can never be suppressed.`,
+    ]);
+  });
+
+  it("never suppresses the approvals", async () => {
+    const f = file([
+      entry({
+        policy: "branch-rules-match-promotion-model",
+        resource: `${RULESET}::prod-branches`,
+      }),
+    ]);
+    const fixtures = withPullRequest("prod", { requiredApprovingReviewCount: 1 });
+    const found = await checkStack("prod", "branch-rules-match-promotion-model", fixtures, {
+      suppressionsFile: f,
+    });
+    expect(found.map((v) => v.enforcementLevel)).toEqual(["mandatory"]);
+  });
+
+  it("names file, key, expected and found for a malformed entry, and applies none of it", async () => {
+    const f = file([entry({ reason: "too short", expires: "2999-02-30", owner: undefined })]);
+    expect(await messages("prod", "suppressions-are-valid", [], { suppressionsFile: f })).toEqual([
+      `Fix the suppressions file: ${f}: suppressions[0].reason: expected a reason of at least 20 characters, found string "too short".`,
+      `Fix the suppressions file: ${f}: suppressions[0].owner: expected a string, found nothing (the key is missing).`,
+      `Fix the suppressions file: ${f}: suppressions[0].expires: expected an expiry date written YYYY-MM-DD, found string "2999-02-30".`,
+    ]);
+    const found = await checkResource("prod", "database-backup-retention", db, {
+      suppressionsFile: f,
+    });
+    expect(found.map((v) => v.enforcementLevel)).toEqual(["mandatory"]);
+  });
+
+  it("reports an unknown policy name and a missing file", async () => {
+    const f = file([entry({ policy: "no-such-policy" })]);
+    expect(await messages("dev", "suppressions-are-valid", [], { suppressionsFile: f })).toEqual([
+      `Fix the suppressions file: ${f}: suppressions[0].policy: expected one of the pack's suppressible policies, found "no-such-policy".`,
+    ]);
+    const missing = path.join(tmp, "none.yaml");
+    expect(
+      await messages("dev", "suppressions-are-valid", [], { suppressionsFile: missing }),
+    ).toEqual([
+      `Fix the suppressions file: ${missing}: (file): expected a readable suppressions file, found ENOENT.`,
+    ]);
+  });
+
+  it("ships an empty, valid suppressions file", async () => {
+    expect(await messages("prod", "suppressions-are-valid", [])).toEqual([]);
+  });
+
+  it("reads nothing into a message that is not a suppression", () => {
+    expect(parseSuppressedMessage(original)).toBeUndefined();
+    expect(
+      parseSuppressedMessage(
+        `Checks whether...\nSuppressed (owner a, expires 2030-01-01): long enough reason. Original: x`,
+      ),
+    ).toEqual({
+      owner: "a",
+      expires: "2030-01-01",
+      reason: "long enough reason",
+      original: "x",
+    });
+  });
+});
