@@ -117,6 +117,19 @@ function toConfigErrors(file: string, input: unknown, error: z.ZodError): Config
       }
       continue;
     }
+    if (issue.code === "invalid_key") {
+      // The key itself is wrong (a record's key schema): report the key, not its value.
+      const key = issue.path[issue.path.length - 1];
+      errors.push(
+        new ConfigError(
+          file,
+          keyPath(issue.path),
+          `${issue.issues[0]?.message ?? "a valid key"} for the key`,
+          describeFound(typeof key === "symbol" ? String(key) : key),
+        ),
+      );
+      continue;
+    }
     errors.push(
       new ConfigError(
         file,
