@@ -1,7 +1,15 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { MOCK_ACCOUNT_ID } from "../../src/cli/mocks";
 import type { RegisteredResource } from "../../src/cli/mock-run";
-import { readStackConfigFile, STACKS, type StackName } from "../../src/model";
+import {
+  expectedValue,
+  mustEqualAttributes,
+  observe,
+  readStackConfigFile,
+  sameValue,
+  STACKS,
+  type StackName,
+} from "../../src/model";
 import {
   awsResources,
   isSecret,
@@ -521,6 +529,28 @@ describe.each(STACKS)("every stack (%s)", (stack) => {
           ),
         ).toEqual([]);
       }
+    }
+  });
+
+  it("shows every observed parity attribute on the resources as the config implies it", () => {
+    const run = runs[stack];
+    const declared = run.resources.map((r) => ({
+      type: r.type,
+      name: r.name,
+      props: unsecret(r.inputs) as Record<string, unknown>,
+    }));
+    const observed = mustEqualAttributes().filter((a) => a.observed !== undefined);
+    expect(observed.length).toBeGreaterThanOrEqual(20);
+    for (const attribute of observed) {
+      const seen = observe(attribute.observed!, declared);
+      expect(seen.kind).toBe("known");
+      const value = seen.kind === "known" ? seen.value : undefined;
+      const expected = expectedValue(attribute, run.spec);
+      expect([attribute.key, sameValue(value, expected), value]).toEqual([
+        attribute.key,
+        true,
+        value,
+      ]);
     }
   });
 

@@ -1,0 +1,511 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { describe, expect, it, vi } from "vitest";
+import { stringify } from "yaml";
+import { realisticMocks } from "../../src/cli/mocks";
+import {
+  ConfigErrors,
+  loadSpecFromFile,
+  mustEqualAttributes,
+  parseSpec,
+  readPath,
+  STACKS,
+  toEngineConfig,
+} from "../../src/model";
+import { changed, stackFile, TAGGED_IMAGE } from "./bad-configs";
+
+const DIGEST_B = `123456789012.dkr.ecr.eu-west-1.amazonaws.com/trading-platform@sha256:${"b".repeat(64)}`;
+const CERT = "arn:aws:acm:eu-west-1:123456789012:certificate/2f5b3e40-7c8d-4e9f-a01b-2c3d4e5f6071";
+
+/** [what is wrong, stack, key path changed, new value (undefined deletes), exact message] */
+const BAD: readonly [string, string, string, unknown, string][] = [
+  [
+    "wrong type: a word for a count",
+    "dev",
+    "envstack:network.availabilityZones",
+    "three",
+    'Pulumi.dev.yaml: envstack:network.availabilityZones: expected a whole number from 1 to 6, found string "three"',
+  ],
+  [
+    "out of range: more zones than supported",
+    "prod",
+    "envstack:network.availabilityZones",
+    7,
+    "Pulumi.prod.yaml: envstack:network.availabilityZones: expected a whole number from 1 to 6, found number 7",
+  ],
+  [
+    "invalid CIDR: prefix above 32",
+    "stage",
+    "envstack:network.cidr",
+    "10.30.0.0/33",
+    'Pulumi.stage.yaml: envstack:network.cidr: expected an IPv4 CIDR block such as 10.30.0.0/16, found string "10.30.0.0/33"',
+  ],
+  [
+    "invalid CIDR: no prefix",
+    "prod",
+    "envstack:network.cidr",
+    "10.30.0.0",
+    'Pulumi.prod.yaml: envstack:network.cidr: expected an IPv4 CIDR block such as 10.30.0.0/16, found string "10.30.0.0"',
+  ],
+  [
+    "CIDR too large for the VPC",
+    "stage",
+    "envstack:network.cidr",
+    "10.0.0.0/8",
+    'Pulumi.stage.yaml: envstack:network.cidr: expected a CIDR block from /16 to /20 (room for three subnet tiers per AZ), found string "10.0.0.0/8"',
+  ],
+  [
+    "invalid CIDR inside a list",
+    "dev",
+    "envstack:database.accessCidrs",
+    ["10.0.0/8"],
+    'Pulumi.dev.yaml: envstack:database.accessCidrs[0]: expected an IPv4 CIDR block such as 10.30.0.0/16, found string "10.0.0/8"',
+  ],
+  [
+    "image not pinned by digest in stage",
+    "stage",
+    "envstack:service.image",
+    TAGGED_IMAGE,
+    `Pulumi.stage.yaml: envstack:service.image: expected an image pinned by digest (<registry>/<repository>@sha256:<64 hex>) in stage, found string "${TAGGED_IMAGE}"`,
+  ],
+  [
+    "image not pinned by digest in prod",
+    "prod",
+    "envstack:service.image",
+    TAGGED_IMAGE,
+    `Pulumi.prod.yaml: envstack:service.image: expected an image pinned by digest (<registry>/<repository>@sha256:<64 hex>) in prod, found string "${TAGGED_IMAGE}"`,
+  ],
+  [
+    "not an image reference at all",
+    "prod",
+    "envstack:service.image",
+    "trading-platform",
+    'Pulumi.prod.yaml: envstack:service.image: expected an image reference <registry>/<repository>@sha256:<64 hex digits>, found string "trading-platform"',
+  ],
+  [
+    "next image not pinned in prod",
+    "prod",
+    "envstack:service.deployment.nextImage",
+    TAGGED_IMAGE,
+    `Pulumi.prod.yaml: envstack:service.deployment.nextImage: expected an image pinned by digest in prod, found string "${TAGGED_IMAGE}"`,
+  ],
+  [
+    "unknown access level",
+    "dev",
+    "envstack:access.qa",
+    "write",
+    'Pulumi.dev.yaml: envstack:access.qa: expected one of none, read-only, deploy, admin, found string "write"',
+  ],
+  [
+    "misspelt nested key",
+    "dev",
+    "envstack:database.multiAZ",
+    true,
+    "Pulumi.dev.yaml: envstack:database.multiAZ: expected a known key (did you mean multiAz?): one of engine, engineVersion, instanceClass, multiAz, storageGb, backupRetentionDays, deletionProtection, readReplicas, accessCidrs, found unknown key with boolean true",
+  ],
+  [
+    "misspelt top-level key",
+    "dev",
+    "envstack:servce",
+    {},
+    "Pulumi.dev.yaml: envstack:servce: expected a known key (did you mean service?): one of app, network, database, cache, service, observability, featureFlags, access, github, found unknown key with a map",
+  ],
+  [
+    "missing required key without a default",
+    "prod",
+    "envstack:service.certificateArn",
+    undefined,
+    "Pulumi.prod.yaml: envstack:service.certificateArn: expected a string (the key is required), found nothing (the key is missing)",
+  ],
+  [
+    "missing app",
+    "dev",
+    "envstack:app",
+    undefined,
+    "Pulumi.dev.yaml: envstack:app: expected a string (the key is required), found nothing (the key is missing)",
+  ],
+  [
+    "missing region",
+    "stage",
+    "aws:region",
+    undefined,
+    "Pulumi.stage.yaml: aws:region: expected an AWS region such as eu-west-1, found nothing (the key is missing)",
+  ],
+  [
+    "developer with write in prod",
+    "prod",
+    "envstack:access.developer",
+    "deploy",
+    'Pulumi.prod.yaml: envstack:access.developer: expected none or read-only (developers never get write in prod), found string "deploy"',
+  ],
+  [
+    "developer admin in stage",
+    "stage",
+    "envstack:access.developer",
+    "admin",
+    'Pulumi.stage.yaml: envstack:access.developer: expected none or read-only (developers never get write in stage), found string "admin"',
+  ],
+  [
+    "Fargate memory outside the cpu's range",
+    "dev",
+    "envstack:service.memoryMb",
+    4096,
+    "Pulumi.dev.yaml: envstack:service.memoryMb: expected a memory size from 512 to 2048 MiB for cpu 256, found number 4096",
+  ],
+  [
+    "cpu not a Fargate size",
+    "dev",
+    "envstack:service.cpu",
+    300,
+    "Pulumi.dev.yaml: envstack:service.cpu: expected a Fargate cpu value: 256, 512, 1024, 2048, 4096, 8192, 16384, found number 300",
+  ],
+  [
+    "blue-green with a canary share",
+    "stage",
+    "envstack:service.deployment",
+    { strategy: "blue-green", live: "blue", canaryPercent: 10, nextImage: DIGEST_B },
+    "Pulumi.stage.yaml: envstack:service.deployment.canaryPercent: expected 0 with the blue-green strategy (switch by flipping deployment.live, or use strategy canary), found number 10",
+  ],
+  [
+    "canary without the image it sends traffic to",
+    "stage",
+    "envstack:service.deployment",
+    { strategy: "canary", live: "blue", canaryPercent: 20 },
+    "Pulumi.stage.yaml: envstack:service.deployment.nextImage: expected the image the idle colour runs while canaryPercent is above 0, found nothing (the key is missing)",
+  ],
+  [
+    "canary share above 100",
+    "dev",
+    "envstack:service.deployment.canaryPercent",
+    101,
+    "Pulumi.dev.yaml: envstack:service.deployment.canaryPercent: expected a whole number from 0 to 100, found number 101",
+  ],
+  [
+    "live colour neither blue nor green",
+    "prod",
+    "envstack:service.deployment.live",
+    "red",
+    'Pulumi.prod.yaml: envstack:service.deployment.live: expected blue or green, found string "red"',
+  ],
+  [
+    "retention CloudWatch does not offer",
+    "prod",
+    "envstack:observability.logRetentionDays",
+    10,
+    "Pulumi.prod.yaml: envstack:observability.logRetentionDays: expected a CloudWatch retention period: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653, found number 10",
+  ],
+  [
+    "error rate of zero",
+    "prod",
+    "envstack:observability.errorRatePercent",
+    0,
+    "Pulumi.prod.yaml: envstack:observability.errorRatePercent: expected a percentage above 0 and at most 100, found number 0",
+  ],
+  [
+    "alarm email without a domain",
+    "stage",
+    "envstack:observability.alarmEmail",
+    "oncall",
+    'Pulumi.stage.yaml: envstack:observability.alarmEmail: expected an email address, found string "oncall"',
+  ],
+  [
+    "tracing as a word",
+    "prod",
+    "envstack:observability.tracing",
+    "yes",
+    'Pulumi.prod.yaml: envstack:observability.tracing: expected true or false, found string "yes"',
+  ],
+  [
+    "engine other than postgres",
+    "prod",
+    "envstack:database.engine",
+    "mysql",
+    'Pulumi.prod.yaml: envstack:database.engine: expected postgres, found string "mysql"',
+  ],
+  [
+    "engine version as a number",
+    "prod",
+    "envstack:database.engineVersion",
+    16,
+    "Pulumi.prod.yaml: envstack:database.engineVersion: expected a string, found number 16",
+  ],
+  [
+    "instance class without db. prefix",
+    "prod",
+    "envstack:database.instanceClass",
+    "r6g.large",
+    'Pulumi.prod.yaml: envstack:database.instanceClass: expected an RDS instance class such as db.r6g.large, found string "r6g.large"',
+  ],
+  [
+    "backup retention above 35 days",
+    "prod",
+    "envstack:database.backupRetentionDays",
+    40,
+    "Pulumi.prod.yaml: envstack:database.backupRetentionDays: expected a whole number from 0 to 35, found number 40",
+  ],
+  [
+    "replicas without backups",
+    "stage",
+    "envstack:database.backupRetentionDays",
+    0,
+    "Pulumi.stage.yaml: envstack:database.backupRetentionDays: expected at least 1 while readReplicas is above 0 (RDS replicas need automated backups), found number 0",
+  ],
+  [
+    "one NAT per zone with a single zone",
+    "prod",
+    "envstack:network.availabilityZones",
+    1,
+    'Pulumi.prod.yaml: envstack:network.natGateways: expected single when availabilityZones is 1, found string "one-per-az"',
+  ],
+  [
+    "zero cache shards",
+    "stage",
+    "envstack:cache.shards",
+    0,
+    "Pulumi.stage.yaml: envstack:cache.shards: expected a whole number from 1 to 90, found number 0",
+  ],
+  [
+    "fractional replica count",
+    "stage",
+    "envstack:cache.replicasPerShard",
+    1.5,
+    "Pulumi.stage.yaml: envstack:cache.replicasPerShard: expected a whole number from 0 to 5, found number 1.5",
+  ],
+  [
+    "desired count as a string",
+    "prod",
+    "envstack:service.desiredCount",
+    "3",
+    'Pulumi.prod.yaml: envstack:service.desiredCount: expected a whole number from 1 to 100, found string "3"',
+  ],
+  [
+    "health check path without a leading slash",
+    "prod",
+    "envstack:service.healthCheckPath",
+    "health",
+    'Pulumi.prod.yaml: envstack:service.healthCheckPath: expected a path starting with /, found string "health"',
+  ],
+  [
+    "region that is not one",
+    "prod",
+    "aws:region",
+    "Europe",
+    'Pulumi.prod.yaml: aws:region: expected an AWS region such as eu-west-1, found string "Europe"',
+  ],
+  [
+    "app name with capitals",
+    "dev",
+    "envstack:app",
+    "Trading",
+    'Pulumi.dev.yaml: envstack:app: expected an app name matching [a-z][a-z0-9-]{1,23}, found string "Trading"',
+  ],
+  [
+    "flag name that is not camelCase",
+    "dev",
+    "envstack:featureFlags",
+    { "Tariff-engine": true },
+    'Pulumi.dev.yaml: envstack:featureFlags.Tariff-engine: expected a camelCase flag name for the key, found string "Tariff-engine"',
+  ],
+  [
+    "flag value that is a list",
+    "dev",
+    "envstack:featureFlags",
+    { tariffEngineV2: [1] },
+    "Pulumi.dev.yaml: envstack:featureFlags.tariffEngineV2: expected a boolean, string or number, found a list of 1",
+  ],
+  [
+    "a section given as a list",
+    "prod",
+    "envstack:network",
+    [],
+    "Pulumi.prod.yaml: envstack:network: expected a map, found a list of 0",
+  ],
+];
+
+function messageOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigErrors);
+    return (err as Error).message;
+  }
+  throw new Error("expected the config to be refused");
+}
+
+describe("bad configs are refused with file, key path, expected and found", () => {
+  it.each(BAD)("%s", (_what, stack, keyPath, value, message) => {
+    const values = changed(stack, keyPath, value);
+    expect(messageOf(() => parseSpec(stack, values, `Pulumi.${stack}.yaml`))).toBe(message);
+  });
+
+  it("has at least 25 cases", () => {
+    expect(BAD.length).toBeGreaterThanOrEqual(25);
+  });
+
+  it("refuses a stack that is not dev, stage or prod", () => {
+    const values = changed("dev", "aws:region", "eu-west-1");
+    expect(messageOf(() => parseSpec("qa", values, "Pulumi.qa.yaml"))).toBe(
+      'Pulumi.qa.yaml: stack: expected one of dev, stage, prod, found string "qa"',
+    );
+  });
+
+  it("reports every problem of a file at once, one per line", () => {
+    const values = changed("prod", "envstack:access.qa", "write");
+    (values["envstack:network"] as Record<string, unknown>)["cidr"] = "300.0.0.0/16";
+    expect(messageOf(() => parseSpec("prod", values, "Pulumi.prod.yaml")).split("\n")).toEqual([
+      'Pulumi.prod.yaml: envstack:network.cidr: expected an IPv4 CIDR block such as 10.30.0.0/16, found string "300.0.0.0/16"',
+      'Pulumi.prod.yaml: envstack:access.qa: expected one of none, read-only, deploy, admin, found string "write"',
+    ]);
+  });
+});
+
+describe("loading from stack files", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "envstack-config-"));
+  const write = (name: string, text: string) => {
+    const file = path.join(dir, name);
+    fs.writeFileSync(file, text);
+    return file;
+  };
+
+  it.each(STACKS)("the committed Pulumi.%s.yaml parses", (stack) => {
+    const spec = loadSpecFromFile(stackFile(stack));
+    expect([spec.stack, spec.app, spec.region, spec.file]).toEqual([
+      stack,
+      "trading",
+      "eu-west-1",
+      stackFile(stack),
+    ]);
+  });
+
+  it("allows an image pinned by tag in dev only", () => {
+    const values = changed("dev", "envstack:service.image", TAGGED_IMAGE);
+    expect(parseSpec("dev", values, "Pulumi.dev.yaml").service.image).toBe(TAGGED_IMAGE);
+  });
+
+  it("names the file it read, and the stack its name denotes", () => {
+    const values = changed("stage", "envstack:cache.nodeType", "r7g.large");
+    const file = write("Pulumi.stage.yaml", stringify({ config: values }));
+    expect(messageOf(() => loadSpecFromFile(file))).toBe(
+      `${file}: envstack:cache.nodeType: expected an ElastiCache node type such as cache.r7g.large, found string "r7g.large"`,
+    );
+  });
+
+  it("refuses a file named for an unknown stack", () => {
+    const file = write(
+      "Pulumi.qa.yaml",
+      stringify({ config: changed("dev", "aws:region", "eu-west-1") }),
+    );
+    expect(messageOf(() => loadSpecFromFile(file))).toBe(
+      `${file}: stack: expected one of dev, stage, prod, found string "qa"`,
+    );
+  });
+
+  it("refuses a file whose name denotes no stack", () => {
+    const file = write("stack.yaml", "config: {}\n");
+    expect(messageOf(() => loadSpecFromFile(file))).toBe(
+      `${file}: stack: expected a file named Pulumi.<stack>.yaml or an explicit stack, found string "stack.yaml"`,
+    );
+  });
+
+  it("refuses YAML that does not parse, and a file without a config map", () => {
+    const broken = write("Pulumi.dev.yaml", "config:\n  envstack:app: [unclosed\n");
+    expect(messageOf(() => loadSpecFromFile(broken))).toMatch(
+      new RegExp(
+        `^${broken.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: \\(document\\): expected valid YAML, found `,
+      ),
+    );
+    const empty = write("Pulumi.prod.yaml", "encryptionsalt: abc\n");
+    expect(messageOf(() => loadSpecFromFile(empty))).toBe(
+      `${empty}: config: expected a map of config keys, found nothing (the key is missing)`,
+    );
+  });
+
+  it("refuses a file that cannot be read", () => {
+    const missing = path.join(dir, "Pulumi.dev.yaml.missing");
+    expect(messageOf(() => loadSpecFromFile(missing, "dev"))).toBe(
+      `${missing}: (file): expected a readable stack file, found ENOENT`,
+    );
+  });
+});
+
+describe("parity between the committed stage and prod", () => {
+  const stage = loadSpecFromFile(stackFile("stage"));
+  const prod = loadSpecFromFile(stackFile("prod"));
+  it.each(mustEqualAttributes().map((a) => [a.key] as const))("stage equals prod on %s", (key) => {
+    const value = readPath(prod, key);
+    expect(value).not.toBeUndefined();
+    expect(readPath(stage, key)).toEqual(value);
+  });
+
+  it("differs from dev where dev may be smaller, with the same engine versions", () => {
+    const dev = loadSpecFromFile(stackFile("dev"));
+    expect(dev.database.engineVersion).toBe(stage.database.engineVersion);
+    expect(dev.cache.engineVersion).toBe(stage.cache.engineVersion);
+    expect(dev.database.multiAz).toBe(false);
+    expect(stage.service.image).toBe(prod.service.image);
+  });
+});
+
+describe("invalid config declares nothing", () => {
+  interface Runtime {
+    waitForRPCs(): Promise<void>;
+  }
+  async function importProgram(stack: string, config: Record<string, unknown>) {
+    const declared: string[] = [];
+    pulumi.runtime.setAllConfig(toEngineConfig(config));
+    const mocks = realisticMocks("eu-west-1");
+    await pulumi.runtime.setMocks(
+      {
+        newResource: (args) => {
+          declared.push(args.type);
+          return mocks.newResource(args);
+        },
+        call: (args) => {
+          declared.push(args.token);
+          return mocks.call(args);
+        },
+      },
+      "envstack",
+      stack,
+      true,
+    );
+    vi.resetModules();
+    let error: unknown;
+    try {
+      await import("../../src/index.js");
+      await (pulumi.runtime as unknown as Runtime).waitForRPCs();
+    } catch (err) {
+      error = err;
+    }
+    return { declared, error };
+  }
+
+  it("src/index.ts refuses a bad prod config before declaring anything", async () => {
+    const { declared, error } = await importProgram(
+      "prod",
+      changed("prod", "envstack:service.image", TAGGED_IMAGE),
+    );
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toBe(
+      `Pulumi.prod.yaml: envstack:service.image: expected an image pinned by digest (<registry>/<repository>@sha256:<64 hex>) in prod, found string "${TAGGED_IMAGE}"`,
+    );
+    expect(declared).toEqual([]);
+  });
+
+  it("src/index.ts declares the environment from a good config (the control)", async () => {
+    const { declared, error } = await importProgram(
+      "dev",
+      changed("dev", "envstack:app", "trading"),
+    );
+    expect(error).toBeUndefined();
+    expect(declared).toContain("aws:rds/instance:Instance");
+    expect(declared).toContain("aws:ecs/service:Service");
+  });
+});
+
+// Keeps the certificate constant honest: it is the committed prod certificate.
+it("fixtures match the committed prod file", () => {
+  expect(loadSpecFromFile(stackFile("prod")).service.certificateArn).toBe(CERT);
+});
