@@ -6,6 +6,8 @@ import {
   isSet,
   isTrue,
   read,
+  show,
+  toNumber,
   whenKnown,
   type ResourcePolicyDefinition,
   type StackPolicyDefinition,
@@ -94,10 +96,10 @@ export const backupRetention: ResourcePolicyDefinition = {
       });
       return;
     }
-    const days = typeof r.value === "number" ? r.value : Number(r.value ?? 0);
+    const days = r.value === undefined ? 0 : toNumber(r.value);
     if (!(days >= floor)) {
       report(
-        `Set backupRetentionPeriod to at least ${floor} on ${args.name}: ${stack} keeps at least ${floor} days of backups (found ${r.value === undefined ? "nothing" : String(r.value)}).`,
+        `Set backupRetentionPeriod to at least ${floor} on ${args.name}: ${stack} keeps at least ${floor} days of backups (found ${show(r.value)}).`,
       );
     }
   },
@@ -238,10 +240,10 @@ export const logRetention: ResourcePolicyDefinition = {
       return;
     }
     // Unset or 0 means events never expire.
-    const days = typeof r.value === "number" ? r.value : Number(r.value ?? 0);
+    const days = r.value === undefined ? 0 : toNumber(r.value);
     if (days !== 0 && !(days >= floor)) {
       report(
-        `Set retentionInDays to at least ${floor} on ${args.name}: ${stack} keeps logs for at least ${floor} days (found ${String(r.value)}).`,
+        `Set retentionInDays to at least ${floor} on ${args.name}: ${stack} keeps logs for at least ${floor} days (found ${show(r.value)}).`,
       );
     }
   },

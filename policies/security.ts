@@ -11,6 +11,7 @@ import {
   parseJson,
   read,
   show,
+  toNumber,
   whenKnown,
   type Report,
   type ResourcePolicyDefinition,
@@ -250,14 +251,14 @@ export const noPublicIngress: ResourcePolicyDefinition = {
         (c): c is string => typeof c === "string" && PUBLIC_CIDRS.includes(c),
       );
       if (open.length === 0) continue;
-      const from = Number(rule.fromPort);
-      const to = Number(rule.toPort);
+      const from = toNumber(rule.fromPort);
+      const to = toNumber(rule.toPort);
       const tcp = rule.protocol === "tcp" || rule.protocol === "6";
       if (tcp && from === to && allowed.includes(from)) continue;
       const ports =
         rule.protocol === "-1" || rule.protocol === "all"
           ? "all ports"
-          : `ports ${String(rule.fromPort)}-${String(rule.toPort)}/${show(rule.protocol)}`;
+          : `ports ${show(rule.fromPort)}-${show(rule.toPort)}/${show(rule.protocol)}`;
       report(
         `Remove the ingress from ${open.join(", ")} on ${ports} from ${args.name}: only the load balancer is public in ${stack}, on ports ${allowed.join(", ")}.`,
       );

@@ -213,3 +213,10 @@ export function isReplica(props: unknown): boolean {
   const r = read(props, "replicateSourceDb");
   return !r.known || isSet(r.value);
 }
+
+/** A number from a number or numeric string; anything else is NaN (never throws). */
+export function toNumber(value: unknown): number {
+  if (typeof value === "number") return value;
+  if (typeof value === "string" && value.trim() !== "") return Number(value);
+  return Number.NaN;
+}

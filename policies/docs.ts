@@ -1,0 +1,82 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { PARITY, STACKS } from "../src/model";
+import { PACK_NAME, POLICY_DEFINITIONS, SUPPRESSIONS_SETTING } from "./catalog";
+import { packDir, type Setting } from "./support";
+
+const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/\n/g, " ");
+
+function settingLine(key: string, s: Setting, perStack: Record<string, unknown>): string {
+  const values = [...new Set(Object.values(perStack).map((v) => JSON.stringify(v)))];
+  const def =
+    values.length === 1
+      ? `default \`${values[0]}\``
+      : `default ${STACKS.map((st) => `${st} \`${JSON.stringify(perStack[st])}\``).join(", ")}`;
+  return `- \`${key}\` (${String(s.type)}): ${s.description ?? ""} ${def}.`;
+}
+
+/** docs/POLICIES.md, generated from the policies' own metadata. */
+export function renderPoliciesDoc(): string {
+  const out: string[] = [
+    "# Policies",
+    "",
+    `<!-- Generated from policies/catalog.ts by \`npm run docs:policies\`; do not edit by hand. -->`,
+    "",
+    `The pack \`${PACK_NAME}\` runs at preview (\`pulumi preview --policy-pack policies\`, or the offline gate \`envstack preview\`). A **mandatory** violation blocks the preview; an **advisory** one is reported only. Levels and thresholds are set per stack through the pack config (see \`policies/policy-config.example.json\`).`,
+    "",
+    "| policy | severity | dev | stage | prod | suppressible | framework |",
+    "|---|---|---|---|---|---|---|",
+  ];
+  for (const p of POLICY_DEFINITIONS) {
+    out.push(
+      `| [\`${p.name}\`](#${p.name}) | ${p.severity} | ${STACKS.map((s) => p.levels[s]).join(" | ")} | ${p.suppressible ? "yes" : "**never**"} | ${p.framework ? cell(`${p.framework.name} ${p.framework.reference}`) : "—"} |`,
+    );
+  }
+  for (const p of POLICY_DEFINITIONS) {
+    out.push("", `## ${p.name}`, "", p.description, "");
+    out.push(`- Severity: ${p.severity}`);
+    out.push(`- Enforcement: ${STACKS.map((s) => `${s} ${p.levels[s]}`).join(", ")}`);
+    if (p.framework)
+      out.push(
+        `- Framework: ${p.framework.name} ${p.framework.reference} (${p.framework.specification})`,
+      );
+    out.push(`- Suppressible: ${p.suppressible ? "yes" : "never"}`);
+    out.push("", `**Remediation.** ${p.remediationSteps}`);
+    const keys = Object.keys(p.settings?.("prod") ?? {});
+    if (keys.length > 0) {
+      out.push("", "**Settings.**", "");
+      for (const k of keys) {
+        const perStack = Object.fromEntries(STACKS.map((s) => [s, p.settings?.(s)[k]?.default]));
+        out.push(settingLine(k, p.settings!("prod")[k]!, perStack));
+      }
+    }
+  }
+  out.push(
+    "",
+    "## Parity contract",
+    "",
+    "What `stage-mirrors-prod` compares (must-equal) and what may differ, from `src/model/parity.ts`.",
+    "",
+    "| key | rule | note |",
+    "|---|---|---|",
+    ...PARITY.map((a) => `| \`${a.key}\` | ${a.rule} | ${cell(a.note)} |`),
+    "",
+    "## Suppressions",
+    "",
+    `A reviewed exception lives in \`policies/${String(SUPPRESSIONS_SETTING.default)}\` (every policy's \`suppressionsFile\` setting moves it): one entry per policy and resource with \`policy\`, \`resource\` (a URN or \`<type>::<name>\`), \`reason\` (at least 20 characters), \`owner\` and \`expires\` (YYYY-MM-DD, inclusive). A suppressed violation is still reported, as advisory, with the message \`Suppressed (owner <owner>, expires <date>): <reason>. Original: <message>\`. An expired suppression stops suppressing and \`suppressions-are-valid\` reports it. Policies marked **never** cannot be suppressed; naming one is itself a violation.`,
+    "",
+    "## Unknown values",
+    "",
+    "During a preview some inputs are computed only by the update (IDs, ARNs, generated names). A policy that needs such a value reports an advisory `Cannot check ... during preview: ...` and checks it again on update; a value that only has to exist (a KMS key ARN to come) passes.",
+    "",
+  );
+  return out.join("\n");
+}
+
+export const DOC_PATH = path.join("docs", "POLICIES.md");
+
+if (require.main === module) {
+  const file = path.join(packDir(), "..", DOC_PATH);
+  fs.writeFileSync(file, renderPoliciesDoc());
+  process.stdout.write(`wrote ${file}\n`);
+}
