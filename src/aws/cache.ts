@@ -15,6 +15,7 @@ export interface CacheArgs {
   readonly replicasPerShard: number;
   /** Daily snapshots kept, days (0 keeps none). Defaults to 0. */
   readonly snapshotRetentionDays?: number;
+  /** The VPC the security group belongs to. No default. */
   readonly vpcId: pulumi.Input<string>;
   /** Subnets of the data tier, one per zone. No default. */
   readonly subnetIds: pulumi.Input<string>[];

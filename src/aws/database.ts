@@ -25,6 +25,7 @@ export interface DatabaseArgs {
   readonly finalSnapshot?: boolean;
   /** Set the `protect` resource option on the primary. Defaults to false. */
   readonly protect?: boolean;
+  /** The VPC the security group belongs to. No default. */
   readonly vpcId: pulumi.Input<string>;
   /** Subnets of the data tier, one per zone. No default. */
   readonly subnetIds: pulumi.Input<string>[];

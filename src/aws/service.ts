@@ -44,6 +44,7 @@ export interface ServiceArgs {
   readonly logGroupName: pulumi.Input<string>;
   /** Parameter path the app reads its configuration from, `/<stack>/<app>/`. No default. */
   readonly parameterPath: string;
+  /** The VPC the security group belongs to. No default. */
   readonly vpcId: pulumi.Input<string>;
   /** The VPC's block: where the service's data-tier traffic may go. No default. */
   readonly vpcCidr: string;
