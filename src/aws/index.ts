@@ -94,7 +94,8 @@ export function declareAwsEnvironment(
       strategy: deployment.strategy,
       live: deployment.live,
       canaryPercent: deployment.canaryPercent,
-      tracing: spec.observability.tracing,
+      // The model requires the image whenever tracing is on.
+      xrayDaemonImage: spec.observability.tracing ? spec.observability.xrayDaemonImage : undefined,
       deletionProtection: spec.database.deletionProtection,
       logGroupName: observability.logGroupNames["service"]!,
       parameterPath: scoped(naming),

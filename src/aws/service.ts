@@ -5,9 +5,6 @@ import { componentTags, physicalName, type Naming } from "./naming";
 export const COLOURS = ["blue", "green"] as const;
 export type Colour = (typeof COLOURS)[number];
 
-/** The AWS X-Ray daemon sidecar image, pinned to a release. */
-export const XRAY_DAEMON_IMAGE = "public.ecr.aws/xray/aws-xray-daemon:3.3.14";
-
 /** TLS 1.3 with TLS 1.2 fallback, forward-secret ciphers only. */
 export const TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
 
@@ -36,8 +33,11 @@ export interface ServiceArgs {
   readonly live: Colour;
   /** Share of traffic sent to the idle colour, percent. Defaults to 0. */
   readonly canaryPercent?: number;
-  /** Run the X-Ray daemon beside the app and let the task write traces. No default. */
-  readonly tracing: boolean;
+  /**
+   * The X-Ray daemon image to run beside the app, which also lets the task write traces.
+   * Defaults to none: no sidecar, no trace permissions.
+   */
+  readonly xrayDaemonImage?: string;
   /** Load balancer deletion protection. Defaults to false. */
   readonly deletionProtection?: boolean;
   /** Log group of the containers. No default. */
@@ -202,6 +202,7 @@ export class Service extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+    const tracing = args.xrayDaemonImage !== undefined;
     const taskRole = new aws.iam.Role(
       `${name}-task`,
       {
@@ -226,7 +227,7 @@ export class Service extends pulumi.ComponentResource {
               Action: ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"],
               Resource: parameterArn,
             },
-            ...(args.tracing
+            ...(tracing
               ? [
                   {
                     Sid: "WriteTraces",
@@ -344,7 +345,7 @@ export class Service extends pulumi.ComponentResource {
           image,
           port,
           colour,
-          tracing: args.tracing,
+          xrayDaemonImage: args.xrayDaemonImage,
           logGroupName: args.logGroupName,
           region: region.region,
           stack: naming.stack,
@@ -421,7 +422,7 @@ interface ContainerSpec {
   readonly image: string;
   readonly port: number;
   readonly colour: Colour;
-  readonly tracing: boolean;
+  readonly xrayDaemonImage?: string;
   readonly logGroupName: pulumi.Input<string>;
   readonly region: pulumi.Input<string>;
   readonly stack: string;
@@ -441,7 +442,7 @@ function containerDefinitions(spec: ContainerSpec): unknown[] {
     { name: "APP_ENV", value: spec.stack },
     { name: "APP_COLOUR", value: spec.colour },
     { name: "APP_PARAMETER_PATH", value: spec.parameterPath },
-    ...(spec.tracing ? [{ name: "AWS_XRAY_DAEMON_ADDRESS", value: "127.0.0.1:2000" }] : []),
+    ...(spec.xrayDaemonImage ? [{ name: "AWS_XRAY_DAEMON_ADDRESS", value: "127.0.0.1:2000" }] : []),
   ];
   const app = {
     name: "app",
@@ -451,12 +452,12 @@ function containerDefinitions(spec: ContainerSpec): unknown[] {
     environment,
     logConfiguration: logs(spec.colour),
   };
-  if (!spec.tracing) return [app];
+  if (!spec.xrayDaemonImage) return [app];
   return [
     app,
     {
       name: "xray-daemon",
-      image: XRAY_DAEMON_IMAGE,
+      image: spec.xrayDaemonImage,
       essential: false,
       cpu: 32,
       memoryReservation: 64,

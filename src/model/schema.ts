@@ -135,6 +135,8 @@ export const observabilitySchema = z.strictObject({
     .gt(0, { error: "a percentage above 0 and at most 100" })
     .max(100, { error: "a percentage above 0 and at most 100" }),
   tracing: z.boolean({ error: "true or false" }),
+  /** The X-Ray daemon sidecar's image; needed while tracing, pinned by digest in stage and prod. */
+  xrayDaemonImage: image.optional(),
   alarmEmail: z.email({ error: "an email address" }),
 });
 
@@ -294,7 +296,7 @@ export function crossKeyIssues(stack: StackName, config: EnvstackConfig): CrossK
   const issues: CrossKeyIssue[] = [];
   const add = (path: (string | number)[], expected: string, found: unknown) =>
     issues.push({ path, expected, found });
-  const { service, database, network, access, github } = config;
+  const { service, database, network, access, github, observability } = config;
   const deployment = service.deployment;
 
   if (isProductionLike(stack)) {
@@ -333,6 +335,23 @@ export function crossKeyIssues(stack: StackName, config: EnvstackConfig): CrossK
       ["service", "deployment", "canaryPercent"],
       "0 with the blue-green strategy (switch by flipping deployment.live, or use strategy canary)",
       deployment.canaryPercent,
+    );
+  }
+  if (observability.tracing && observability.xrayDaemonImage === undefined) {
+    add(
+      ["observability", "xrayDaemonImage"],
+      "the X-Ray daemon image the tasks run beside the app while tracing is true",
+      undefined,
+    );
+  } else if (
+    isProductionLike(stack) &&
+    observability.xrayDaemonImage !== undefined &&
+    !isDigestPinned(observability.xrayDaemonImage)
+  ) {
+    add(
+      ["observability", "xrayDaemonImage"],
+      `an image pinned by digest in ${stack}`,
+      observability.xrayDaemonImage,
     );
   }
   if (deployment.canaryPercent > 0 && deployment.nextImage === undefined) {

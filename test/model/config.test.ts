@@ -211,6 +211,20 @@ const BAD: readonly [string, string, string, unknown, string][] = [
     'Pulumi.stage.yaml: envstack:observability.alarmEmail: expected an email address, found string "oncall"',
   ],
   [
+    "tracing without the X-Ray daemon image",
+    "prod",
+    "envstack:observability.xrayDaemonImage",
+    undefined,
+    "Pulumi.prod.yaml: envstack:observability.xrayDaemonImage: expected the X-Ray daemon image the tasks run beside the app while tracing is true, found nothing (the key is missing)",
+  ],
+  [
+    "X-Ray daemon image not pinned by digest in stage",
+    "stage",
+    "envstack:observability.xrayDaemonImage",
+    "public.ecr.aws/xray/aws-xray-daemon:3.3.14",
+    'Pulumi.stage.yaml: envstack:observability.xrayDaemonImage: expected an image pinned by digest in stage, found string "public.ecr.aws/xray/aws-xray-daemon:3.3.14"',
+  ],
+  [
     "tracing as a word",
     "prod",
     "envstack:observability.tracing",
@@ -377,6 +391,10 @@ describe("loading from stack files", () => {
       "eu-west-1",
       stackFile(stack),
     ]);
+  });
+
+  it("needs no X-Ray daemon image with tracing off", () => {
+    expect(loadSpecFromFile(stackFile("dev")).observability.xrayDaemonImage).toBeUndefined();
   });
 
   it("allows an image pinned by tag in dev only", () => {

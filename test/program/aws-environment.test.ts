@@ -719,7 +719,7 @@ describe.each(["stage", "prod"] as const)("%s: production-sized", (stack) => {
     const defs = containers(one(run, T.task, "service-task-blue"));
     expect(defs.map((c) => [c.name, c.image])).toEqual([
       ["app", run.spec.service.image],
-      ["xray-daemon", "public.ecr.aws/xray/aws-xray-daemon:3.3.14"],
+      ["xray-daemon", run.spec.observability.xrayDaemonImage],
     ]);
     const policy = json<{ Statement: { Sid: string }[] }>(
       one(run, T.rolePolicy, "service-task").inputs["policy"],
