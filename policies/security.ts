@@ -1,4 +1,9 @@
 import type { PolicyResource } from "@pulumi/policy";
+import {
+  PREVIEW_ROLE_TAG,
+  githubOidcSubject,
+  githubPullRequestSubject,
+} from "../src/model/github-rules";
 import { loadBaseline, stackFileSetting } from "./baselines";
 import { LOG_GROUP, RDS_INSTANCE, REPLICATION_GROUP } from "./data-safety";
 import {
@@ -349,6 +354,58 @@ function linkedTo(role: PolicyResource, r: PolicyResource): boolean {
   return r.name === role.name;
 }
 
+type StackReport = Parameters<NonNullable<StackPolicyDefinition["validateStack"]>>[1];
+
+/**
+ * Reports every action a role's policies (inline, linked role policies, attached managed policies)
+ * allow beyond reading; `permitted` admits extra actions the role's purpose needs.
+ */
+function reportRoleWrites(
+  role: PolicyResource,
+  resources: readonly PolicyResource[],
+  report: StackReport,
+  message: (what: string) => string,
+  permitted: (action: string) => boolean = () => false,
+): void {
+  const on = (text: string, urn: string) => report(text, { urn });
+  const documents: { label: string; urn: string; document: unknown }[] = [];
+  const inline = whenKnown(() => policyDocuments(IAM_ROLE, role.props));
+  if (!isUnknown(inline))
+    documents.push(
+      ...inline.map((d) => ({ ...d, urn: role.urn, label: `${d.label} of ${role.name}` })),
+    );
+  for (const r of resources) {
+    if (r.type === ROLE_POLICY && linkedTo(role, r)) {
+      documents.push({
+        label: `policy ${r.name}`,
+        urn: r.urn,
+        document: whenKnown(() => r.props["policy"] as unknown),
+      });
+    }
+    if (r.type === ROLE_POLICY_ATTACHMENT && linkedTo(role, r)) {
+      const arn = read(r.props, "policyArn");
+      if (arn.known && !(typeof arn.value === "string" && /ReadOnlyAccess$/.test(arn.value)))
+        on(message(`Detach ${show(arn.value)} from ${role.name}`), r.urn);
+    }
+  }
+  for (const { label, urn, document } of documents) {
+    const statements = isUnknown(document) ? document : whenKnown(() => statementsOf(document));
+    if (isUnknown(statements)) {
+      report(`Cannot check the ${label} during preview: ${statements.reason}.`, {
+        level: "advisory",
+        urn,
+      });
+      continue;
+    }
+    const writes = (statements ?? [])
+      .filter((s) => s["Effect"] === "Allow")
+      .flatMap((s) => asList(s["Action"]))
+      .filter((a) => !isReadOnlyAction(a) && !(typeof a === "string" && permitted(a)));
+    for (const action of [...new Set(writes.map(show))])
+      on(message(`Remove ${action} from the ${label}`), urn);
+  }
+}
+
 export const developerReadOnly: StackPolicyDefinition = {
   name: "developer-read-only",
   description:
@@ -363,51 +420,46 @@ export const developerReadOnly: StackPolicyDefinition = {
       if (role.type !== IAM_ROLE) continue;
       const team = read(role.props, "tags.team-role");
       if (!team.known || team.value !== "developer") continue;
-      const on = (message: string, urn = role.urn) => report(message, { urn });
       const level = read(role.props, "tags.access-level");
       if (level.known && level.value !== undefined && level.value !== "read-only")
-        on(
+        report(
           `Set the developer role ${role.name} to read-only: developers only read in ${stack} (found ${show(level.value)}).`,
+          { urn: role.urn },
         );
-      const documents: { label: string; urn: string; document: unknown }[] = [];
-      const inline = whenKnown(() => policyDocuments(IAM_ROLE, role.props));
-      if (!isUnknown(inline))
-        documents.push(
-          ...inline.map((d) => ({ ...d, urn: role.urn, label: `${d.label} of ${role.name}` })),
-        );
-      for (const r of args.resources) {
-        if (r.type === ROLE_POLICY && linkedTo(role, r)) {
-          documents.push({
-            label: `policy ${r.name}`,
-            urn: r.urn,
-            document: whenKnown(() => r.props["policy"] as unknown),
-          });
-        }
-        if (r.type === ROLE_POLICY_ATTACHMENT && linkedTo(role, r)) {
-          const arn = read(r.props, "policyArn");
-          if (arn.known && !(typeof arn.value === "string" && /ReadOnlyAccess$/.test(arn.value)))
-            on(
-              `Detach ${show(arn.value)} from the developer role ${role.name}: developers only read in ${stack}.`,
-              r.urn,
-            );
-        }
-      }
-      for (const { label, urn, document } of documents) {
-        const statements = isUnknown(document) ? document : whenKnown(() => statementsOf(document));
-        if (isUnknown(statements)) {
-          report(`Cannot check the ${label} during preview: ${statements.reason}.`, {
-            level: "advisory",
-            urn,
-          });
-          continue;
-        }
-        const writes = (statements ?? [])
-          .filter((s) => s["Effect"] === "Allow")
-          .flatMap((s) => asList(s["Action"]))
-          .filter((a) => !isReadOnlyAction(a));
-        for (const action of [...new Set(writes.map(show))])
-          on(`Remove ${action} from the ${label}: developers only read in ${stack}.`, urn);
-      }
+      reportRoleWrites(role, args.resources, report, (what) =>
+        what.startsWith("Detach")
+          ? `${what.replace(` from ${role.name}`, ` from the developer role ${role.name}`)}: developers only read in ${stack}.`
+          : `${what}: developers only read in ${stack}.`,
+      );
+    }
+  },
+};
+
+/** Whether a role is the pull-request preview role (tagged `ci-role=preview`). */
+function isPreviewRole(props: Record<string, unknown>): boolean {
+  const tag = read(props, `tags.${PREVIEW_ROLE_TAG.key}`);
+  return tag.known && tag.value === PREVIEW_ROLE_TAG.value;
+}
+
+export const ciPreviewRoleReadOnly: StackPolicyDefinition = {
+  name: "ci-preview-role-read-only",
+  description:
+    "Checks whether the role pull-request previews assume (an IAM role tagged ci-role=preview) only reads, apart from decrypting the stack's own secrets.",
+  severity: "critical",
+  remediationSteps:
+    "Grant the preview role only Describe/Get/List-style actions (and kms:Decrypt on the stack's secrets key): pull-request code runs before review, so it may look at an environment but never change it.",
+  levels: { dev: "mandatory", stage: "mandatory", prod: "mandatory" },
+  suppressible: false,
+  validateStack: (args, report) => {
+    for (const role of args.resources) {
+      if (role.type !== IAM_ROLE || !isPreviewRole(role.props)) continue;
+      reportRoleWrites(
+        role,
+        args.resources,
+        report,
+        (what) => `${what}: pull-request previews only read.`,
+        (action) => action === "kms:Decrypt",
+      );
     }
   },
 };
@@ -432,10 +484,10 @@ function conditionValue(
 export const ciDeployRoleTrust: ResourcePolicyDefinition = {
   name: "ci-deploy-role-trust",
   description:
-    "Checks whether a role assumable with GitHub Actions OIDC tokens trusts only jobs in the stack's own GitHub deployment environment, for the STS audience.",
+    "Checks whether a role assumable with GitHub Actions OIDC tokens trusts only jobs in the stack's own GitHub deployment environment (the preview role, tagged ci-role=preview: only the repository's pull-request jobs), for the STS audience.",
   severity: "critical",
   remediationSteps:
-    "Trust the OIDC provider only with StringEquals on token.actions.githubusercontent.com:sub = repo:<owner>/<repository>:environment:<stack> and :aud = sts.amazonaws.com; never StringLike wildcards or other principals.",
+    "Trust the OIDC provider only with StringEquals on token.actions.githubusercontent.com:sub = repo:<owner>/<repository>:environment:<stack> (repo:<owner>/<repository>:pull_request for the read-only preview role) and :aud = sts.amazonaws.com; never StringLike wildcards or other principals.",
   levels: { dev: "mandatory", stage: "mandatory", prod: "mandatory" },
   suppressible: true,
   settings: (stack) => ({
@@ -461,7 +513,13 @@ export const ciDeployRoleTrust: ResourcePolicyDefinition = {
       return;
     }
     const { owner, repository } = baseline.spec.github;
-    const subject = `repo:${owner}/${repository}:environment:${stack}`;
+    const preview = isPreviewRole(args.props);
+    const subject = preview
+      ? githubPullRequestSubject(owner, repository)
+      : githubOidcSubject(owner, repository, stack);
+    const who = preview
+      ? "only the repository's pull-request jobs may preview"
+      : `only jobs in the ${stack} GitHub environment may deploy`;
     for (const s of statements) {
       if (s["Effect"] !== "Allow") continue;
       if (!trustsGithub(s)) {
@@ -478,7 +536,7 @@ export const ciDeployRoleTrust: ResourcePolicyDefinition = {
         conditionValue(s, "StringLike", `${GITHUB_OIDC_HOST}:sub`) !== undefined
       ) {
         report(
-          `Set the trust condition StringEquals ${GITHUB_OIDC_HOST}:sub to ${subject} on ${args.name}: only jobs in the ${stack} GitHub environment may deploy (found ${show(sub ?? conditionValue(s, "StringLike", `${GITHUB_OIDC_HOST}:sub`))}).`,
+          `Set the trust condition StringEquals ${GITHUB_OIDC_HOST}:sub to ${subject} on ${args.name}: ${who} (found ${show(sub ?? conditionValue(s, "StringLike", `${GITHUB_OIDC_HOST}:sub`))}).`,
         );
       }
       const aud = conditionValue(s, "StringEquals", `${GITHUB_OIDC_HOST}:aud`);
@@ -554,5 +612,6 @@ export const securityPolicies: readonly (ResourcePolicyDefinition | StackPolicyD
   noWildcardAdmin,
   developerReadOnly,
   ciDeployRoleTrust,
+  ciPreviewRoleReadOnly,
   noPlaintextGithubSecrets,
 ];

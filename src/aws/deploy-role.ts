@@ -110,13 +110,8 @@ export interface PolicyStatement {
   >;
 }
 
-/** The trust policy: only jobs in the stack's GitHub deployment environment, for AWS. */
-export function deployTrustPolicy(
-  providerArn: string,
-  owner: string,
-  repository: string,
-  stack: StackName,
-): PolicyDocument {
+/** A trust policy admitting GitHub Actions OIDC tokens with exactly this subject, for AWS. */
+export function githubTrustPolicy(providerArn: string, subject: string): PolicyDocument {
   return {
     Version: "2012-10-17",
     Statement: [
@@ -127,12 +122,22 @@ export function deployTrustPolicy(
         Condition: {
           StringEquals: {
             [`${OIDC_HOST}:aud`]: GITHUB_OIDC_AUDIENCE,
-            [`${OIDC_HOST}:sub`]: githubOidcSubject(owner, repository, stack),
+            [`${OIDC_HOST}:sub`]: subject,
           },
         },
       },
     ],
   };
+}
+
+/** The trust policy: only jobs in the stack's GitHub deployment environment, for AWS. */
+export function deployTrustPolicy(
+  providerArn: string,
+  owner: string,
+  repository: string,
+  stack: StackName,
+): PolicyDocument {
+  return githubTrustPolicy(providerArn, githubOidcSubject(owner, repository, stack));
 }
 
 /** What the permissions policy is built from (all known once the account is). */

@@ -1,7 +1,8 @@
 import * as github from "@pulumi/github";
 import * as pulumi from "@pulumi/pulumi";
 import { DeployRole } from "../aws/deploy-role";
-import { ENVIRONMENTS, type GithubConfig, type StackName } from "../model";
+import { PreviewRole } from "../aws/preview-role";
+import { ENVIRONMENTS, variableName, type GithubConfig, type StackName } from "../model";
 import { LABEL_COLOURS } from "../model/github-rules";
 import { BranchRules } from "./branch-rules";
 import { DeploymentEnvironment } from "./deployment-environment";
@@ -29,6 +30,7 @@ export class EnvironmentGovernance extends pulumi.ComponentResource {
   public readonly tagRulesetId: pulumi.Output<number> | undefined;
   public readonly environmentName: pulumi.Output<string>;
   public readonly deployRoleArn: pulumi.Output<string>;
+  public readonly previewRoleArn: pulumi.Output<string>;
 
   constructor(
     name: string,
@@ -61,6 +63,29 @@ export class EnvironmentGovernance extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+    const preview = new PreviewRole(
+      `${name}-preview`,
+      {
+        stack: args.stack,
+        app: args.app,
+        owner: gh.owner,
+        repository: gh.repository,
+        oidcProviderArn: role.oidcProviderArn,
+        stateBucket: gh.stateBucket,
+        secretsKeyArn: gh.secretsKeyArn,
+      },
+      { parent: this },
+    );
+    // Pull-request jobs run in no deployment environment, so they read repository variables.
+    const repositoryVariables = { AWS_PREVIEW_ROLE_ARN: preview.roleArn, AWS_REGION: args.region };
+    for (const [key, value] of Object.entries(repositoryVariables)) {
+      const variable = variableName(args.stack, key);
+      new github.ActionsVariable(
+        `${name}-repo-${variable.toLowerCase().replace(/_/g, "-")}`,
+        { repository: gh.repository, variableName: variable, value },
+        { parent: this },
+      );
+    }
     const environment = new DeploymentEnvironment(
       `${name}-env`,
       {
@@ -91,7 +116,9 @@ export class EnvironmentGovernance extends pulumi.ComponentResource {
     this.tagRulesetId = rules.tagRulesetId;
     this.environmentName = environment.environmentName;
     this.deployRoleArn = role.roleArn;
+    this.previewRoleArn = preview.roleArn;
     this.registerOutputs({
+      previewRoleArn: this.previewRoleArn,
       branchRulesetId: this.branchRulesetId,
       tagRulesetId: this.tagRulesetId,
       environmentName: this.environmentName,

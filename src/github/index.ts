@@ -42,6 +42,7 @@ export function declareGovernance(spec: EnvironmentSpec, options: GovernanceOpti
     branchRulesetId: governance.branchRulesetId,
     deploymentEnvironment: governance.environmentName,
     deployRoleArn: governance.deployRoleArn,
+    previewRoleArn: governance.previewRoleArn,
   };
   if (governance.tagRulesetId !== undefined) exports["tagRulesetId"] = governance.tagRulesetId;
   return { exports };

@@ -239,6 +239,54 @@ const rows: Row[] = [
     ],
   ],
   [
+    "the preview role trusts pull-request jobs",
+    "prod",
+    "ci-deploy-role-trust",
+    {
+      type: ROLE,
+      name: "deploy-role",
+      props: {
+        tags: { "ci-role": "preview" },
+        assumeRolePolicy: trust({
+          StringEquals: {
+            "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+            "token.actions.githubusercontent.com:sub": "repo:acme/trading-platform:pull_request",
+          },
+        }),
+      },
+    },
+    [],
+  ],
+  [
+    "a deploy role trusting pull-request jobs",
+    "prod",
+    "ci-deploy-role-trust",
+    deployRole(
+      trust({
+        StringEquals: {
+          "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+          "token.actions.githubusercontent.com:sub": "repo:acme/trading-platform:pull_request",
+        },
+      }),
+    ),
+    [
+      "Set the trust condition StringEquals token.actions.githubusercontent.com:sub to repo:acme/trading-platform:environment:prod on deploy-role: only jobs in the prod GitHub environment may deploy (found repo:acme/trading-platform:pull_request).",
+    ],
+  ],
+  [
+    "a preview role trusting a deployment environment",
+    "stage",
+    "ci-deploy-role-trust",
+    {
+      type: ROLE,
+      name: "deploy-role",
+      props: { tags: { "ci-role": "preview" }, assumeRolePolicy: trust(goodCondition("stage")) },
+    },
+    [
+      "Set the trust condition StringEquals token.actions.githubusercontent.com:sub to repo:acme/trading-platform:pull_request on deploy-role: only the repository's pull-request jobs may preview (found repo:acme/trading-platform:environment:stage).",
+    ],
+  ],
+  [
     "trust unknown during preview",
     "prod",
     "ci-deploy-role-trust",

@@ -461,6 +461,55 @@ describe("developer-read-only", () => {
   });
 });
 
+describe("ci-preview-role-read-only", () => {
+  const NAME = "ci-preview-role-read-only";
+  const previewRole: Fixture = {
+    type: "aws:iam/role:Role",
+    name: "trading-prod-preview-role",
+    props: { tags: { "ci-role": "preview" } },
+  };
+  const permissions = (actions: string[]): Fixture => ({
+    type: "aws:iam/rolePolicy:RolePolicy",
+    name: "trading-prod-preview-role",
+    props: {
+      policy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Action: actions, Resource: "*" }],
+      }),
+    },
+  });
+
+  it("passes reads and decrypting the stack's secrets", async () => {
+    expect(
+      await messages("prod", NAME, [
+        previewRole,
+        permissions(["ec2:Describe*", "s3:GetObject", "s3:ListBucket", "kms:Decrypt"]),
+      ]),
+    ).toEqual([]);
+  });
+
+  it("reports each write the preview role is granted", async () => {
+    expect(
+      await messages("dev", NAME, [
+        previewRole,
+        permissions(["ecs:Describe*", "ecs:UpdateService", "s3:PutObject"]),
+      ]),
+    ).toEqual([
+      "Remove ecs:UpdateService from the policy trading-prod-preview-role: pull-request previews only read.",
+      "Remove s3:PutObject from the policy trading-prod-preview-role: pull-request previews only read.",
+    ]);
+  });
+
+  it("ignores roles that are not the preview role", async () => {
+    expect(
+      await messages("prod", NAME, [
+        { ...previewRole, props: { tags: { component: "access" } } },
+        permissions(["ecs:UpdateService"]),
+      ]),
+    ).toEqual([]);
+  });
+});
+
 describe("promotion", () => {
   const digest = (c: string) => `sha256:${c.repeat(64)}`;
   const repo = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/trading-platform";
