@@ -16,7 +16,17 @@ export interface RegisteredResource {
   readonly deleteBeforeReplace: boolean;
   readonly ignoreChanges: readonly string[];
   readonly retainOnDelete: boolean;
+  /** Whether the program set deleteBeforeReplace at all (the engine tells unset from false). */
+  readonly deleteBeforeReplaceDefined: boolean;
+  readonly additionalSecretOutputs: readonly string[];
+  /** The inputs as plain values (secrets wrapped in their signature object, unknowns dropped). */
   readonly inputs: Readonly<Record<string, unknown>>;
+  /**
+   * The inputs exactly as they crossed the wire to the engine (JSON form of the request's Struct:
+   * secrets, unknowns and resource references keep their signatures). The gate sends these to
+   * the policy pack, as the engine would.
+   */
+  readonly wireInputs: Readonly<Record<string, unknown>>;
 }
 
 export interface MockRunOptions {
@@ -51,7 +61,9 @@ interface RegisterRequest {
   getDeletebeforereplace(): boolean;
   getIgnorechangesList(): string[];
   getRetainondelete(): boolean;
-  getObject(): unknown;
+  getDeletebeforereplacedefined(): boolean;
+  getAdditionalsecretoutputsList(): string[];
+  getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
 }
 
 type Callback = (err: unknown, response?: { getUrn(): string }) => void;
@@ -95,10 +107,13 @@ export async function runUnderMocks(options: MockRunOptions): Promise<MockRunRes
           deleteBeforeReplace: req.getDeletebeforereplace(),
           ignoreChanges: req.getIgnorechangesList(),
           retainOnDelete: req.getRetainondelete(),
+          deleteBeforeReplaceDefined: req.getDeletebeforereplacedefined(),
+          additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
           inputs: (pulumi.runtime.deserializeProperties(req.getObject() as never) ?? {}) as Record<
             string,
             unknown
           >,
+          wireInputs: req.getObject()?.toJavaScript() ?? {},
         });
       }
       callback(err, response);

@@ -1,0 +1,364 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { POLICY_CATALOG, parseSuppressedMessage, type PolicyMeta } from "../../policies/catalog";
+import {
+  ConfigError,
+  ConfigErrors,
+  STACKS,
+  describeFound,
+  isStackName,
+  loadSpecFromEngineConfig,
+  loadSpecFromFile,
+  readStackConfigFile,
+  stackFileName,
+  toEngineConfig,
+  type StackName,
+} from "../model";
+import {
+  AnalyzerError,
+  PackProcess,
+  analyzeStack,
+  type Diagnostic,
+  type EnforcementLevel,
+  type PackInfo,
+  type PackLaunch,
+  type Severity,
+} from "./analyzer";
+import type { RegisteredResource } from "./mock-run";
+
+export const PROJECT = "envstack";
+
+/** The config or the program is wrong (exit 2); the message names the file and key. */
+export class GateError extends Error {
+  constructor(
+    message: string,
+    /** The underlying error, shown with --verbose. */
+    readonly cause?: unknown,
+  ) {
+    super(message);
+    this.name = "GateError";
+  }
+}
+
+export interface Violation {
+  readonly stack: StackName;
+  readonly policy: string;
+  readonly enforcement: EnforcementLevel;
+  readonly severity: Severity;
+  /** Empty when the violation names no resource (a stack-wide finding). */
+  readonly urn: string;
+  readonly message: string;
+  readonly remediation: string;
+}
+
+/** A violation a reviewed suppression turned advisory; always shown apart from the verdict. */
+export interface Suppression {
+  readonly stack: StackName;
+  readonly policy: string;
+  readonly severity: Severity;
+  readonly urn: string;
+  readonly owner: string;
+  readonly expires: string;
+  readonly reason: string;
+  /** The violation's own message. */
+  readonly original: string;
+  /** The level the policy has in this stack, which the suppression waived. */
+  readonly waivedLevel: EnforcementLevel;
+}
+
+export interface StackVerdict {
+  readonly stack: StackName;
+  /** The stack file the config came from (absolute). */
+  readonly file: string;
+  readonly resources: readonly RegisteredResource[];
+  readonly pack: PackInfo;
+  readonly violations: readonly Violation[];
+  readonly suppressions: readonly Suppression[];
+  readonly timings: { readonly programMs: number; readonly analyzeMs: number };
+}
+
+export interface GateResult {
+  readonly stacks: readonly StackVerdict[];
+  readonly catalog: readonly PolicyMeta[];
+}
+
+export interface GateOptions {
+  readonly stacks: readonly StackName[];
+  /** Where the committed stack files live. */
+  readonly projectDir: string;
+  /** Stack files replacing the committed ones, per stack. */
+  readonly configFiles?: Readonly<Partial<Record<StackName, string>>>;
+  readonly packDir: string;
+  /** The user's policy config (`--policy-config`), parsed, and its file for messages. */
+  readonly policyConfig?: { readonly file: string; readonly values: Record<string, unknown> };
+}
+
+interface Target {
+  readonly stack: StackName;
+  readonly file: string;
+  readonly engineConfig: Record<string, string>;
+  readonly region: string;
+}
+
+export function mandatoryCount(result: GateResult): number {
+  return result.stacks.reduce(
+    (n, s) => n + s.violations.filter((v) => v.enforcement === "mandatory").length,
+    0,
+  );
+}
+
+/** 0: no mandatory violation; 1: at least one. (2 is a GateError, decided by the caller.) */
+export function exitCode(result: GateResult): 0 | 1 {
+  return mandatoryCount(result) > 0 ? 1 : 0;
+}
+
+/** The stack file used for a stack: an override, or the committed one in the project. */
+export function stackFile(
+  options: Pick<GateOptions, "projectDir" | "configFiles">,
+  stack: StackName,
+) {
+  return path.resolve(
+    options.configFiles?.[stack] ?? path.join(options.projectDir, stackFileName(stack)),
+  );
+}
+
+/** Validates every requested stack's file before anything runs; all problems at once. */
+function loadTargets(options: GateOptions): Target[] {
+  const errors: ConfigError[] = [];
+  const targets: Target[] = [];
+  for (const stack of options.stacks) {
+    const file = stackFile(options, stack);
+    try {
+      const spec = loadSpecFromFile(file, stack);
+      targets.push({
+        stack,
+        file,
+        engineConfig: toEngineConfig(readStackConfigFile(file)),
+        region: spec.region,
+      });
+    } catch (err) {
+      if (err instanceof ConfigErrors) errors.push(...err.errors);
+      else throw err;
+    }
+  }
+  if (errors.length > 0) throw new ConfigErrors(errors);
+  return targets;
+}
+
+/**
+ * Pack settings that name a stack file (`prodStackFile`, `stageStackFile`, ...) point at the
+ * files this run uses, so a baseline overridden with --config-file is the one compared against.
+ */
+function baselineSettings(options: GateOptions): Record<string, string> {
+  return Object.fromEntries(
+    STACKS.map((s) => [`${s}StackFile`, stackFile(options, s)] as const).filter(([, f]) =>
+      fs.existsSync(f),
+    ),
+  );
+}
+
+function withBaselines(
+  pack: PackInfo,
+  baselines: Record<string, unknown>,
+  user: Readonly<Record<string, unknown>>,
+): Record<string, unknown> {
+  const merged: Record<string, unknown> = {};
+  for (const policy of pack.policies) {
+    const props = policy.configSchema?.properties ?? {};
+    const settings = Object.fromEntries(Object.entries(baselines).filter(([k]) => k in props));
+    if (Object.keys(settings).length > 0) merged[policy.name] = settings;
+  }
+  for (const [name, given] of Object.entries(user)) {
+    const base = merged[name];
+    merged[name] =
+      base && given && typeof given === "object" && !Array.isArray(given)
+        ? { ...base, ...(given as Record<string, unknown>) }
+        : base && typeof given === "string"
+          ? { ...base, enforcementLevel: given }
+          : given;
+  }
+  return merged;
+}
+
+function remediationFor(policy: string, pack: PackInfo): string {
+  return (
+    POLICY_CATALOG.find((p) => p.name === policy)?.remediationSteps ??
+    pack.policies.find((p) => p.name === policy)?.remediationSteps ??
+    ""
+  );
+}
+
+/** Splits the pack's diagnostics into violations and suppressions. */
+export function classify(
+  stack: StackName,
+  pack: PackInfo,
+  diagnostics: readonly Diagnostic[],
+): { violations: Violation[]; suppressions: Suppression[] } {
+  const violations: Violation[] = [];
+  const suppressions: Suppression[] = [];
+  const seen = new Set<string>();
+  for (const d of diagnostics) {
+    // AnalyzeStack may repeat what Analyze reported on the same resource.
+    const key = `${d.policy}\u0000${d.urn}\u0000${d.enforcement}\u0000${d.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const suppressed = d.enforcement === "advisory" ? parseSuppressedMessage(d.message) : undefined;
+    if (suppressed) {
+      const meta = POLICY_CATALOG.find((p) => p.name === d.policy);
+      suppressions.push({
+        stack,
+        policy: d.policy,
+        severity: d.severity,
+        urn: d.urn,
+        ...suppressed,
+        waivedLevel: meta?.levels[stack] ?? "mandatory",
+      });
+      continue;
+    }
+    violations.push({
+      stack,
+      policy: d.policy,
+      enforcement: d.enforcement === "remediate" ? "mandatory" : d.enforcement,
+      severity: d.severity,
+      urn: d.urn,
+      message: d.message,
+      remediation: remediationFor(d.policy, pack),
+    });
+  }
+  const rank = (v: Violation) => (v.enforcement === "mandatory" ? 0 : 1);
+  violations.sort((a, b) => rank(a) - rank(b));
+  return { violations, suppressions };
+}
+
+function programError(stack: StackName, file: string, err: unknown): GateError {
+  if (err instanceof ConfigErrors) return new GateError(err.message, err);
+  const message = err instanceof Error ? err.message : String(err);
+  return new GateError(
+    `${file}: the program failed for stack ${stack}: ${message.split("\n")[0]}`,
+    err,
+  );
+}
+
+/**
+ * The offline gate: validates each stack's file, starts one pack per stack at once (each takes
+ * ~1 s to start serving, so they start while the programs run), runs the program for each stack
+ * under the SDK's mocks (sequentially: the SDK keeps one runtime per process), and sends every
+ * registered resource through the pack over the Analyzer protocol.
+ */
+export async function runGate(options: GateOptions): Promise<GateResult> {
+  const unknown = options.stacks.filter((s) => !isStackName(s));
+  if (unknown.length > 0) {
+    throw new GateError(
+      `unknown stack ${unknown.map((s) => JSON.stringify(s)).join(", ")}: expected one of ${STACKS.join(", ")}`,
+    );
+  }
+  const targets = loadTargets(options);
+  const packs: PackProcess[] = [];
+  try {
+    for (const t of targets) {
+      const launch: PackLaunch = {
+        packDir: options.packDir,
+        stack: t.stack,
+        project: PROJECT,
+        engineConfig: t.engineConfig,
+      };
+      packs.push(new PackProcess(launch));
+    }
+  } catch (err) {
+    packs.forEach((p) => p.kill());
+    if (err instanceof AnalyzerError) throw new GateError(err.message, err);
+    throw err;
+  }
+  const baselines = baselineSettings(options);
+  try {
+    // Loaded only now, so the packs start while the SDK and the providers load here.
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const { runUnderMocks } = require("./mock-run") as typeof import("./mock-run");
+    const { declareEnvironment } = require("../program") as typeof import("../program");
+    const pulumi = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
+    /* eslint-enable @typescript-eslint/no-require-imports */
+    const analyses: Promise<StackVerdict>[] = [];
+    for (const [i, t] of targets.entries()) {
+      const pack = packs[i]!;
+      const started = Date.now();
+      let resources: readonly RegisteredResource[];
+      try {
+        ({ resources } = await runUnderMocks({
+          project: PROJECT,
+          stack: t.stack,
+          config: t.engineConfig,
+          region: t.region,
+          // What src/index.ts does: the spec from the engine's config, then the environment.
+          program: () =>
+            declareEnvironment(
+              loadSpecFromEngineConfig(pulumi.getStack(), pulumi.runtime.allConfig()),
+            ),
+        }));
+      } catch (err) {
+        throw programError(t.stack, t.file, err);
+      }
+      const programMs = Date.now() - started;
+      analyses.push(
+        pack.port.then(async (port) => {
+          const begun = Date.now();
+          const user = options.policyConfig?.values ?? {};
+          const { pack: info, diagnostics } = await analyzeStack(
+            port,
+            { stack: t.stack, project: PROJECT, engineConfig: t.engineConfig },
+            resources,
+            {
+              policyConfig: (info) => withBaselines(info, baselines, user),
+              policyConfigSource: options.policyConfig?.file ?? "policy config",
+            },
+          );
+          pack.kill();
+          return {
+            stack: t.stack,
+            file: t.file,
+            resources,
+            pack: info,
+            ...classify(t.stack, info, diagnostics),
+            timings: { programMs, analyzeMs: Date.now() - begun },
+          };
+        }),
+      );
+      // Surface a failed analysis only once every program has run (or failed) above.
+      analyses[analyses.length - 1]!.catch(() => undefined);
+    }
+    const stacks = await Promise.all(analyses);
+    return { stacks, catalog: POLICY_CATALOG };
+  } catch (err) {
+    if (err instanceof AnalyzerError) throw new GateError(err.message, err);
+    throw err;
+  } finally {
+    packs.forEach((p) => p.kill());
+  }
+}
+
+/** Reads a `--policy-config` file (JSON, as the Pulumi CLI takes it). */
+export function readPolicyConfig(file: string): { file: string; values: Record<string, unknown> } {
+  let values: unknown;
+  try {
+    values = JSON.parse(fs.readFileSync(file, "utf8")) as unknown;
+  } catch (err) {
+    throw new ConfigErrors([
+      new ConfigError(
+        file,
+        "(file)",
+        "a readable JSON policy config file",
+        (err as NodeJS.ErrnoException).code ?? (err as Error).message,
+      ),
+    ]);
+  }
+  if (!values || typeof values !== "object" || Array.isArray(values)) {
+    throw new ConfigErrors([
+      new ConfigError(
+        file,
+        "(document)",
+        "a map of policy names to settings",
+        describeFound(values),
+      ),
+    ]);
+  }
+  return { file, values: values as Record<string, unknown> };
+}

@@ -1,0 +1,53 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { ConfigErrors } from "../model";
+import { GateError } from "./gate";
+
+/** Where a command writes. Tests and the bench pass their own. */
+export interface Io {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  /** Whether stdout is a terminal (colour only then). */
+  readonly isTty: boolean;
+}
+
+export const processIo: Io = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  isTty: process.stdout.isTTY === true && !process.env["NO_COLOR"],
+};
+
+/** Exit codes of every command. */
+export const EXIT = { ok: 0, violations: 1, error: 2 } as const;
+
+/**
+ * Prints a usage, config or program error: the message only (it names the file and key), the
+ * stack trace only with --verbose. Returns exit code 2.
+ */
+export function reportError(io: Io, command: string, err: unknown, verbose: boolean): number {
+  if (err instanceof ConfigErrors) {
+    io.stderr(`envstack ${command}: invalid config:\n${err.message}\n`);
+  } else if (err instanceof GateError) {
+    io.stderr(`envstack ${command}: ${err.message}\n`);
+    if (verbose && err.cause instanceof Error && err.cause.stack) {
+      io.stderr(`${err.cause.stack}\n`);
+    }
+    return EXIT.error;
+  } else if (err instanceof Error) {
+    io.stderr(`envstack ${command}: ${err.message}\n`);
+  } else {
+    io.stderr(`envstack ${command}: ${String(err)}\n`);
+  }
+  if (verbose && err instanceof Error && err.stack) io.stderr(`${err.stack}\n`);
+  return EXIT.error;
+}
+
+/** Writes a report to a file (creating its directory) or to stdout. */
+export function emit(io: Io, text: string, output: string | undefined): void {
+  if (output === undefined || output === "-") {
+    io.stdout(text);
+    return;
+  }
+  fs.mkdirSync(path.dirname(path.resolve(output)), { recursive: true });
+  fs.writeFileSync(output, text);
+}

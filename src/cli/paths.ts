@@ -1,0 +1,27 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+/**
+ * The envstack package root (holds Pulumi.yaml, the stack files and policies/). The CLI runs
+ * compiled from dist/src/cli, three levels below it.
+ */
+export function packageRoot(): string {
+  let dir = __dirname;
+  for (let i = 0; i < 4; i++) {
+    if (fs.existsSync(path.join(dir, "Pulumi.yaml")) && fs.existsSync(path.join(dir, "policies")))
+      return dir;
+    dir = path.dirname(dir);
+  }
+  return path.resolve(__dirname, "..", "..", "..");
+}
+
+/** The default policy pack directory: `<package root>/policies`. */
+export function defaultPackDir(): string {
+  return path.join(packageRoot(), "policies");
+}
+
+/** A path for messages: relative to the working directory when it is inside it. */
+export function displayPath(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative && !relative.startsWith("..") && !path.isAbsolute(relative) ? relative : file;
+}

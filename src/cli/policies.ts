@@ -1,0 +1,78 @@
+import { parseArgs } from "node:util";
+import { PACK_NAME, POLICY_CATALOG, type PolicyMeta } from "../../policies/catalog";
+import { STACKS } from "../model";
+import { GateError } from "./gate";
+import { EXIT, processIo, reportError, type Io } from "./io";
+
+export const POLICIES_USAGE = `Usage: envstack policies [--format text|json|markdown]
+
+Lists the policy pack's policies with their severity and enforcement level in each stack.
+
+Options:
+  -f, --format <format>  text (default), json or markdown.
+  -h, --help             This help.`;
+
+export function policiesText(catalog: readonly PolicyMeta[]): string {
+  const header = ["policy", "severity", ...STACKS, "suppressible"];
+  const rows = catalog.map((p) => [
+    p.name,
+    p.severity,
+    ...STACKS.map((s) => p.levels[s]),
+    p.suppressible ? "yes" : "no",
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join("  ")
+      .trimEnd();
+  return `${[line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n")}\n${catalog.length} policies in ${PACK_NAME}.\n`;
+}
+
+export function policiesMarkdown(catalog: readonly PolicyMeta[]): string {
+  const lines = [
+    `| policy | severity | ${STACKS.join(" | ")} | suppressible | description |`,
+    `|---|---|${STACKS.map(() => "---").join("|")}|---|---|`,
+    ...catalog.map(
+      (p) =>
+        `| \`${p.name}\` | ${p.severity} | ${STACKS.map((s) => p.levels[s]).join(" | ")} | ${p.suppressible ? "yes" : "no"} | ${p.description.replace(/\|/g, "\\|")} |`,
+    ),
+  ];
+  return `${lines.join("\n")}\n`;
+}
+
+/** `envstack policies`: returns the exit code. */
+export function runPolicies(argv: readonly string[], io: Io = processIo): number {
+  try {
+    let values;
+    try {
+      ({ values } = parseArgs({
+        args: [...argv],
+        options: { format: { type: "string", short: "f" }, help: { type: "boolean", short: "h" } },
+        strict: true,
+        allowPositionals: false,
+      }));
+    } catch (err) {
+      throw new GateError(`${(err as Error).message}\n\n${POLICIES_USAGE}`);
+    }
+    if (values.help) {
+      io.stdout(`${POLICIES_USAGE}\n`);
+      return EXIT.ok;
+    }
+    switch (values.format ?? "text") {
+      case "text":
+        io.stdout(policiesText(POLICY_CATALOG));
+        return EXIT.ok;
+      case "json":
+        io.stdout(`${JSON.stringify({ pack: PACK_NAME, policies: POLICY_CATALOG }, null, 2)}\n`);
+        return EXIT.ok;
+      case "markdown":
+        io.stdout(policiesMarkdown(POLICY_CATALOG));
+        return EXIT.ok;
+      default:
+        throw new GateError(`--format: expected text, json or markdown, found "${values.format}"`);
+    }
+  } catch (err) {
+    return reportError(io, "policies", err, false);
+  }
+}

@@ -1,0 +1,148 @@
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import { STACKS, isStackName, stackFromFileName, type StackName } from "../model";
+import { GateError, exitCode, readPolicyConfig, runGate, type GateResult } from "./gate";
+import { EXIT, emit, processIo, reportError, type Io } from "./io";
+import { defaultPackDir, packageRoot } from "./paths";
+import { renderJson } from "./report-json";
+import { renderMarkdown } from "./report-markdown";
+import { renderSarif } from "./report-sarif";
+import { renderText } from "./report-text";
+
+export const FORMATS = ["text", "json", "sarif", "markdown"] as const;
+export type Format = (typeof FORMATS)[number];
+
+export const PREVIEW_USAGE = `Usage: envstack preview [--stack <name> ... | --all] [options]
+
+Runs the program for each stack under the SDK's mocks (no Pulumi CLI, no cloud credentials),
+sends every resource through the policy pack over the Analyzer protocol, and reports.
+
+Options:
+  -s, --stack <name>          A stack to preview (dev, stage, prod); repeat for several.
+  -a, --all                   Every stack (the default when no --stack is given).
+  -c, --config-file <path>    A stack file replacing the committed Pulumi.<stack>.yaml. Its
+                              stack is --stack (when exactly one is given) or the one its name
+                              denotes (Pulumi.<stack>.yaml). Repeatable.
+  -f, --format <format>       text (default), json, sarif or markdown.
+  -o, --output <file>         Write the report to a file instead of stdout.
+      --policy-config <file>  Policy config (JSON, as \`pulumi preview --policy-config\` takes it).
+      --policy-pack <dir>     The policy pack directory (default: the project's policies/).
+      --project-dir <dir>     Where the committed stack files live (default: the project root).
+  -v, --verbose               Stack traces for config and program errors.
+  -h, --help                  This help.
+
+Exit codes: 0 no mandatory violation; 1 at least one mandatory violation; 2 the config or the
+program is wrong (the message names the file and key), or bad usage.`;
+
+export interface PreviewArgs {
+  readonly stacks: StackName[];
+  readonly configFiles: Partial<Record<StackName, string>>;
+  readonly format: Format;
+  readonly output?: string;
+  readonly policyConfig?: string;
+  readonly packDir: string;
+  readonly projectDir: string;
+  readonly verbose: boolean;
+}
+
+/** Parses preview's arguments; throws GateError (exit 2) on bad usage. */
+export function parsePreviewArgs(argv: readonly string[]): PreviewArgs | "help" {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: {
+        stack: { type: "string", short: "s", multiple: true },
+        all: { type: "boolean", short: "a" },
+        "config-file": { type: "string", short: "c", multiple: true },
+        format: { type: "string", short: "f" },
+        output: { type: "string", short: "o" },
+        "policy-config": { type: "string" },
+        "policy-pack": { type: "string" },
+        "project-dir": { type: "string" },
+        verbose: { type: "boolean", short: "v" },
+        help: { type: "boolean", short: "h" },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    throw new GateError(`${(err as Error).message}\n\n${PREVIEW_USAGE}`);
+  }
+  if (values.help) return "help";
+  const format = values.format ?? "text";
+  if (!(FORMATS as readonly string[]).includes(format)) {
+    throw new GateError(`--format: expected one of ${FORMATS.join(", ")}, found "${format}"`);
+  }
+  const given = values.stack ?? [];
+  const unknown = given.filter((s) => !isStackName(s));
+  if (unknown.length > 0) {
+    throw new GateError(
+      `unknown stack ${unknown.map((s) => `"${s}"`).join(", ")}: expected one of ${STACKS.join(", ")}`,
+    );
+  }
+  if (values.all && given.length > 0) {
+    throw new GateError("--all and --stack exclude each other");
+  }
+  const files = values["config-file"] ?? [];
+  const configFiles: Partial<Record<StackName, string>> = {};
+  for (const file of files) {
+    const stack = files.length === 1 && given.length === 1 ? given[0] : stackFromFileName(file);
+    if (!isStackName(stack)) {
+      throw new GateError(
+        `--config-file ${file}: expected a file named Pulumi.<stack>.yaml for one of ${STACKS.join(", ")}, or exactly one --stack`,
+      );
+    }
+    configFiles[stack] = path.resolve(file);
+  }
+  let stacks: StackName[];
+  if (given.length > 0) stacks = [...new Set(given as StackName[])];
+  else if (values.all || files.length === 0) stacks = [...STACKS];
+  else stacks = STACKS.filter((s) => configFiles[s] !== undefined);
+  return {
+    stacks,
+    configFiles,
+    format: format as Format,
+    ...(values.output !== undefined ? { output: values.output } : {}),
+    ...(values["policy-config"] !== undefined ? { policyConfig: values["policy-config"] } : {}),
+    packDir: path.resolve(values["policy-pack"] ?? defaultPackDir()),
+    projectDir: path.resolve(values["project-dir"] ?? packageRoot()),
+    verbose: values.verbose === true,
+  };
+}
+
+export function render(result: GateResult, args: PreviewArgs, io: Io): string {
+  switch (args.format) {
+    case "json":
+      return renderJson(result);
+    case "sarif":
+      return renderSarif(result, args.projectDir);
+    case "markdown":
+      return renderMarkdown(result);
+    case "text":
+      return renderText(result, { color: io.isTty && args.output === undefined });
+  }
+}
+
+/** `envstack preview`: returns the exit code. */
+export async function runPreview(argv: readonly string[], io: Io = processIo): Promise<number> {
+  const verbose = argv.includes("--verbose") || argv.includes("-v");
+  try {
+    const args = parsePreviewArgs(argv);
+    if (args === "help") {
+      io.stdout(`${PREVIEW_USAGE}\n`);
+      return EXIT.ok;
+    }
+    const result = await runGate({
+      stacks: args.stacks,
+      projectDir: args.projectDir,
+      configFiles: args.configFiles,
+      packDir: args.packDir,
+      ...(args.policyConfig ? { policyConfig: readPolicyConfig(args.policyConfig) } : {}),
+    });
+    emit(io, render(result, args, io), args.output);
+    return exitCode(result);
+  } catch (err) {
+    return reportError(io, "preview", err, verbose);
+  }
+}

@@ -1,0 +1,191 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import { isScalar, parseDocument } from "yaml";
+import {
+  ConfigError,
+  ConfigErrors,
+  NAMESPACE,
+  STACKS,
+  isDigestPinned,
+  isStackName,
+  loadSpecFromFile,
+  nextStack,
+  parseSpec,
+  previousStack,
+  readStackConfigText,
+  stackFileName,
+  type StackName,
+} from "../model";
+import { GateError, exitCode, readPolicyConfig, runGate } from "./gate";
+import { EXIT, processIo, reportError, type Io } from "./io";
+import { defaultPackDir, displayPath, packageRoot } from "./paths";
+import { renderText } from "./report-text";
+
+export const PROMOTE_USAGE = `Usage: envstack promote --to <stack> [--from <stack>] [--dry-run]
+
+Copies the source stack's image (service.image, pinned by digest) into the target's stack
+file, and nothing else, keeping the file's comments and layout. Promotion goes one step
+forward: dev to stage, stage to prod.
+
+Refuses (exit 1) when the source stack fails the gate or its image is not pinned by digest.
+
+Options:
+      --from <stack>          The stack to promote from (default: the one before --to).
+      --to <stack>            The stack to promote to (stage or prod).
+  -n, --dry-run               Print the change without writing it.
+      --policy-config <file>  Policy config for the source's gate run (JSON).
+      --policy-pack <dir>     The policy pack directory (default: the project's policies/).
+      --project-dir <dir>     Where the stack files live (default: the project root).
+  -v, --verbose               Stack traces for config and program errors.
+  -h, --help                  This help.
+
+Exit codes: 0 promoted (or nothing to change); 1 refused; 2 bad usage or invalid config.`;
+
+const IMAGE_PATH = ["config", `${NAMESPACE}:service`, "image"] as const;
+
+export interface ImageChange {
+  readonly file: string;
+  readonly before: string | undefined;
+  readonly after: string;
+  /** The target file's new text. */
+  readonly text: string;
+}
+
+/**
+ * Sets `envstack:service.image` in a stack file's text through the yaml Document API, which
+ * keeps comments, quoting and layout; only that scalar changes.
+ */
+export function setImage(text: string, file: string, image: string): ImageChange {
+  const doc = parseDocument(text);
+  if (doc.errors.length > 0) {
+    throw new ConfigErrors([
+      new ConfigError(file, "(document)", "valid YAML", doc.errors[0]!.message.split("\n")[0]!),
+    ]);
+  }
+  const node = doc.getIn(IMAGE_PATH, true);
+  const before = isScalar(node) && typeof node.value === "string" ? node.value : undefined;
+  if (isScalar(node)) node.value = image;
+  else doc.setIn(IMAGE_PATH, image);
+  return { file, before, after: image, text: doc.toString() };
+}
+
+interface PromoteArgs {
+  readonly from: StackName;
+  readonly to: StackName;
+  readonly dryRun: boolean;
+  readonly policyConfig?: string;
+  readonly packDir: string;
+  readonly projectDir: string;
+}
+
+function parsePromoteArgs(argv: readonly string[]): PromoteArgs | "help" {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: {
+        from: { type: "string" },
+        to: { type: "string" },
+        "dry-run": { type: "boolean", short: "n" },
+        "policy-config": { type: "string" },
+        "policy-pack": { type: "string" },
+        "project-dir": { type: "string" },
+        verbose: { type: "boolean", short: "v" },
+        help: { type: "boolean", short: "h" },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    throw new GateError(`${(err as Error).message}\n\n${PROMOTE_USAGE}`);
+  }
+  if (values.help) return "help";
+  const stackArg = (flag: "from" | "to", value: string | undefined): StackName | undefined => {
+    if (value === undefined) return undefined;
+    if (!isStackName(value)) {
+      throw new GateError(
+        `--${flag}: unknown stack "${value}": expected one of ${STACKS.join(", ")}`,
+      );
+    }
+    return value;
+  };
+  const to = stackArg("to", values.to);
+  if (to === undefined) throw new GateError(`--to is required\n\n${PROMOTE_USAGE}`);
+  const from = stackArg("from", values.from) ?? previousStack(to);
+  if (from === undefined) {
+    throw new GateError(`${to} is the first environment: nothing promotes into it`);
+  }
+  if (nextStack(from) !== to) {
+    const order = STACKS.join(" → ");
+    const source = previousStack(to);
+    throw new GateError(
+      `refusing to promote from ${from} to ${to}: promotion goes one step forward (${order})${source ? `; ${to} receives only from ${source}` : ""}`,
+    );
+  }
+  return {
+    from,
+    to,
+    dryRun: values["dry-run"] === true,
+    ...(values["policy-config"] !== undefined ? { policyConfig: values["policy-config"] } : {}),
+    packDir: path.resolve(values["policy-pack"] ?? defaultPackDir()),
+    projectDir: path.resolve(values["project-dir"] ?? packageRoot()),
+  };
+}
+
+/** `envstack promote`: returns the exit code. */
+export async function runPromote(argv: readonly string[], io: Io = processIo): Promise<number> {
+  const verbose = argv.includes("--verbose") || argv.includes("-v");
+  try {
+    const args = parsePromoteArgs(argv);
+    if (args === "help") {
+      io.stdout(`${PROMOTE_USAGE}\n`);
+      return EXIT.ok;
+    }
+    const sourceFile = path.join(args.projectDir, stackFileName(args.from));
+    const targetFile = path.join(args.projectDir, stackFileName(args.to));
+    const source = loadSpecFromFile(sourceFile, args.from);
+    if (!isDigestPinned(source.service.image)) {
+      io.stderr(
+        `envstack promote: refusing: ${displayPath(sourceFile)}: ${NAMESPACE}:service.image is not pinned by digest (expected <registry>/<repository>@sha256:<64 hex>, found "${source.service.image}"). Promotion moves one immutable artifact; pin ${args.from}'s image first.\n`,
+      );
+      return EXIT.violations;
+    }
+    const gate = await runGate({
+      stacks: [args.from],
+      projectDir: args.projectDir,
+      packDir: args.packDir,
+      ...(args.policyConfig ? { policyConfig: readPolicyConfig(args.policyConfig) } : {}),
+    });
+    if (exitCode(gate) !== 0) {
+      io.stderr(renderText(gate, { color: false }));
+      io.stderr(
+        `envstack promote: refusing: ${args.from} fails the gate (mandatory violations above); fix ${args.from} before promoting it to ${args.to}.\n`,
+      );
+      return EXIT.violations;
+    }
+    const change = setImage(fs.readFileSync(targetFile, "utf8"), targetFile, source.service.image);
+    if (change.before === change.after) {
+      io.stdout(
+        `${args.to} already runs ${args.from}'s image (${change.after}); nothing to promote.\n`,
+      );
+      return EXIT.ok;
+    }
+    // The target must stay valid with the new image; refuse rather than write a broken file.
+    parseSpec(args.to, readStackConfigText(change.text, targetFile), targetFile);
+    io.stdout(
+      `${displayPath(targetFile)}: ${NAMESPACE}:service.image (${args.from} → ${args.to})\n` +
+        `  - ${change.before ?? "(unset)"}\n` +
+        `  + ${change.after}\n`,
+    );
+    if (args.dryRun) {
+      io.stdout("Dry run: nothing written.\n");
+    } else {
+      fs.writeFileSync(targetFile, change.text);
+      io.stdout(`Wrote ${displayPath(targetFile)}.\n`);
+    }
+    return EXIT.ok;
+  } catch (err) {
+    return reportError(io, "promote", err, verbose);
+  }
+}

@@ -1,0 +1,81 @@
+import { displayPath } from "./paths";
+import type { GateResult } from "./gate";
+
+/** The JSON report: the contract's shape, plus the stack file, suppressions and a summary. */
+export interface JsonReport {
+  readonly stacks: {
+    readonly stack: string;
+    readonly file: string;
+    readonly resources: { readonly type: string; readonly name: string; readonly urn: string }[];
+    readonly violations: {
+      readonly policy: string;
+      readonly enforcement: string;
+      readonly severity: string;
+      readonly urn: string;
+      readonly message: string;
+      readonly remediation: string;
+    }[];
+    readonly suppressions: {
+      readonly policy: string;
+      readonly severity: string;
+      readonly urn: string;
+      readonly owner: string;
+      readonly expires: string;
+      readonly reason: string;
+      readonly message: string;
+      readonly waivedLevel: string;
+    }[];
+  }[];
+  readonly summary: {
+    readonly stacks: number;
+    readonly resources: number;
+    readonly mandatory: number;
+    readonly advisory: number;
+    readonly suppressed: number;
+    readonly passed: boolean;
+  };
+}
+
+export function jsonReport(result: GateResult): JsonReport {
+  const stacks = result.stacks.map((s) => ({
+    stack: s.stack,
+    file: displayPath(s.file),
+    resources: s.resources.map((r) => ({ type: r.type, name: r.name, urn: r.urn })),
+    violations: s.violations.map((v) => ({
+      policy: v.policy,
+      enforcement: v.enforcement,
+      severity: v.severity,
+      urn: v.urn,
+      message: v.message,
+      remediation: v.remediation,
+    })),
+    suppressions: s.suppressions.map((x) => ({
+      policy: x.policy,
+      severity: x.severity,
+      urn: x.urn,
+      owner: x.owner,
+      expires: x.expires,
+      reason: x.reason,
+      message: x.original,
+      waivedLevel: x.waivedLevel,
+    })),
+  }));
+  const count = (pick: (s: (typeof stacks)[number]) => number) =>
+    stacks.reduce((n, s) => n + pick(s), 0);
+  const mandatory = count((s) => s.violations.filter((v) => v.enforcement === "mandatory").length);
+  return {
+    stacks,
+    summary: {
+      stacks: stacks.length,
+      resources: count((s) => s.resources.length),
+      mandatory,
+      advisory: count((s) => s.violations.filter((v) => v.enforcement === "advisory").length),
+      suppressed: count((s) => s.suppressions.length),
+      passed: mandatory === 0,
+    },
+  };
+}
+
+export function renderJson(result: GateResult): string {
+  return `${JSON.stringify(jsonReport(result), null, 2)}\n`;
+}
