@@ -52,6 +52,8 @@ export class Cache extends pulumi.ComponentResource {
   public readonly nodeIdsByShard: string[][];
   public readonly configurationEndpoint: pulumi.Output<string>;
   public readonly authTokenSecretArn: pulumi.Output<string>;
+  /** The KMS key encrypting the data at rest and the auth token secret. */
+  public readonly keyArn: pulumi.Output<string>;
   public readonly securityGroupId: pulumi.Output<string>;
 
   constructor(name: string, args: CacheArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -168,6 +170,7 @@ export class Cache extends pulumi.ComponentResource {
     this.nodeIdsByShard = cacheNodeIds(replicationGroupId, args.shards, args.replicasPerShard);
     this.configurationEndpoint = group.configurationEndpointAddress;
     this.authTokenSecretArn = secret.arn;
+    this.keyArn = key.arn;
     this.securityGroupId = sg.id;
     this.registerOutputs({
       configurationEndpoint: this.configurationEndpoint,

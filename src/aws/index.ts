@@ -2,6 +2,7 @@ import type * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { isProductionLike, type EnvironmentSpec } from "../model";
 import { Access, ecrRepositoryArn } from "./access";
+import { AppConnections } from "./app-connections";
 import { Cache } from "./cache";
 import { Database } from "./database";
 import { FeatureFlags } from "./feature-flags";
@@ -11,7 +12,7 @@ import { Observability, type AlarmTargets } from "./observability";
 import { Service } from "./service";
 import { postgresMaxConnections } from "./sizing";
 
-export { Access, Cache, Database, FeatureFlags, Network, Observability, Service };
+export { Access, AppConnections, Cache, Database, FeatureFlags, Network, Observability, Service };
 
 export interface AwsEnvironmentOptions {
   /** The stack's AWS provider (region and default tags). */
@@ -30,6 +31,7 @@ export interface AwsEnvironment {
   readonly cache: Cache;
   readonly access: Access;
   readonly featureFlags: FeatureFlags;
+  readonly connections: AppConnections;
 }
 
 /** Components with a log group `/<stack>/<app>/<component>`. */
@@ -145,6 +147,22 @@ export function declareAwsEnvironment(
     opts,
   );
 
+  const connections = new AppConnections(
+    "connections",
+    {
+      path: scoped(naming, "connections"),
+      taskRoleArn: service.taskRoleArn,
+      databaseEndpoint: database.endpoint,
+      databaseReaderEndpoints: database.readerEndpoints,
+      databaseSecretArn: database.masterUserSecretArn,
+      databaseKeyArn: database.keyArn,
+      cacheEndpoint: cache.configurationEndpoint,
+      cacheAuthTokenSecretArn: cache.authTokenSecretArn,
+      cacheKeyArn: cache.keyArn,
+    },
+    opts,
+  );
+
   const images = [spec.service.image, deployment.nextImage].filter(
     (i): i is string => i !== undefined,
   );
@@ -190,6 +208,7 @@ export function declareAwsEnvironment(
     cache,
     access,
     featureFlags,
+    connections,
     exports: {
       loadBalancerDnsName: service.loadBalancerDnsName,
       appUrl,

@@ -51,7 +51,12 @@ function computedOutputs(
         endpoint: `${name}.c9akciq32.${region}.rds.amazonaws.com:5432`,
         identifier: inputs["identifier"] ?? name,
         masterUserSecrets: inputs["manageMasterUserPassword"]
-          ? [{ secretArn: arn(`secret:rds!db-${name}`), secretStatus: "active" }]
+          ? [
+              {
+                secretArn: `arn:aws:secretsmanager:${region}:${MOCK_ACCOUNT_ID}:secret:rds!db-${name}`,
+                secretStatus: "active",
+              },
+            ]
           : [],
       };
     case "aws:elasticache/replicationGroup:ReplicationGroup":
