@@ -1,0 +1,229 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import Ajv04 from "ajv-draft-04";
+import addFormats from "ajv-formats";
+import { describe, expect, it } from "vitest";
+import { POLICY_CATALOG } from "../../policies/catalog";
+import { ROOT, editFile, runCli, scratchProject } from "./helpers";
+
+const SARIF_SCHEMA = require.resolve("@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json");
+
+interface ContractReport {
+  stacks: {
+    stack: string;
+    resources: { type: string; name: string; urn: string }[];
+    violations: {
+      policy: string;
+      enforcement: string;
+      severity: string;
+      urn: string;
+      message: string;
+    }[];
+  }[];
+}
+
+/** The JSON contract from the design: the keys every consumer may rely on. */
+const CONTRACT_SCHEMA = {
+  type: "object",
+  required: ["stacks"],
+  properties: {
+    stacks: {
+      type: "array",
+      items: {
+        type: "object",
+        required: ["stack", "resources", "violations"],
+        properties: {
+          stack: { type: "string" },
+          resources: {
+            type: "array",
+            items: {
+              type: "object",
+              required: ["type", "name", "urn"],
+              properties: {
+                type: { type: "string" },
+                name: { type: "string" },
+                urn: { type: "string" },
+              },
+            },
+          },
+          violations: {
+            type: "array",
+            items: {
+              type: "object",
+              required: ["policy", "enforcement", "severity", "urn", "message"],
+              properties: {
+                policy: { type: "string" },
+                enforcement: { enum: ["advisory", "mandatory"] },
+                severity: { enum: ["low", "medium", "high", "critical", "unspecified"] },
+                urn: { type: "string" },
+                message: { type: "string" },
+              },
+            },
+          },
+        },
+      },
+    },
+  },
+};
+
+describe("envstack preview (end to end, the built CLI as a child process)", () => {
+  it("passes the committed stacks (exit 0) and prints JSON matching the contract", async () => {
+    const run = await runCli(["preview", "--all", "--format", "json"]);
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout) as ContractReport;
+    const ajv = new Ajv04({ strict: false, allErrors: true });
+    const validate = ajv.compile(CONTRACT_SCHEMA);
+    expect(validate(report), JSON.stringify(validate.errors)).toBe(true);
+    expect(report.stacks.map((s) => s.stack)).toEqual(["dev", "stage", "prod"]);
+    for (const s of report.stacks) {
+      expect(s.resources.length).toBeGreaterThan(50);
+      for (const r of s.resources) {
+        expect(r.urn.startsWith(`urn:pulumi:${s.stack}::envstack::`)).toBe(true);
+        expect(r.urn.endsWith(`::${r.name}`)).toBe(true);
+      }
+      // Dev declares no read replica; stage and prod one each.
+      expect(s.resources.filter((r) => r.type === "aws:rds/instance:Instance").length).toBe(
+        s.stack === "dev" ? 1 : 2,
+      );
+      expect(s.violations.filter((v) => v.enforcement === "mandatory")).toEqual([]);
+      for (const v of s.violations) {
+        expect(POLICY_CATALOG.map((p) => p.name)).toContain(v.policy);
+      }
+    }
+  });
+
+  it("exits 1 when stage is made single-AZ, naming the parity policy and both values", async () => {
+    const dir = scratchProject();
+    const file = path.join(dir, "Pulumi.stage.yaml");
+    editFile(file, "multiAz: true", "multiAz: false");
+    const run = await runCli(["preview", "--stack", "stage", "--config-file", file]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe("");
+    expect(run.stdout).toContain("stage-mirrors-prod");
+    expect(run.stdout).toContain(
+      "Set database.multiAz to true: stage must mirror prod (stage declares false).",
+    );
+    expect(run.stdout).toMatch(/✖ mandatory {2}stage-mirrors-prod {2}\[high\]/);
+    expect(run.stdout).toMatch(
+      /Summary: 1 stack, \d+ resources, \d+ mandatory violations?, .*: FAIL \(stage\)\n$/,
+    );
+
+    const json = await runCli(["preview", "--config-file", file, "--format", "json"]);
+    expect(json.code).toBe(1);
+    const report = JSON.parse(json.stdout) as ContractReport;
+    expect(report.stacks.map((s) => s.stack)).toEqual(["stage"]);
+    const stage = report.stacks[0]!;
+    const parity = stage.violations.filter((v) => v.policy === "stage-mirrors-prod");
+    // The finding names the primary database (the instance that replicates nothing).
+    const databases = stage.resources.filter((r) => r.type === "aws:rds/instance:Instance");
+    expect(databases).toHaveLength(2);
+    const primary = databases.find((r) => !/replica/.test(r.name))!;
+    expect(parity).toEqual([
+      {
+        policy: "stage-mirrors-prod",
+        enforcement: "mandatory",
+        severity: "high",
+        urn: primary.urn,
+        message: "Set database.multiAz to true: stage must mirror prod (stage declares false).",
+        remediation: POLICY_CATALOG.find((p) => p.name === "stage-mirrors-prod")!.remediationSteps,
+      },
+    ]);
+  });
+
+  it("exits 2 on an invalid CIDR, naming network.cidr and the file, with no verdict", async () => {
+    const dir = scratchProject();
+    const file = path.join(dir, "Pulumi.stage.yaml");
+    editFile(file, "cidr: 10.20.0.0/16", "cidr: 10.20.0.0/33");
+    const run = await runCli(["preview", "--config-file", file]);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toBe(
+      `envstack preview: invalid config:\n${file}: envstack:network.cidr: expected an IPv4 CIDR block such as 10.30.0.0/16, found string "10.20.0.0/33"\n`,
+    );
+  });
+
+  it("exits 2 on an unknown stack, with no verdict", async () => {
+    const run = await runCli(["preview", "--stack", "qa"]);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toBe(
+      'envstack preview: unknown stack "qa": expected one of dev, stage, prod\n',
+    );
+  });
+
+  it("writes SARIF 2.1.0 that validates against the official schema", async () => {
+    const dir = scratchProject();
+    const file = path.join(dir, "Pulumi.stage.yaml");
+    editFile(file, "multiAz: true", "multiAz: false");
+    const out = path.join(dir, "gate.sarif");
+    const run = await runCli([
+      "preview",
+      "--config-file",
+      file,
+      "--format",
+      "sarif",
+      "--output",
+      out,
+    ]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe("");
+    const log = JSON.parse(fs.readFileSync(out, "utf8")) as {
+      version: string;
+      runs: {
+        tool: { driver: { rules: { id: string; defaultConfiguration: { level: string } }[] } };
+        results: {
+          ruleId: string;
+          level: string;
+          locations: {
+            physicalLocation: { artifactLocation: { uri: string } };
+            logicalLocations: { fullyQualifiedName: string }[];
+          }[];
+        }[];
+      }[];
+    };
+    const ajv = new Ajv04({ strict: false, allErrors: true, unicodeRegExp: false });
+    addFormats(ajv);
+    const validate = ajv.compile(JSON.parse(fs.readFileSync(SARIF_SCHEMA, "utf8")) as object);
+    expect(validate(log), JSON.stringify(validate.errors?.slice(0, 5))).toBe(true);
+    // A schema that accepts anything would make the check above worthless.
+    expect(validate({ ...log, version: "2.0.0" })).toBe(false);
+    expect(log.runs).toHaveLength(1);
+    const rules = log.runs[0]!.tool.driver.rules;
+    expect(rules.map((r) => r.id)).toEqual(POLICY_CATALOG.map((p) => p.name));
+    const parity = log.runs[0]!.results.find((r) => r.ruleId === "stage-mirrors-prod")!;
+    expect(parity.level).toBe("error");
+    expect(parity.locations[0]!.physicalLocation.artifactLocation.uri).toBe(`file://${file}`);
+    expect(parity.locations[0]!.logicalLocations[0]!.fullyQualifiedName).toMatch(
+      /^urn:pulumi:stage::envstack::envstack:aws:Database\$aws:rds\/instance:Instance::[a-z0-9-]+$/,
+    );
+  });
+
+  it("prints a Markdown pull-request comment with a summary table per stack", async () => {
+    const run = await runCli(["preview", "--stack", "prod", "--format", "markdown"]);
+    expect(run.code).toBe(0);
+    expect(run.stdout.split("\n").slice(0, 5)).toEqual([
+      "## envstack preview: :white_check_mark: no mandatory violation",
+      "",
+      "| stack | config | resources | mandatory | advisory | suppressed | verdict |",
+      "|---|---|---:|---:|---:|---:|---|",
+      expect.stringMatching(
+        /^\| `prod` \| `Pulumi\.prod\.yaml` \| \d+ \| 0 \| \d+ \| 0 \| :white_check_mark: pass \|$/,
+      ),
+    ]);
+    expect(run.stdout).toContain("<details><summary>");
+  });
+
+  it("prints help for each command and refuses unknown options with exit 2", async () => {
+    const help = await runCli(["preview", "--help"]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: envstack preview/);
+    const bad = await runCli(["preview", "--frmat", "json"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stdout).toBe("");
+    expect(bad.stderr).toContain("Unknown option '--frmat'");
+    const none = await runCli([]);
+    expect(none.code).toBe(2);
+    expect(fs.existsSync(path.join(ROOT, "dist", "src", "cli", "main.js"))).toBe(true);
+  });
+});
