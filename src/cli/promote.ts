@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { isScalar, parseDocument } from "yaml";
+import { Scalar, isScalar, parseDocument } from "yaml";
 import {
   ConfigError,
   ConfigErrors,
@@ -52,9 +52,18 @@ export interface ImageChange {
   readonly text: string;
 }
 
+/** The image as YAML source in the scalar style the file already uses. */
+function scalarSource(image: string, type: string | undefined): string {
+  if (type === Scalar.QUOTE_DOUBLE) return JSON.stringify(image);
+  if (type === Scalar.QUOTE_SINGLE) return `'${image.replace(/'/g, "''")}'`;
+  return image;
+}
+
 /**
- * Sets `envstack:service.image` in a stack file's text through the yaml Document API, which
- * keeps comments, quoting and layout; only that scalar changes.
+ * Sets `envstack:service.image` in a stack file's text. The yaml Document API finds the scalar;
+ * its source range is then replaced in the original text, so every other byte (comments, flow
+ * lists, quoting, blank lines) stays as written. A file without the key gets it added through
+ * the Document API.
  */
 export function setImage(text: string, file: string, image: string): ImageChange {
   const doc = parseDocument(text);
@@ -64,10 +73,20 @@ export function setImage(text: string, file: string, image: string): ImageChange
     ]);
   }
   const node = doc.getIn(IMAGE_PATH, true);
-  const before = isScalar(node) && typeof node.value === "string" ? node.value : undefined;
-  if (isScalar(node)) node.value = image;
-  else doc.setIn(IMAGE_PATH, image);
-  return { file, before, after: image, text: doc.toString() };
+  if (isScalar(node) && node.range) {
+    const [start, end] = node.range;
+    const before = typeof node.value === "string" ? node.value : String(node.value);
+    const next = `${text.slice(0, start)}${scalarSource(image, node.type)}${text.slice(end)}`;
+    const check = parseDocument(next).getIn(IMAGE_PATH);
+    if (check !== image) {
+      throw new ConfigErrors([
+        new ConfigError(file, `${NAMESPACE}:service.image`, "a value the file can hold", image),
+      ]);
+    }
+    return { file, before, after: image, text: next };
+  }
+  doc.setIn(IMAGE_PATH, image);
+  return { file, before: undefined, after: image, text: doc.toString() };
 }
 
 interface PromoteArgs {
