@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
+import { POLICY_CATALOG } from "../../policies/catalog";
 import { setImage } from "../../src/cli/promote";
 import { editFile, runCli, scratchProject } from "./helpers";
 
@@ -140,7 +141,6 @@ describe("envstack promote (end to end)", () => {
 
 describe("envstack policies", () => {
   it("lists every policy with its severity and level per stack", async () => {
-    const { POLICY_CATALOG } = await import("../../policies/catalog");
     const run = await runCli(["policies"]);
     expect(run.code).toBe(0);
     const lines = run.stdout.trimEnd().split("\n");
