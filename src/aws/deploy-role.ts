@@ -307,31 +307,8 @@ export function deployPermissionsPolicy(input: DeployPermissionsInput): PolicyDo
     },
   ];
   if (input.stateBucket !== undefined) {
-    const bucket = `arn:${partition}:s3:::${input.stateBucket}`;
     statements.push(
-      {
-        Sid: "ListPulumiState",
-        Effect: "Allow",
-        Action: "s3:ListBucket",
-        Resource: bucket,
-        Condition: { StringLike: { "s3:prefix": [".pulumi/*"] } },
-      },
-      {
-        Sid: "ReadBackendMetadata",
-        Effect: "Allow",
-        Action: "s3:GetObject",
-        Resource: `${bucket}/.pulumi/meta.yaml`,
-      },
-      {
-        // stacks/, history/, backups/ and locks/ all key a stack's objects by project and stack.
-        Sid: "ThisStacksPulumiState",
-        Effect: "Allow",
-        Action: ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"],
-        Resource: [
-          `${bucket}/.pulumi/*/${input.project}/${stack}.json*`,
-          `${bucket}/.pulumi/*/${input.project}/${stack}/*`,
-        ],
-      },
+      ...pulumiStateStatements(partition, input.stateBucket, input.project, stack, "read-write"),
     );
   }
   if (input.secretsKeyArn !== undefined) {
@@ -448,4 +425,56 @@ export class DeployRole extends pulumi.ComponentResource {
       oidcProviderArn: this.oidcProviderArn,
     });
   }
+}
+
+/**
+ * Access to one stack's objects in a self-managed (S3) Pulumi backend: listing, the backend's
+ * metadata, and the stack's own state, history, backups and locks, read-only or read-write.
+ */
+export function pulumiStateStatements(
+  partition: string,
+  stateBucket: string,
+  project: string,
+  stack: StackName,
+  access: "read-only" | "read-write",
+): PolicyStatement[] {
+  const bucket = `arn:${partition}:s3:::${stateBucket}`;
+  // stacks/, history/, backups/ and locks/ all key a stack's objects by project and stack.
+  const stackObjects = [
+    `${bucket}/.pulumi/*/${project}/${stack}.json*`,
+    `${bucket}/.pulumi/*/${project}/${stack}/*`,
+  ];
+  const list: PolicyStatement = {
+    Sid: "ListPulumiState",
+    Effect: "Allow",
+    Action: "s3:ListBucket",
+    Resource: bucket,
+    Condition: { StringLike: { "s3:prefix": [".pulumi/*"] } },
+  };
+  if (access === "read-only") {
+    return [
+      list,
+      {
+        Sid: "ReadThisStacksPulumiState",
+        Effect: "Allow",
+        Action: "s3:GetObject",
+        Resource: [`${bucket}/.pulumi/meta.yaml`, ...stackObjects],
+      },
+    ];
+  }
+  return [
+    list,
+    {
+      Sid: "ReadBackendMetadata",
+      Effect: "Allow",
+      Action: "s3:GetObject",
+      Resource: `${bucket}/.pulumi/meta.yaml`,
+    },
+    {
+      Sid: "ThisStacksPulumiState",
+      Effect: "Allow",
+      Action: ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"],
+      Resource: stackObjects,
+    },
+  ];
 }

@@ -6,6 +6,7 @@ import {
   DEPLOY_ROLE_PATH,
   PLANNING_READ_ACTIONS,
   githubTrustPolicy,
+  pulumiStateStatements,
   type PolicyDocument,
   type PolicyStatement,
 } from "./deploy-role";
@@ -41,25 +42,14 @@ export function previewPermissionsPolicy(input: PreviewPermissionsInput): Policy
     },
   ];
   if (input.stateBucket !== undefined) {
-    const bucket = `arn:${input.partition}:s3:::${input.stateBucket}`;
     statements.push(
-      {
-        Sid: "ListPulumiState",
-        Effect: "Allow",
-        Action: "s3:ListBucket",
-        Resource: bucket,
-        Condition: { StringLike: { "s3:prefix": [".pulumi/*"] } },
-      },
-      {
-        Sid: "ReadThisStacksPulumiState",
-        Effect: "Allow",
-        Action: "s3:GetObject",
-        Resource: [
-          `${bucket}/.pulumi/meta.yaml`,
-          `${bucket}/.pulumi/*/${input.project}/${input.stack}.json*`,
-          `${bucket}/.pulumi/*/${input.project}/${input.stack}/*`,
-        ],
-      },
+      ...pulumiStateStatements(
+        input.partition,
+        input.stateBucket,
+        input.project,
+        input.stack,
+        "read-only",
+      ),
     );
   }
   if (input.secretsKeyArn !== undefined) {

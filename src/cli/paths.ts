@@ -25,3 +25,23 @@ export function displayPath(file: string): string {
   const relative = path.relative(process.cwd(), file);
   return relative && !relative.startsWith("..") && !path.isAbsolute(relative) ? relative : file;
 }
+
+/** Options every gate-running command takes (preview, promote), for node:util parseArgs. */
+export const GATE_OPTIONS = {
+  "policy-config": { type: "string" },
+  "policy-pack": { type: "string" },
+  "project-dir": { type: "string" },
+  verbose: { type: "boolean", short: "v" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+/** The pack and project directories those options name, resolved, with their defaults. */
+export function gateDirectories(values: {
+  readonly "policy-pack"?: string;
+  readonly "project-dir"?: string;
+}): { readonly packDir: string; readonly projectDir: string } {
+  return {
+    packDir: path.resolve(values["policy-pack"] ?? defaultPackDir()),
+    projectDir: path.resolve(values["project-dir"] ?? packageRoot()),
+  };
+}

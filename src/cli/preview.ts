@@ -3,7 +3,7 @@ import { parseArgs } from "node:util";
 import { STACKS, isStackName, stackFromFileName, type StackName } from "../model";
 import { GateError, exitCode, readPolicyConfig, runGate, type GateResult } from "./gate";
 import { EXIT, emit, processIo, reportError, type Io } from "./io";
-import { defaultPackDir, packageRoot } from "./paths";
+import { GATE_OPTIONS, gateDirectories } from "./paths";
 import { renderJson } from "./report-json";
 import { renderMarkdown } from "./report-markdown";
 import { renderSarif } from "./report-sarif";
@@ -57,11 +57,7 @@ export function parsePreviewArgs(argv: readonly string[]): PreviewArgs | "help" 
         "config-file": { type: "string", short: "c", multiple: true },
         format: { type: "string", short: "f" },
         output: { type: "string", short: "o" },
-        "policy-config": { type: "string" },
-        "policy-pack": { type: "string" },
-        "project-dir": { type: "string" },
-        verbose: { type: "boolean", short: "v" },
-        help: { type: "boolean", short: "h" },
+        ...GATE_OPTIONS,
       },
       strict: true,
       allowPositionals: false,
@@ -105,8 +101,7 @@ export function parsePreviewArgs(argv: readonly string[]): PreviewArgs | "help" 
     format: format as Format,
     ...(values.output !== undefined ? { output: values.output } : {}),
     ...(values["policy-config"] !== undefined ? { policyConfig: values["policy-config"] } : {}),
-    packDir: path.resolve(values["policy-pack"] ?? defaultPackDir()),
-    projectDir: path.resolve(values["project-dir"] ?? packageRoot()),
+    ...gateDirectories(values),
     verbose: values.verbose === true,
   };
 }

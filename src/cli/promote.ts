@@ -19,7 +19,7 @@ import {
 } from "../model";
 import { GateError, exitCode, readPolicyConfig, runGate } from "./gate";
 import { EXIT, processIo, reportError, type Io } from "./io";
-import { defaultPackDir, displayPath, packageRoot } from "./paths";
+import { GATE_OPTIONS, displayPath, gateDirectories } from "./paths";
 import { renderText } from "./report-text";
 
 export const PROMOTE_USAGE = `Usage: envstack promote --to <stack> [--from <stack>] [--dry-run]
@@ -107,11 +107,7 @@ function parsePromoteArgs(argv: readonly string[]): PromoteArgs | "help" {
         from: { type: "string" },
         to: { type: "string" },
         "dry-run": { type: "boolean", short: "n" },
-        "policy-config": { type: "string" },
-        "policy-pack": { type: "string" },
-        "project-dir": { type: "string" },
-        verbose: { type: "boolean", short: "v" },
-        help: { type: "boolean", short: "h" },
+        ...GATE_OPTIONS,
       },
       strict: true,
       allowPositionals: false,
@@ -147,8 +143,7 @@ function parsePromoteArgs(argv: readonly string[]): PromoteArgs | "help" {
     to,
     dryRun: values["dry-run"] === true,
     ...(values["policy-config"] !== undefined ? { policyConfig: values["policy-config"] } : {}),
-    packDir: path.resolve(values["policy-pack"] ?? defaultPackDir()),
-    projectDir: path.resolve(values["project-dir"] ?? packageRoot()),
+    ...gateDirectories(values),
   };
 }
 

@@ -50,30 +50,23 @@ export class EnvironmentGovernance extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+    // Both CI roles: who may assume them, and the Pulumi state and secrets key they may use.
+    const ci = {
+      stack: args.stack,
+      app: args.app,
+      owner: gh.owner,
+      repository: gh.repository,
+      stateBucket: gh.stateBucket,
+      secretsKeyArn: gh.secretsKeyArn,
+    };
     const role = new DeployRole(
       `${name}-deploy`,
-      {
-        stack: args.stack,
-        app: args.app,
-        owner: gh.owner,
-        repository: gh.repository,
-        oidcProvider: gh.oidcProvider,
-        stateBucket: gh.stateBucket,
-        secretsKeyArn: gh.secretsKeyArn,
-      },
+      { ...ci, oidcProvider: gh.oidcProvider },
       { parent: this },
     );
     const preview = new PreviewRole(
       `${name}-preview`,
-      {
-        stack: args.stack,
-        app: args.app,
-        owner: gh.owner,
-        repository: gh.repository,
-        oidcProviderArn: role.oidcProviderArn,
-        stateBucket: gh.stateBucket,
-        secretsKeyArn: gh.secretsKeyArn,
-      },
+      { ...ci, oidcProviderArn: role.oidcProviderArn },
       { parent: this },
     );
     // Pull-request jobs run in no deployment environment, so they read repository variables.

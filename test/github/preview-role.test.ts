@@ -2,26 +2,15 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { MOCK_ACCOUNT_ID } from "../../src/cli/mocks";
 import { previewPermissionsPolicy } from "../../src/aws/preview-role";
 import { STACKS, type StackName } from "../../src/model";
-import { runUnderMocks, type RegisteredResource } from "../../src/cli/mock-run";
-import { loadSpecFromEngineConfig, toEngineConfig } from "../../src/model";
-import { declareEnvironment } from "../../src/program";
+import type { RegisteredResource } from "../../src/cli/mock-run";
 import { isReadOnlyAction } from "../../policies/security";
-import { stackValues } from "./support";
+import { runStack } from "../program/harness";
 
 const PREVIEW_ROLE = "envstack:aws:PreviewRole";
 const REPO_VARIABLE = "github:index/actionsVariable:ActionsVariable";
 
 async function run(stack: StackName): Promise<readonly RegisteredResource[]> {
-  const config = toEngineConfig(stackValues(stack));
-  const spec = loadSpecFromEngineConfig(stack, config);
-  const result = await runUnderMocks({
-    project: "envstack",
-    stack,
-    config,
-    region: spec.region,
-    program: () => declareEnvironment(spec),
-  });
-  return result.resources;
+  return (await runStack(stack)).resources;
 }
 
 function statementsOf(document: unknown): { Effect: string; Action: string | string[] }[] {

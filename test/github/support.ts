@@ -1,13 +1,8 @@
 import * as path from "node:path";
-import { runUnderMocks, type RegisteredResource } from "../../src/cli/mock-run";
+import type { RegisteredResource } from "../../src/cli/mock-run";
 import { realisticMocks } from "../../src/cli/mocks";
-import {
-  loadSpecFromEngineConfig,
-  readStackConfigFile,
-  toEngineConfig,
-  type EnvironmentSpec,
-} from "../../src/model";
-import { declareEnvironment } from "../../src/program";
+import { readStackConfigFile, type EnvironmentSpec } from "../../src/model";
+import { runStack } from "../program/harness";
 
 export const ROOT = path.resolve(__dirname, "../..");
 export const REGION = "eu-west-1";
@@ -58,25 +53,13 @@ function isGovernance(r: RegisteredResource): boolean {
   );
 }
 
-/** Runs the whole program for a stack under mocks, the way `src/index.ts` reads its config. */
+/** Runs the whole program for a stack under mocks and keeps the GitHub side and the CI roles. */
 export async function runGovernance(
   stack: string,
   overrides: Readonly<Record<string, unknown>> = {},
 ): Promise<GovernanceRun> {
-  const config = toEngineConfig({ ...stackValues(stack), ...overrides });
-  const spec = loadSpecFromEngineConfig(stack, config);
-  const result = await runUnderMocks({
-    project: "envstack",
-    stack,
-    config,
-    region: spec.region,
-    program: () => declareEnvironment(spec),
-  });
-  return {
-    spec,
-    resources: result.resources.filter(isGovernance),
-    outputs: result.outputs as Record<string, unknown>,
-  };
+  const run = await runStack(stack, overrides);
+  return { ...run, resources: run.resources.filter(isGovernance) };
 }
 
 export function ofType(run: GovernanceRun, type: string): RegisteredResource[] {
