@@ -6,12 +6,6 @@ import {
   type StackValidationPolicy,
 } from "@pulumi/policy";
 import type { StackName } from "../src/model";
-import { approvalPolicies } from "./approvals";
-import { dataSafetyPolicies } from "./data-safety";
-import { namingPolicies } from "./naming";
-import { parityPolicies } from "./parity";
-import { promotionPolicies } from "./promotion";
-import { securityPolicies } from "./security";
 import {
   isStackPolicy,
   packPath,
@@ -31,6 +25,7 @@ import {
   suppressedMessage,
   today,
 } from "./suppressions";
+import { CONCERN_POLICIES } from "./concerns";
 import { suppressionPolicies } from "./suppressions-policy";
 
 import { isUnknownValueError } from "./unknowns";
@@ -53,12 +48,7 @@ export interface PolicyMeta {
 
 /** Every policy of the pack, in the order reports and docs list them. */
 export const POLICY_DEFINITIONS: readonly PolicyDefinition[] = [
-  ...parityPolicies,
-  ...promotionPolicies,
-  ...approvalPolicies,
-  ...dataSafetyPolicies,
-  ...securityPolicies,
-  ...namingPolicies,
+  ...CONCERN_POLICIES,
   ...suppressionPolicies,
 ];
 

@@ -1,24 +1,8 @@
-import { approvalPolicies } from "./approvals";
-import { dataSafetyPolicies } from "./data-safety";
-import { namingPolicies } from "./naming";
-import { parityPolicies } from "./parity";
-import { promotionPolicies } from "./promotion";
-import { securityPolicies } from "./security";
-import { packPath, parseUrn, type PolicyDefinition, type StackPolicyDefinition } from "./support";
+import { CONCERN_POLICIES } from "./concerns";
+import { packPath, parseUrn, type StackPolicyDefinition } from "./support";
 import { expiredMessage, isExpired, loadSuppressions, today } from "./suppressions";
 
 const NAME = "suppressions-are-valid";
-
-function others(): readonly PolicyDefinition[] {
-  return [
-    ...parityPolicies,
-    ...promotionPolicies,
-    ...approvalPolicies,
-    ...dataSafetyPolicies,
-    ...securityPolicies,
-    ...namingPolicies,
-  ];
-}
 
 export const suppressionsAreValid: StackPolicyDefinition = {
   name: NAME,
@@ -32,7 +16,7 @@ export const suppressionsAreValid: StackPolicyDefinition = {
   validateStack: (_args, report, { stack, settings }) => {
     const file = loadSuppressions(packPath(settings.text("suppressionsFile")));
     for (const error of file.errors) report(`Fix the suppressions file: ${error.message}.`);
-    const policies = others();
+    const policies = CONCERN_POLICIES;
     const on = today();
     file.entries.forEach((s, i) => {
       const where = `${file.file}: suppressions[${i}]`;

@@ -301,6 +301,21 @@ export function providerResolver(
   };
 }
 
+/** What Analyze and AnalyzeStack both say of a resource: type, name, URN, inputs, options, provider. */
+function describeResource<M extends analyzerPb.AnalyzeRequest | analyzerPb.AnalyzerResource>(
+  message: M,
+  resource: RegisteredResource,
+  provider: ProviderResource | undefined,
+): M {
+  message.setType(resource.type);
+  message.setName(resource.name);
+  message.setUrn(resource.urn);
+  message.setProperties(propertiesOf(resource));
+  message.setOptions(resourceOptions(resource));
+  if (provider) message.setProvider(providerMessage(provider));
+  return message;
+}
+
 function resourceOptions(resource: RegisteredResource): analyzerPb.AnalyzerResourceOptions {
   const options = new analyzerPb.AnalyzerResourceOptions();
   options.setProtect(resource.protect);
@@ -520,13 +535,7 @@ export class AnalyzerConnection {
   }
 
   analyze(resource: RegisteredResource, provider: ProviderResource | undefined) {
-    const req = new analyzerPb.AnalyzeRequest();
-    req.setType(resource.type);
-    req.setName(resource.name);
-    req.setUrn(resource.urn);
-    req.setProperties(propertiesOf(resource));
-    req.setOptions(resourceOptions(resource));
-    if (provider) req.setProvider(providerMessage(provider));
+    const req = describeResource(new analyzerPb.AnalyzeRequest(), resource, provider);
     return unary(this.client.analyze.bind(this.client), req, `Analyze ${resource.urn}`).then(
       diagnosticsOf,
     );
@@ -539,14 +548,7 @@ export class AnalyzerConnection {
     const req = new analyzerPb.AnalyzeStackRequest();
     req.setResourcesList(
       resources.map((r) => {
-        const message = new analyzerPb.AnalyzerResource();
-        message.setType(r.type);
-        message.setName(r.name);
-        message.setUrn(r.urn);
-        message.setProperties(propertiesOf(r));
-        message.setOptions(resourceOptions(r));
-        const provider = providerOf(r);
-        if (provider) message.setProvider(providerMessage(provider));
+        const message = describeResource(new analyzerPb.AnalyzerResource(), r, providerOf(r));
         message.setParent(r.parent);
         message.setDependenciesList([...r.dependencies]);
         const deps = message.getPropertydependenciesMap();
