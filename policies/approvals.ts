@@ -1,5 +1,5 @@
 import type { PolicyResource } from "@pulumi/policy";
-import { ENVIRONMENTS, type StackName } from "../src/model";
+import { ENVIRONMENTS, GUARDS_STACK, holdsGuards, STACKS, type StackName } from "../src/model";
 import {
   isRecord,
   isUnknown,
@@ -113,7 +113,7 @@ function checkBranch(stack: StackName, branch: string, rulesets: Ruleset[], repo
   );
   if (guarding.length === 0) {
     report(
-      `Declare an active branch ruleset including refs/heads/${branch}: ${stack} deploys from ${branch} and the promotion model guards it (the stack declares none).`,
+      `Declare an active branch ruleset including refs/heads/${branch}: ${stack} deploys from ${branch} and the promotion model guards it (the ${GUARDS_STACK} stack declares none).`,
     );
     return;
   }
@@ -189,7 +189,7 @@ function checkTag(stack: StackName, tag: string, rulesets: Ruleset[], report: Re
   const guarding = rulesets.filter((r) => r.active && r.target === "tag" && guards(r, "tags", tag));
   if (guarding.length === 0) {
     report(
-      `Declare an active tag ruleset including refs/tags/${tag}: ${stack} release tags must not move or disappear (the stack declares none).`,
+      `Declare an active tag ruleset including refs/tags/${tag}: ${stack} release tags must not move or disappear (the ${GUARDS_STACK} stack declares none).`,
     );
     return;
   }
@@ -200,10 +200,29 @@ function checkTag(stack: StackName, tag: string, rulesets: Ruleset[], report: Re
     report(`Set deletion to true for tags ${tag}: release tags are never deleted.`, { urn });
 }
 
+/**
+ * Only the guards stack declares GitHub resources: any other stack's deploy job runs code fewer
+ * people approved, and must hold no GitHub token that could rewrite a guard.
+ */
+function reportGithubResources(
+  stack: StackName,
+  resources: readonly PolicyResource[],
+  report: Report,
+): void {
+  for (const resource of resources) {
+    if (!resource.type.startsWith("github:") && resource.type !== "pulumi:providers:github")
+      continue;
+    report(
+      `Remove ${resource.type} ${resource.name} from ${stack}: only the ${GUARDS_STACK} stack declares GitHub guards, so no job that deploys ${stack} needs a GitHub token.`,
+      { urn: resource.urn },
+    );
+  }
+}
+
 export const branchRules: StackPolicyDefinition = {
   name: "branch-rules-match-promotion-model",
   description:
-    "Checks whether the active rulesets guarding the branches (and release tags) a stack deploys from require everything the promotion model requires: pull requests, approvals, code owners, stale-review dismissal, last-push approval, status checks, the prior deployment, no force push or deletion, no always-bypass actors.",
+    "Checks whether the active rulesets guarding the branches (and release tags) every environment deploys from require everything the promotion model requires (pull requests, approvals, code owners, stale-review dismissal, last-push approval, status checks, the prior deployment, no force push or deletion, no always-bypass actors), and whether only the prod stack declares GitHub resources.",
   severity: "critical",
   framework: scorecard(
     "Branch-Protection",
@@ -214,10 +233,16 @@ export const branchRules: StackPolicyDefinition = {
   levels: { dev: "mandatory", stage: "mandatory", prod: "mandatory" },
   suppressible: false,
   validateStack: (args, report, { stack }) => {
+    if (!holdsGuards(stack)) {
+      reportGithubResources(stack, args.resources, report);
+      return;
+    }
     const rulesets = readRulesets(args.resources, report);
-    const env = ENVIRONMENTS[stack];
-    for (const branch of env.branches) checkBranch(stack, branch, rulesets, report);
-    for (const tag of env.tags) checkTag(stack, tag, rulesets, report);
+    for (const guarded of STACKS) {
+      const env = ENVIRONMENTS[guarded];
+      for (const branch of env.branches) checkBranch(guarded, branch, rulesets, report);
+      for (const tag of env.tags) checkTag(guarded, tag, rulesets, report);
+    }
   },
 };
 
@@ -253,7 +278,7 @@ function readEnvironment(resource: PolicyResource): Environment {
 export const deploymentEnvironment: StackPolicyDefinition = {
   name: "deployment-environment-rules",
   description:
-    "Checks whether the stack's GitHub deployment environment deploys only from the stack's branches (and release tags) and, where the promotion model requires a human approval, has reviewers, prevents self-review and gives admins no bypass.",
+    "Checks whether every environment's GitHub deployment environment (declared by the prod stack) deploys only from the environment's branches (and release tags) and, where the promotion model requires a human approval, has reviewers, prevents self-review and gives admins no bypass.",
   severity: "critical",
   framework: scorecard(
     "Branch-Protection",
@@ -264,86 +289,93 @@ export const deploymentEnvironment: StackPolicyDefinition = {
   levels: { dev: "mandatory", stage: "mandatory", prod: "mandatory" },
   suppressible: false,
   validateStack: (args, report, { stack }) => {
-    const env = ENVIRONMENTS[stack];
-    let found: Environment | undefined;
-    for (const resource of args.resources) {
-      if (resource.type !== ENVIRONMENT) continue;
-      const e = whenKnown(() => readEnvironment(resource));
-      if (isUnknown(e)) {
-        report(`Cannot check environment ${resource.name} during preview: ${e.reason}.`, {
-          level: "advisory",
-          urn: resource.urn,
-        });
-        return;
-      }
-      if (e.name === stack) found = e;
-    }
-    if (!found) {
-      report(
-        `Declare the GitHub environment "${stack}": deployments to ${stack} go through it (the stack declares none).`,
-      );
-      return;
-    }
-    const urn = found.resource.urn;
-    const on = (message: string) => report(message, { urn });
-    if (!found.customBranchPolicies || found.protectedBranches) {
-      on(
-        `Set deploymentBranchPolicy to customBranchPolicies true and protectedBranches false: ${stack} deploys only from ${[...env.branches, ...env.tags].join(", ")}.`,
-      );
-    }
-    const patterns = { branch: new Set<string>(), tag: new Set<string>() };
-    for (const resource of args.resources) {
-      if (resource.type !== DEPLOYMENT_POLICY) continue;
-      const entry = whenKnown(() => ({
-        environment: resource.props["environment"] as unknown,
-        branch: resource.props["branchPattern"] as unknown,
-        tag: resource.props["tagPattern"] as unknown,
-      }));
-      if (isUnknown(entry)) {
-        report(`Cannot check ${resource.name} during preview: ${entry.reason}.`, {
-          level: "advisory",
-          urn: resource.urn,
-        });
-        continue;
-      }
-      if (entry.environment !== stack) continue;
-      if (typeof entry.branch === "string") {
-        patterns.branch.add(entry.branch);
-        if (!env.branches.includes(entry.branch))
-          report(
-            `Remove the deployment branch pattern ${entry.branch}: ${stack} deploys only from ${env.branches.join(", ")}.`,
-            { urn: resource.urn },
-          );
-      }
-      if (typeof entry.tag === "string") {
-        patterns.tag.add(entry.tag);
-        if (!env.tags.includes(entry.tag))
-          report(
-            `Remove the deployment tag pattern ${entry.tag}: ${stack} deploys from ${env.tags.length > 0 ? `tags ${env.tags.join(", ")}` : "no tags"}.`,
-            { urn: resource.urn },
-          );
-      }
-    }
-    for (const b of env.branches)
-      if (!patterns.branch.has(b))
-        on(
-          `Allow deployments from branch ${b} to ${stack}: it is the branch ${stack} deploys from.`,
-        );
-    const deploy = env.deploy;
-    if (deploy.humanApproval && found.reviewers === 0)
-      on(
-        `Add required reviewers to the ${stack} environment: every ${stack} deployment needs a human approval.`,
-      );
-    if (deploy.preventSelfReview && !found.preventSelfReview)
-      on(
-        `Set preventSelfReview to true on the ${stack} environment: nobody approves their own deployment.`,
-      );
-    if (!deploy.adminBypass && found.canAdminsBypass)
-      on(
-        `Set canAdminsBypass to false on the ${stack} environment: admins get no bypass of the approval.`,
-      );
+    if (!holdsGuards(stack)) return;
+    for (const guarded of STACKS) checkEnvironment(guarded, args.resources, report);
   },
 };
+
+function checkEnvironment(
+  stack: StackName,
+  resources: readonly PolicyResource[],
+  report: Report,
+): void {
+  const env = ENVIRONMENTS[stack];
+  let found: Environment | undefined;
+  for (const resource of resources) {
+    if (resource.type !== ENVIRONMENT) continue;
+    const e = whenKnown(() => readEnvironment(resource));
+    if (isUnknown(e)) {
+      report(`Cannot check environment ${resource.name} during preview: ${e.reason}.`, {
+        level: "advisory",
+        urn: resource.urn,
+      });
+      return;
+    }
+    if (e.name === stack) found = e;
+  }
+  if (!found) {
+    report(
+      `Declare the GitHub environment "${stack}": deployments to ${stack} go through it (the ${GUARDS_STACK} stack declares none).`,
+    );
+    return;
+  }
+  const urn = found.resource.urn;
+  const on = (message: string) => report(message, { urn });
+  if (!found.customBranchPolicies || found.protectedBranches) {
+    on(
+      `Set deploymentBranchPolicy to customBranchPolicies true and protectedBranches false: ${stack} deploys only from ${[...env.branches, ...env.tags].join(", ")}.`,
+    );
+  }
+  const patterns = { branch: new Set<string>(), tag: new Set<string>() };
+  for (const resource of resources) {
+    if (resource.type !== DEPLOYMENT_POLICY) continue;
+    const entry = whenKnown(() => ({
+      environment: resource.props["environment"] as unknown,
+      branch: resource.props["branchPattern"] as unknown,
+      tag: resource.props["tagPattern"] as unknown,
+    }));
+    if (isUnknown(entry)) {
+      report(`Cannot check ${resource.name} during preview: ${entry.reason}.`, {
+        level: "advisory",
+        urn: resource.urn,
+      });
+      continue;
+    }
+    if (entry.environment !== stack) continue;
+    if (typeof entry.branch === "string") {
+      patterns.branch.add(entry.branch);
+      if (!env.branches.includes(entry.branch))
+        report(
+          `Remove the deployment branch pattern ${entry.branch}: ${stack} deploys only from ${env.branches.join(", ")}.`,
+          { urn: resource.urn },
+        );
+    }
+    if (typeof entry.tag === "string") {
+      patterns.tag.add(entry.tag);
+      if (!env.tags.includes(entry.tag))
+        report(
+          `Remove the deployment tag pattern ${entry.tag}: ${stack} deploys from ${env.tags.length > 0 ? `tags ${env.tags.join(", ")}` : "no tags"}.`,
+          { urn: resource.urn },
+        );
+    }
+  }
+  for (const b of env.branches)
+    if (!patterns.branch.has(b))
+      on(`Allow deployments from branch ${b} to ${stack}: it is the branch ${stack} deploys from.`);
+  const deploy = env.deploy;
+  if (deploy.humanApproval && found.reviewers === 0)
+    on(
+      `Add required reviewers to the ${stack} environment: every ${stack} deployment needs a human approval.`,
+    );
+  if (deploy.preventSelfReview && !found.preventSelfReview)
+    on(
+      `Set preventSelfReview to true on the ${stack} environment: nobody approves their own deployment.`,
+    );
+  if (!deploy.adminBypass && found.canAdminsBypass)
+    on(
+      `Set canAdminsBypass to false on the ${stack} environment: admins get no bypass of the approval.`,
+    );
+}
 
 export const approvalPolicies: readonly StackPolicyDefinition[] = [
   branchRules,

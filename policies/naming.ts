@@ -1,5 +1,12 @@
 import type { ResourceValidationArgs } from "@pulumi/policy";
-import { ENVIRONMENTS, MANAGED_BY, REQUIRED_TAG_KEYS, scopePrefix, STACKS } from "../src/model";
+import {
+  ENVIRONMENTS,
+  isStackName,
+  MANAGED_BY,
+  REQUIRED_TAG_KEYS,
+  scopePrefix,
+  STACKS,
+} from "../src/model";
 import { loadBaseline, stackFileSetting } from "./baselines";
 import { LOG_GROUP } from "./data-safety";
 import { SECRET } from "./security";
@@ -134,21 +141,28 @@ const GITHUB_NAMES: Readonly<Record<string, string>> = {
 export const githubNamesPrefixed: ResourcePolicyDefinition = {
   name: "github-names-prefixed",
   description:
-    "Checks whether GitHub environment variables and secrets are named with the stack's prefix (DEV_, STAGE_, PROD_).",
+    "Checks whether GitHub environment variables and secrets are named with their environment's prefix (DEV_, STAGE_, PROD_).",
   severity: "low",
   remediationSteps:
     "Name them with src/model variableName(stack, name), so a workflow can never read another environment's value by mistake.",
   levels: { dev: "advisory", stage: "mandatory", prod: "mandatory" },
   suppressible: true,
-  validateResource: (args, report, { stack }) => {
+  validateResource: (args, report) => {
     const property = GITHUB_NAMES[args.type];
     if (!property) return;
     const name = read(args.props, property);
-    if (!name.known) {
-      report(`Cannot check ${property} during preview: ${name.reason}.`, { level: "advisory" });
+    const environment = read(args.props, "environment");
+    if (!name.known || !environment.known) {
+      const [what, reason] = !name.known
+        ? [property, name.reason]
+        : ["environment", environment.known ? "" : environment.reason];
+      report(`Cannot check ${what} during preview: ${reason}.`, { level: "advisory" });
       return;
     }
-    const prefix = ENVIRONMENTS[stack].variablePrefix;
+    // The guards stack declares every environment's variables: each takes its own prefix.
+    const owner = environment.value;
+    if (!isStackName(owner)) return;
+    const prefix = ENVIRONMENTS[owner].variablePrefix;
     const value = typeof name.value === "string" ? name.value : "";
     if (value.startsWith(prefix)) return;
     const other = STACKS.map((s) => ENVIRONMENTS[s].variablePrefix).find((p) =>
@@ -156,7 +170,7 @@ export const githubNamesPrefixed: ResourcePolicyDefinition = {
     );
     const bare = other ? value.slice(other.length) : value;
     report(
-      `Rename ${value || args.name} to ${prefix}${bare}: ${stack}'s GitHub environment variables and secrets are prefixed ${prefix}.`,
+      `Rename ${value || args.name} to ${prefix}${bare}: ${owner}'s GitHub environment variables and secrets are prefixed ${prefix}.`,
     );
   },
 };

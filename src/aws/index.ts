@@ -5,6 +5,7 @@ import { Access, ecrRepositoryArn } from "./access";
 import { AppConnections } from "./app-connections";
 import { Cache } from "./cache";
 import { Database } from "./database";
+import { DeployRole } from "./deploy-role";
 import { FeatureFlags } from "./feature-flags";
 import { scoped, type Naming } from "./naming";
 import { Network } from "./network";
@@ -198,6 +199,22 @@ export function declareAwsEnvironment(
       })),
   );
 
+  // The role this environment's deploy job assumes. A deploy role cannot change itself, so an
+  // administrator creates it on the stack's first `pulumi up` (docs/SECURITY.md).
+  const deployRole = new DeployRole(
+    `${spec.app}-${spec.stack}-deploy`,
+    {
+      stack: spec.stack,
+      app: spec.app,
+      owner: spec.github.owner,
+      repository: spec.github.repository,
+      oidcProvider: spec.github.oidcProvider,
+      stateBucket: spec.github.stateBucket,
+      secretsKeyArn: spec.github.secretsKeyArn,
+    },
+    opts,
+  );
+
   const appUrl = pulumi.interpolate`https://${service.loadBalancerDnsName}`;
   return {
     appUrl,
@@ -219,6 +236,7 @@ export function declareAwsEnvironment(
       roleArns: access.roleArns,
       liveColour: service.liveColour,
       alarmTopicArn: observability.alarmTopicArn,
+      deployRoleArn: deployRole.roleArn,
     },
   };
 }

@@ -7,8 +7,11 @@ import {
   STACKS,
   describeFound,
   isStackName,
+  holdsGuards,
+  loadGuardedSpecs,
   loadSpecFromEngineConfig,
   loadSpecFromFile,
+  stackFiles,
   readStackConfigFile,
   stackFileName,
   toEngineConfig,
@@ -130,6 +133,9 @@ function loadTargets(options: GateOptions): Target[] {
     const file = stackFile(options, stack);
     try {
       const spec = loadSpecFromFile(file, stack);
+      // The guards stack declares every environment's guards from their stack files.
+      if (holdsGuards(stack))
+        loadGuardedSpecs(spec, stackFiles(options.projectDir, options.configFiles));
       targets.push({
         stack,
         file,
@@ -141,7 +147,9 @@ function loadTargets(options: GateOptions): Target[] {
       else throw err;
     }
   }
-  if (errors.length > 0) throw new ConfigErrors(errors);
+  // A broken stack file is reported once, though the guards stack reads it too.
+  const unique = [...new Map(errors.map((e) => [e.message, e])).values()];
+  if (unique.length > 0) throw new ConfigErrors(unique);
   return targets;
 }
 
@@ -312,10 +320,13 @@ export async function runGate(options: GateOptions): Promise<GateResult> {
             config: t.engineConfig,
             region: t.region,
             // What src/index.ts does: the spec from the engine's config, then the environment.
-            program: () =>
-              declareEnvironment(
-                loadSpecFromEngineConfig(pulumi.getStack(), pulumi.runtime.allConfig()),
-              ),
+            program: () => {
+              const spec = loadSpecFromEngineConfig(pulumi.getStack(), pulumi.runtime.allConfig());
+              const environments = holdsGuards(spec.stack)
+                ? loadGuardedSpecs(spec, stackFiles(options.projectDir, options.configFiles))
+                : [];
+              return declareEnvironment(spec, environments);
+            },
           }),
         ));
       } catch (err) {

@@ -12,6 +12,11 @@ function serviceOf(type: string): string {
  * Computed outputs the engine would fill in after create, shaped like the real provider's, so
  * that code composing them (ARNs into policies, endpoints into exports) sees realistic values.
  */
+/** An IAM entity's path (`/` unless set). */
+function iamPath(inputs: Record<string, unknown>): string {
+  return typeof inputs["path"] === "string" ? inputs["path"] : "/";
+}
+
 function computedOutputs(
   type: string,
   name: string,
@@ -21,13 +26,17 @@ function computedOutputs(
   const arn = (resource: string) =>
     `arn:aws:${serviceOf(type)}:${region}:${MOCK_ACCOUNT_ID}:${resource}`;
   switch (type) {
+    // An IAM ARN carries the entity's path: arn:aws:iam::<account>:role/<path><name>
+    // (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-arns).
     case "aws:iam/role:Role":
       return {
-        arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/${inputs["name"] ?? name}`,
+        arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:role${iamPath(inputs)}${inputs["name"] ?? name}`,
         uniqueId: `AROA${name.length}MOCK`,
       };
     case "aws:iam/policy:Policy":
-      return { arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:policy/${inputs["name"] ?? name}` };
+      return {
+        arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:policy${iamPath(inputs)}${inputs["name"] ?? name}`,
+      };
     case "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
       return {
         arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:oidc-provider/token.actions.githubusercontent.com`,

@@ -1,6 +1,6 @@
 import * as github from "@pulumi/github";
 import * as pulumi from "@pulumi/pulumi";
-import type { StackName } from "../model";
+import { GITHUB_ACTIONS_APP_ID, type StackName } from "../model";
 import { branchRuleset, tagRuleset, type RulesetSpec } from "../model/github-rules";
 
 export interface BranchRulesArgs {
@@ -79,7 +79,11 @@ function rulesetArgs(
   if (spec.requiredStatusChecks !== undefined) {
     rules.requiredStatusChecks = {
       strictRequiredStatusChecksPolicy: spec.requiredStatusChecks.strict,
-      requiredChecks: spec.requiredStatusChecks.contexts.map((context) => ({ context })),
+      // Bound to GitHub Actions: a commit status posted by any other token does not count.
+      requiredChecks: spec.requiredStatusChecks.contexts.map((context) => ({
+        context,
+        integrationId: GITHUB_ACTIONS_APP_ID,
+      })),
     };
   }
   if (spec.requiredDeployments.length > 0) {

@@ -1,49 +1,53 @@
-import type * as aws from "@pulumi/aws";
+import * as aws from "@pulumi/aws";
 import * as github from "@pulumi/github";
-import type * as pulumi from "@pulumi/pulumi";
-import type { EnvironmentSpec } from "../model";
-import { EnvironmentGovernance } from "./environment-governance";
+import * as pulumi from "@pulumi/pulumi";
+import { deployRoleArn, type EnvironmentSpec } from "../model";
+import { EnvironmentGuards } from "./environment-guards";
 
 export { BranchRules, type BranchRulesArgs } from "./branch-rules";
 export { DeploymentEnvironment, type DeploymentEnvironmentArgs } from "./deployment-environment";
-export { EnvironmentGovernance, type EnvironmentGovernanceArgs } from "./environment-governance";
+export { EnvironmentGuards, type EnvironmentGuardsArgs } from "./environment-guards";
 
-export interface GovernanceOptions {
-  /** The stack's AWS provider, for the CI deploy role and the GitHub OIDC provider. */
+export interface GuardsOptions {
+  /** The guards stack's AWS provider: its account is the one environments without `accountId` share. */
   readonly awsProvider: aws.Provider;
-  /** The application's URL, published as `<STACK>_APP_URL`. */
-  readonly appUrl: pulumi.Output<string>;
 }
 
-export interface Governance {
+export interface Guards {
   readonly exports: Record<string, pulumi.Input<unknown>>;
 }
 
 /**
- * Declares the GitHub side of a validated environment under its own GitHub provider, and the CI
- * deploy role under the stack's AWS provider. The provider is given the owner only: it reads
- * its token from GITHUB_TOKEN itself, so the token never enters config or state.
+ * Declares the GitHub guards of every environment under one GitHub provider. The provider is given
+ * the owner only: it reads its token from GITHUB_TOKEN itself, so the token never enters config
+ * or state, and only the guards stack's deploy job holds it.
  */
-export function declareGovernance(spec: EnvironmentSpec, options: GovernanceOptions): Governance {
-  const name = `${spec.app}-${spec.stack}`;
-  const githubProvider = new github.Provider(`${name}-github`, { owner: spec.github.owner });
-  const governance = new EnvironmentGovernance(
-    name,
-    {
-      stack: spec.stack,
-      app: spec.app,
-      region: spec.region,
-      appUrl: options.appUrl,
-      github: spec.github,
-    },
-    { providers: [githubProvider, options.awsProvider] },
-  );
-  const exports: Record<string, pulumi.Input<unknown>> = {
-    branchRulesetId: governance.branchRulesetId,
-    deploymentEnvironment: governance.environmentName,
-    deployRoleArn: governance.deployRoleArn,
-    previewRoleArn: governance.previewRoleArn,
-  };
-  if (governance.tagRulesetId !== undefined) exports["tagRulesetId"] = governance.tagRulesetId;
-  return { exports };
+export function declareGuards(
+  spec: EnvironmentSpec,
+  environments: readonly EnvironmentSpec[],
+  options: GuardsOptions,
+): Guards {
+  const githubProvider = new github.Provider(`${spec.app}-github`, { owner: spec.github.owner });
+  const invoke = { provider: options.awsProvider };
+  const callerAccount = aws.getCallerIdentityOutput({}, invoke).accountId;
+  const partition = aws.getPartitionOutput({}, invoke).partition;
+  const guards: Record<string, pulumi.Input<unknown>> = {};
+  for (const env of environments) {
+    const accountId = env.accountId ?? callerAccount;
+    const roleArn = pulumi
+      .all([partition, accountId])
+      .apply(([part, account]) => deployRoleArn(part, account, env.stack, env.app));
+    const guard = new EnvironmentGuards(
+      `${env.app}-${env.stack}`,
+      { stack: env.stack, region: env.region, deployRoleArn: roleArn, github: env.github },
+      { providers: [githubProvider] },
+    );
+    guards[env.stack] = {
+      branchRulesetId: guard.branchRulesetId,
+      deploymentEnvironment: guard.environmentName,
+      deployRoleArn: roleArn,
+      ...(guard.tagRulesetId !== undefined ? { tagRulesetId: guard.tagRulesetId } : {}),
+    };
+  }
+  return { exports: { guards } };
 }

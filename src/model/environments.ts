@@ -7,11 +7,14 @@ export function isStackName(value: unknown): value is StackName {
   return typeof value === "string" && (STACKS as readonly string[]).includes(value);
 }
 
-/** Required status check names; the workflows' job names and the rulesets share these. */
+/**
+ * Required status check names; the workflows' job names and the rulesets share these. The gate
+ * judges every stack offline with no credential: pull-request code never runs with access to a
+ * cloud account or a stack's state (docs/SECURITY.md).
+ */
 export const CHECKS = {
   gate: "gate",
   branchFlow: "branch-flow",
-  preview: (stack: StackName): string => `preview (${stack})`,
 } as const;
 
 /** What merging into an environment's branch requires (the promotion model). */
@@ -70,7 +73,7 @@ export const ENVIRONMENTS: Readonly<Record<StackName, EnvironmentDefinition>> = 
       resolveReviewThreads: false,
       linearHistory: false,
       requiredDeployments: [],
-      requiredChecks: [...commonChecks, CHECKS.preview("dev")],
+      requiredChecks: [...commonChecks],
     },
     deploy: { humanApproval: false, preventSelfReview: false, adminBypass: true },
     variablePrefix: "DEV_",
@@ -90,7 +93,7 @@ export const ENVIRONMENTS: Readonly<Record<StackName, EnvironmentDefinition>> = 
       resolveReviewThreads: false,
       linearHistory: false,
       requiredDeployments: [],
-      requiredChecks: [...commonChecks, CHECKS.preview("stage")],
+      requiredChecks: [...commonChecks],
     },
     deploy: { humanApproval: false, preventSelfReview: false, adminBypass: true },
     variablePrefix: "STAGE_",
@@ -110,7 +113,7 @@ export const ENVIRONMENTS: Readonly<Record<StackName, EnvironmentDefinition>> = 
       resolveReviewThreads: true,
       linearHistory: true,
       requiredDeployments: ["stage"],
-      requiredChecks: [...commonChecks, CHECKS.preview("stage"), CHECKS.preview("prod")],
+      requiredChecks: [...commonChecks],
     },
     deploy: { humanApproval: true, preventSelfReview: true, adminBypass: false },
     variablePrefix: "PROD_",

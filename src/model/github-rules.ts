@@ -14,7 +14,7 @@ export const LABEL_COLOURS: Readonly<Record<StackName, string>> = {
 };
 
 /** The variables every deployment environment publishes, before the environment prefix. */
-export const ENVIRONMENT_VARIABLES = ["AWS_REGION", "AWS_ROLE_ARN", "APP_URL", "STACK"] as const;
+export const ENVIRONMENT_VARIABLES = ["AWS_REGION", "AWS_ROLE_ARN", "STACK"] as const;
 export type EnvironmentVariable = (typeof ENVIRONMENT_VARIABLES)[number];
 
 /** The audience GitHub's OIDC tokens carry for AWS (`aud`). */

@@ -1,5 +1,6 @@
 export * from "./environments";
 export * from "./errors";
+export * from "./guards";
 export * from "./naming";
 export * from "./parity";
 export * from "./schema";

@@ -197,6 +197,15 @@ export const configSchema = z.strictObject({
   app: z.string().regex(/^[a-z][a-z0-9-]{1,23}$/, {
     error: "an app name matching [a-z][a-z0-9-]{1,23}",
   }),
+  /**
+   * The AWS account this environment deploys into. Unset: the account of the credentials running
+   * the stack (the shared-account layout). Set: the stack's provider refuses any other account,
+   * and the guards stack publishes this environment's deploy role in it.
+   */
+  accountId: z
+    .string()
+    .regex(/^\d{12}$/, { error: "a 12-digit AWS account id (quoted in YAML)" })
+    .optional(),
   network: networkSchema,
   database: databaseSchema,
   cache: cacheSchema,

@@ -21,7 +21,8 @@ function refs(includes: string[]) {
 function checks(strict: boolean, contexts: string[]) {
   return {
     strictRequiredStatusChecksPolicy: strict,
-    requiredChecks: contexts.map((context) => ({ context })),
+    // Bound to GitHub Actions (app id 15368): no other token's status satisfies them.
+    requiredChecks: contexts.map((context) => ({ context, integrationId: 15368 })),
   };
 }
 
@@ -43,7 +44,7 @@ const BRANCH_RULESETS = {
         requireLastPushApproval: false,
         requiredReviewThreadResolution: false,
       },
-      requiredStatusChecks: checks(false, ["gate", "branch-flow", "preview (dev)"]),
+      requiredStatusChecks: checks(false, ["gate", "branch-flow"]),
     },
   },
   stage: {
@@ -63,7 +64,7 @@ const BRANCH_RULESETS = {
         requireLastPushApproval: false,
         requiredReviewThreadResolution: false,
       },
-      requiredStatusChecks: checks(true, ["gate", "branch-flow", "preview (stage)"]),
+      requiredStatusChecks: checks(true, ["gate", "branch-flow"]),
     },
   },
   prod: {
@@ -84,12 +85,7 @@ const BRANCH_RULESETS = {
         requireLastPushApproval: true,
         requiredReviewThreadResolution: true,
       },
-      requiredStatusChecks: checks(true, [
-        "gate",
-        "branch-flow",
-        "preview (stage)",
-        "preview (prod)",
-      ]),
+      requiredStatusChecks: checks(true, ["gate", "branch-flow"]),
       requiredDeployments: { requiredDeploymentEnvironments: ["stage"] },
     },
   },
@@ -113,9 +109,9 @@ describe.each(["dev", "stage", "prod"] as const)("the %s stack", (stack) => {
     run = await runGovernance(stack);
   });
 
-  it("declares one GitHub provider for the configured owner, with no token in its inputs", () => {
+  it("is guarded from the prod stack, through one GitHub provider with no token in its inputs", () => {
     const provider = single(run, TYPES.githubProvider);
-    expect(provider.name).toBe(`trading-${stack}-github`);
+    expect(provider.urn).toBe("urn:pulumi:prod::envstack::pulumi:providers:github::trading-github");
     expect(provider.inputs["owner"]).toBe("acme");
     expect(provider.inputs).not.toHaveProperty("token");
   });
@@ -127,6 +123,7 @@ describe.each(["dev", "stage", "prod"] as const)("the %s stack", (stack) => {
     for (const r of githubResources) {
       expect(r.provider.startsWith(`${provider.urn}::`), r.name).toBe(true);
       expect(r.parent, r.name).toMatch(/[:$]envstack:github:[A-Za-z]+::trading-[a-z-]+$/);
+      expect(r.urn.startsWith("urn:pulumi:prod::"), r.name).toBe(true);
     }
   });
 
@@ -193,17 +190,16 @@ describe.each(["dev", "stage", "prod"] as const)("the %s stack", (stack) => {
       variables.map((v) => [v.inputs["variableName"], v.inputs["value"]]),
     );
     expect(Object.keys(byName).sort()).toEqual([
-      `${prefix}_APP_URL`,
       `${prefix}_AWS_REGION`,
       `${prefix}_AWS_ROLE_ARN`,
       `${prefix}_STACK`,
     ]);
     expect(byName[`${prefix}_AWS_REGION`]).toBe(REGION);
     expect(byName[`${prefix}_STACK`]).toBe(stack);
+    // The deploy role's ARN, path included, in the account the environment deploys into.
     expect(byName[`${prefix}_AWS_ROLE_ARN`]).toBe(
-      `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/trading-${stack}-deploy`,
+      `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/ci/trading-${stack}-deploy`,
     );
-    expect(byName[`${prefix}_APP_URL`]).toMatch(/^https:\/\/[a-z0-9.-]+$/);
     for (const v of variables) {
       expect(v.inputs["environment"]).toBe(stack);
       expect(v.inputs["repository"]).toBe(REPO);
@@ -265,15 +261,15 @@ describe.each(["dev", "stage", "prod"] as const)("the %s stack", (stack) => {
     }
   });
 
-  it("exports the ruleset ids, the environment name and the deploy role ARN", () => {
-    const outputs = run.outputs;
-    expect(typeof outputs["branchRulesetId"]).toBe("number");
-    expect(outputs["deploymentEnvironment"]).toBe(stack);
-    expect(outputs["deployRoleArn"]).toBe(
-      `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/trading-${stack}-deploy`,
-    );
-    if (stack === "prod") expect(typeof outputs["tagRulesetId"]).toBe("number");
-    else expect(outputs).not.toHaveProperty("tagRulesetId");
+  it("exports the deploy role ARN from its own stack, the guards from prod's", () => {
+    const roleArn = `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/ci/trading-${stack}-deploy`;
+    expect(run.outputs["deployRoleArn"]).toBe(roleArn);
+    const guards = run.outputs["guards"] as Record<string, unknown>;
+    expect(typeof guards["branchRulesetId"]).toBe("number");
+    expect(guards["deploymentEnvironment"]).toBe(stack);
+    expect(guards["deployRoleArn"]).toBe(roleArn);
+    if (stack === "prod") expect(typeof guards["tagRulesetId"]).toBe("number");
+    else expect(guards).not.toHaveProperty("tagRulesetId");
   });
 });
 

@@ -1,7 +1,13 @@
 import * as path from "node:path";
 import type { RegisteredResource } from "../../src/cli/mock-run";
 import { realisticMocks } from "../../src/cli/mocks";
-import { readStackConfigFile, type EnvironmentSpec } from "../../src/model";
+import {
+  GUARDS_STACK,
+  holdsGuards,
+  isStackName,
+  readStackConfigFile,
+  type EnvironmentSpec,
+} from "../../src/model";
 import { runStack } from "../program/harness";
 
 export const ROOT = path.resolve(__dirname, "../..");
@@ -38,28 +44,58 @@ export function githubWith(
 
 export interface GovernanceRun {
   readonly spec: EnvironmentSpec;
-  /** Only the GitHub side and the deploy role: the AWS environment is another component's. */
+  /**
+   * The environment's guards (declared by the guards stack, with the environment's settings) and
+   * its CI deploy role (declared by its own stack): the AWS environment is another component's.
+   */
   readonly resources: readonly RegisteredResource[];
+  /** The environment's own exports, and the guards stack's `guards.<stack>` export as `guards`. */
   readonly outputs: Record<string, unknown>;
 }
 
-function isGovernance(r: RegisteredResource): boolean {
-  return (
-    r.type.startsWith("github:") ||
-    r.type === TYPES.githubProvider ||
-    r.type.startsWith("envstack:github:") ||
-    r.type === TYPES.deployRole ||
-    r.parent.includes(`$${TYPES.deployRole}::`)
-  );
+/** Whether a resource is `root` or descends from it (through parents). */
+function within(
+  resources: readonly RegisteredResource[],
+  root: (r: RegisteredResource) => boolean,
+) {
+  const byUrn = new Map(resources.map((r) => [r.urn, r] as const));
+  return (r: RegisteredResource): boolean => {
+    for (let at: RegisteredResource | undefined = r; at; at = byUrn.get(at.parent)) {
+      if (root(at)) return true;
+    }
+    return false;
+  };
 }
 
-/** Runs the whole program for a stack under mocks and keeps the GitHub side and the CI roles. */
+/**
+ * The guards of one environment and its deploy role: the environment's own run (with
+ * `overrides`) for the role, the guards stack's run (reading the environment's file with the
+ * same overrides) for the GitHub side.
+ */
 export async function runGovernance(
   stack: string,
   overrides: Readonly<Record<string, unknown>> = {},
 ): Promise<GovernanceRun> {
-  const run = await runStack(stack, overrides);
-  return { ...run, resources: run.resources.filter(isGovernance) };
+  const own = await runStack(stack, overrides);
+  const guardsRun =
+    isStackName(stack) && holdsGuards(stack)
+      ? own
+      : await runStack(GUARDS_STACK, {}, { [stack]: overrides });
+  const guards = (guardsRun.outputs["guards"] ?? {}) as Record<string, unknown>;
+  const name = `${own.spec.app}-${stack}`;
+  const isGuard = within(
+    guardsRun.resources,
+    (r) => r.type === "envstack:github:EnvironmentGuards" && r.name === name,
+  );
+  const inDeployRole = within(own.resources, (r) => r.type === TYPES.deployRole);
+  return {
+    spec: own.spec,
+    resources: [
+      ...guardsRun.resources.filter((r) => r.type === TYPES.githubProvider || isGuard(r)),
+      ...own.resources.filter(inDeployRole),
+    ],
+    outputs: { ...own.outputs, guards: guards[stack] },
+  };
 }
 
 export function ofType(run: GovernanceRun, type: string): RegisteredResource[] {

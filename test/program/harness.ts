@@ -3,7 +3,10 @@ import * as pulumi from "@pulumi/pulumi";
 import type { RegisteredResource } from "../../src/cli/mock-run";
 import { runUnderMocks } from "../../src/cli/mock-run";
 import {
+  holdsGuards,
   loadSpecFromEngineConfig,
+  STACKS,
+  type StackName,
   readStackConfigFile,
   toEngineConfig,
   type EnvironmentSpec,
@@ -30,23 +33,33 @@ export interface ProgramRun {
   readonly outputs: Record<string, unknown>;
 }
 
+/** Config overrides for other stacks' files, as the guards stack reads them. */
+export type OtherStacks = Readonly<Partial<Record<StackName, Readonly<Record<string, unknown>>>>>;
+
 /**
  * Runs the program for a stack under the SDK's mocks with the committed stack file (plus any
  * overrides): config is read through the same path `src/index.ts` takes (engine form ->
- * loadSpecFromEngineConfig), then `declareEnvironment` declares the resources.
+ * loadSpecFromEngineConfig; the guards stack also reads every other stack file, here with
+ * `others` applied), then `declareEnvironment` declares the resources.
  */
 export async function runStack(
   stack: string,
   overrides: Readonly<Record<string, unknown>> = {},
+  others: OtherStacks = {},
 ): Promise<ProgramRun> {
   const config = engineConfig(stack, overrides);
   const spec = loadSpecFromEngineConfig(stack, config);
+  const environments = holdsGuards(spec.stack)
+    ? STACKS.map((s) =>
+        s === spec.stack ? spec : loadSpecFromEngineConfig(s, engineConfig(s, others[s] ?? {})),
+      )
+    : [];
   const result = await runUnderMocks({
     project: "envstack",
     stack,
     config,
     region: spec.region,
-    program: () => declareEnvironment(spec),
+    program: () => declareEnvironment(spec, environments),
   });
   return { spec, resources: result.resources, outputs: result.outputs as Record<string, unknown> };
 }

@@ -7,6 +7,10 @@ import {
   type EnvironmentDefinition,
   type StackName,
 } from "../../src/model/environments";
+import { GUARDS_STACK, holdsGuards } from "../../src/model/guards";
+
+/** The repository-admin token the guards stack's deploy uses as GITHUB_TOKEN. */
+export const GITHUB_ADMIN_SECRET = "ENVSTACK_GITHUB_TOKEN";
 
 /** A parsed workflow file; `doc` is whatever YAML gave, judged by the checker. */
 export interface Workflow {
@@ -55,7 +59,7 @@ function normalizeExpressions(text: string): string {
 }
 
 /** The events a workflow runs on, whichever of the three `on:` forms it uses. */
-function triggers(doc: Rec): Map<string, Rec> {
+export function triggers(doc: Rec): Map<string, Rec> {
   const on = doc["on"];
   const events = new Map<string, Rec>();
   if (typeof on === "string") events.set(on, {});
@@ -64,7 +68,7 @@ function triggers(doc: Rec): Map<string, Rec> {
   return events;
 }
 
-interface Step {
+export interface Step {
   readonly uses: string | undefined;
   readonly run: string | undefined;
   /** The step's inputs as strings, matrix values substituted. */
@@ -72,7 +76,7 @@ interface Step {
 }
 
 /** One job as it runs for one matrix entry: `${{ matrix.x }}` replaced by the entry's value. */
-interface JobInstance {
+export interface JobInstance {
   readonly workflow: Workflow;
   readonly id: string;
   readonly job: Rec;
@@ -100,7 +104,7 @@ function substitute(text: string, entry: Rec): string {
   });
 }
 
-function instances(workflow: Workflow): JobInstance[] {
+export function instances(workflow: Workflow): JobInstance[] {
   const jobs = rec(rec(workflow.doc)?.["jobs"]) ?? {};
   return Object.entries(jobs).flatMap(([id, value]) => {
     const job = rec(value) ?? {};
@@ -125,16 +129,16 @@ function instances(workflow: Workflow): JobInstance[] {
   });
 }
 
-function permission(job: Rec, scope: string): string | undefined {
+export function permission(job: Rec, scope: string): string | undefined {
   return str(rec(job["permissions"])?.[scope]);
 }
 
-function environmentName(job: Rec): string | undefined {
+export function environmentName(job: Rec): string | undefined {
   const env = job["environment"];
   return str(env) ?? str(rec(env)?.["name"]);
 }
 
-function actionName(uses: string | undefined): string | undefined {
+export function actionName(uses: string | undefined): string | undefined {
   return uses?.split("@")[0];
 }
 
@@ -173,7 +177,7 @@ function checkHygiene(workflow: Workflow, problems: string[]): void {
 interface CloudExpectation {
   readonly where: string;
   readonly stack: StackName;
-  readonly command: "preview" | "up";
+  readonly command: "up";
   readonly roleVariable: string;
   readonly regionVariable: string;
 }
@@ -227,16 +231,30 @@ function checkCloudSteps(steps: readonly Step[], x: CloudExpectation, problems: 
   if (step.with["policyPacks"] !== "policies") {
     problems.push(`${x.where}: pulumi/actions must run the policy pack (policyPacks: policies)`);
   }
-  if (x.command === "preview" && step.with["comment-on-pr"] !== "true") {
-    problems.push(
-      `${x.where}: pulumi/actions must comment on the pull request (comment-on-pr: true)`,
-    );
-  }
 }
 
 function requiredChecks(model: PipelineModel): string[] {
   const all = model.stacks.flatMap((s) => model.environments[s].merge.requiredChecks);
   return [...new Set(all)].sort();
+}
+
+/** Whether a step runs code from the checkout (a pull request's code, on a pull request). */
+function runsRepositoryCode(step: Step): boolean {
+  return step.run !== undefined || actionName(step.uses) === "actions/checkout";
+}
+
+/** Secrets a job reads anywhere in its definition (`secrets.X`), sorted. */
+export function secretsOf(job: Rec): string[] {
+  const text = JSON.stringify(job);
+  return [...new Set([...text.matchAll(/secrets\.([A-Za-z0-9_]+)/g)].map((m) => m[1]!))].sort();
+}
+
+/** The permission scopes a job's GITHUB_TOKEN may write, sorted. */
+export function writeScopes(job: Rec): string[] {
+  return Object.entries(rec(job["permissions"]) ?? {})
+    .filter(([, level]) => level === "write")
+    .map(([scope]) => scope)
+    .sort();
 }
 
 function checkPullRequests(
@@ -257,7 +275,8 @@ function checkPullRequests(
     }
   }
   for (const [check, jobs] of [...reported].sort(([a], [b]) => a.localeCompare(b))) {
-    if (!expected.includes(check)) {
+    const runsCode = jobs.some((j) => j.steps.some(runsRepositoryCode));
+    if (!expected.includes(check) && runsCode) {
       problems.push(
         `pull_request workflows: job check "${check}" (${jobs[0]?.workflow.file}) is not a required check of any environment in src/model`,
       );
@@ -269,18 +288,26 @@ function checkPullRequests(
   for (const i of prInstances) {
     const where = `${i.workflow.file}: job ${i.checkName}`;
     const runs = i.steps.map((s) => s.run ?? "").join("\n");
+    const runsCode = i.steps.some(runsRepositoryCode);
+    // Unreviewed code holds nothing: no secret, no OIDC token, no write scope.
+    if (runsCode) {
+      for (const secret of secretsOf(i.job)) {
+        problems.push(`${where}: runs pull-request code with the secret ${secret}`);
+      }
+      if (permission(i.job, "id-token") !== undefined) {
+        problems.push(`${where}: runs pull-request code with id-token (a cloud credential)`);
+      }
+      for (const scope of writeScopes(i.job)) {
+        problems.push(`${where}: runs pull-request code with ${scope}: write`);
+      }
+      if (environmentName(i.job) !== undefined) {
+        problems.push(`${where}: runs pull-request code in a deployment environment`);
+      }
+    }
     if (i.checkName === "gate") {
       for (const format of ["sarif", "markdown"]) {
         if (!new RegExp(`envstack preview --all --format ${format}\\b`).test(runs)) {
           problems.push(`${where}: does not run "envstack preview --all --format ${format}"`);
-        }
-      }
-      if (!i.steps.some((s) => actionName(s.uses) === "github/codeql-action/upload-sarif")) {
-        problems.push(`${where}: does not upload SARIF (github/codeql-action/upload-sarif)`);
-      }
-      for (const scope of ["security-events", "pull-requests"]) {
-        if (permission(i.job, scope) !== "write") {
-          problems.push(`${where}: needs permission ${scope}: write`);
         }
       }
     }
@@ -293,24 +320,16 @@ function checkPullRequests(
         problems.push(`${where}: must also run on edited pull requests (a retargeted base)`);
       }
     }
-    const stack = model.stacks.find((s) => i.checkName === `preview (${s})`);
-    if (stack !== undefined) {
-      const prefix = model.environments[stack].variablePrefix;
-      if (permission(i.job, "id-token") !== "write") {
-        problems.push(`${where}: needs permission id-token: write (OIDC)`);
-      }
-      checkCloudSteps(
-        i.steps,
-        {
-          where,
-          stack,
-          command: "preview",
-          roleVariable: `${prefix}AWS_PREVIEW_ROLE_ARN`,
-          regionVariable: `${prefix}AWS_REGION`,
-        },
-        problems,
-      );
-    }
+  }
+  const publishers = prInstances.filter((i) => !i.steps.some(runsRepositoryCode));
+  if (
+    !publishers.some((i) =>
+      i.steps.some((s) => actionName(s.uses) === "github/codeql-action/upload-sarif"),
+    )
+  ) {
+    problems.push(
+      "pull_request workflows: no job that runs no pull-request code uploads the SARIF (github/codeql-action/upload-sarif)",
+    );
   }
 }
 
@@ -377,6 +396,17 @@ function checkDeploys(workflows: readonly Workflow[], model: PipelineModel, prob
       if (gate < 0 || (up >= 0 && gate > up)) {
         problems.push(
           `${where}: must run the gate "envstack preview --stack ${stack}" before pulumi up`,
+        );
+      }
+      const guardsToken = secretsOf(i.job).includes(GITHUB_ADMIN_SECRET);
+      if (guardsToken && !holdsGuards(stack)) {
+        problems.push(
+          `${where}: holds ${GITHUB_ADMIN_SECRET}, but only the ${GUARDS_STACK} deploy changes GitHub guards`,
+        );
+      }
+      if (!guardsToken && holdsGuards(stack)) {
+        problems.push(
+          `${where}: needs ${GITHUB_ADMIN_SECRET} as GITHUB_TOKEN: the ${stack} stack declares the GitHub guards`,
         );
       }
       checkCloudSteps(

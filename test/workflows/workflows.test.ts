@@ -91,13 +91,7 @@ describe("actionlint bites", () => {
 describe("checkWorkflows reports drift from src/model", () => {
   it("reads the required checks from the model", () => {
     const expected = new Set(STACKS.flatMap((s) => ENVIRONMENTS[s].merge.requiredChecks));
-    expect([...expected].sort()).toEqual([
-      CHECKS.branchFlow,
-      CHECKS.gate,
-      CHECKS.preview("dev"),
-      CHECKS.preview("prod"),
-      CHECKS.preview("stage"),
-    ]);
+    expect([...expected].sort()).toEqual([CHECKS.branchFlow, CHECKS.gate]);
   });
 
   it("a renamed pull request job", () => {
@@ -123,65 +117,68 @@ describe("checkWorkflows reports drift from src/model", () => {
     ]);
   });
 
-  it("a preview matrix entry naming a stack the model does not have", () => {
+  it("pull-request code given a secret, an OIDC token or a write scope", () => {
     const drift = mutated("pull-request.yml", (doc) => {
-      node(doc, "jobs", "preview", "strategy", "matrix", "include", 1)["stack"] = "staging";
+      const gate = node(doc, "jobs", "gate");
+      node(gate, "permissions")["id-token"] = "write";
+      node(gate, "permissions")["pull-requests"] = "write";
+      gate["env"] = { PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}" };
     });
     expect(checkWorkflows(drift)).toEqual([
-      'pull_request workflows: no job reports the required check "preview (stage)"',
-      'pull_request workflows: job check "preview (staging)" (pull-request.yml) is not a required check of any environment in src/model',
+      "pull-request.yml: job gate: runs pull-request code with the secret PULUMI_ACCESS_TOKEN",
+      "pull-request.yml: job gate: runs pull-request code with id-token (a cloud credential)",
+      "pull-request.yml: job gate: runs pull-request code with id-token: write",
+      "pull-request.yml: job gate: runs pull-request code with pull-requests: write",
     ]);
   });
 
-  it("a preview job assuming the wrong stack's role, or the deploy role", () => {
+  it("pull-request code run in a deployment environment", () => {
     const drift = mutated("pull-request.yml", (doc) => {
-      const include = node(doc, "jobs", "preview", "strategy", "matrix", "include", 2);
-      include["role"] = "${{ vars.STAGE_AWS_PREVIEW_ROLE_ARN }}";
-      node(doc, "jobs", "preview", "strategy", "matrix", "include", 0)["role"] =
-        "${{vars.DEV_AWS_ROLE_ARN}}";
+      node(doc, "jobs", "gate")["environment"] = "dev";
     });
     expect(checkWorkflows(drift)).toEqual([
-      'pull-request.yml: job preview (dev): role-to-assume is "${{ vars.DEV_AWS_ROLE_ARN }}", expected "${{ vars.DEV_AWS_PREVIEW_ROLE_ARN }}"',
-      'pull-request.yml: job preview (prod): role-to-assume is "${{ vars.STAGE_AWS_PREVIEW_ROLE_ARN }}", expected "${{ vars.PROD_AWS_PREVIEW_ROLE_ARN }}"',
+      "pull-request.yml: job gate: runs pull-request code in a deployment environment",
     ]);
   });
 
-  it("a preview without the policy pack, the PR comment or OIDC", () => {
-    const drift = mutated("pull-request.yml", (doc) => {
-      const i = stepIndex(doc, "preview", (s) => s["uses"] === "pulumi/actions@v6");
-      const withs = node(doc, "jobs", "preview", "steps", i, "with");
-      delete withs["policyPacks"];
-      withs["comment-on-pr"] = false;
-      withs["stack-name"] = "${{ vars.PULUMI_ORG }}/prod";
-      delete node(doc, "jobs", "preview", "permissions")["id-token"];
+  it("a publishing job that checks out the pull request, or no longer uploads SARIF", () => {
+    const checkout = mutated("pull-request.yml", (doc) => {
+      const steps = node(doc, "jobs", "report")["steps"] as unknown[];
+      steps.unshift({ uses: "actions/checkout@v4" });
     });
-    expect(checkWorkflows(drift)).toEqual([
-      "pull-request.yml: job preview (dev): needs permission id-token: write (OIDC)",
-      'pull-request.yml: job preview (dev): pulumi/actions stack-name is "${{ vars.PULUMI_ORG }}/prod", expected <org>/dev',
-      "pull-request.yml: job preview (dev): pulumi/actions must run the policy pack (policyPacks: policies)",
-      "pull-request.yml: job preview (dev): pulumi/actions must comment on the pull request (comment-on-pr: true)",
-      "pull-request.yml: job preview (stage): needs permission id-token: write (OIDC)",
-      'pull-request.yml: job preview (stage): pulumi/actions stack-name is "${{ vars.PULUMI_ORG }}/prod", expected <org>/stage',
-      "pull-request.yml: job preview (stage): pulumi/actions must run the policy pack (policyPacks: policies)",
-      "pull-request.yml: job preview (stage): pulumi/actions must comment on the pull request (comment-on-pr: true)",
-      "pull-request.yml: job preview (prod): needs permission id-token: write (OIDC)",
-      "pull-request.yml: job preview (prod): pulumi/actions must run the policy pack (policyPacks: policies)",
-      "pull-request.yml: job preview (prod): pulumi/actions must comment on the pull request (comment-on-pr: true)",
+    expect(checkWorkflows(checkout)).toEqual([
+      'pull_request workflows: job check "gate report" (pull-request.yml) is not a required check of any environment in src/model',
+      "pull-request.yml: job gate report: runs pull-request code with pull-requests: write",
+      "pull-request.yml: job gate report: runs pull-request code with security-events: write",
+      "pull_request workflows: no job that runs no pull-request code uploads the SARIF (github/codeql-action/upload-sarif)",
     ]);
-  });
-
-  it("a gate that no longer uploads SARIF or may not comment", () => {
-    const drift = mutated("pull-request.yml", (doc) => {
-      const steps = node(doc, "jobs", "gate")["steps"] as unknown[];
+    const noUpload = mutated("pull-request.yml", (doc) => {
+      const steps = node(doc, "jobs", "report")["steps"] as unknown[];
       steps.splice(
-        stepIndex(doc, "gate", (s) => s["uses"] === "github/codeql-action/upload-sarif@v3"),
+        stepIndex(doc, "report", (s) => String(s["uses"]).startsWith("github/codeql-action/")),
         1,
       );
-      delete node(doc, "jobs", "gate", "permissions")["pull-requests"];
+    });
+    expect(checkWorkflows(noUpload)).toEqual([
+      "pull_request workflows: no job that runs no pull-request code uploads the SARIF (github/codeql-action/upload-sarif)",
+    ]);
+  });
+
+  it("the GitHub admin token outside the guards stack's deploy", () => {
+    const drift = mutated("deploy-dev.yml", (doc) => {
+      const i = stepIndex(doc, "deploy", (s) => String(s["uses"]).startsWith("pulumi/actions@"));
+      node(doc, "jobs", "deploy", "steps", i, "env")["GITHUB_TOKEN"] =
+        "${{ secrets.ENVSTACK_GITHUB_TOKEN }}";
     });
     expect(checkWorkflows(drift)).toEqual([
-      "pull-request.yml: job gate: does not upload SARIF (github/codeql-action/upload-sarif)",
-      "pull-request.yml: job gate: needs permission pull-requests: write",
+      "deploy-dev.yml: job deploy: holds ENVSTACK_GITHUB_TOKEN, but only the prod deploy changes GitHub guards",
+    ]);
+    const missing = mutated("deploy-prod.yml", (doc) => {
+      const i = stepIndex(doc, "deploy", (s) => String(s["uses"]).startsWith("pulumi/actions@"));
+      delete node(doc, "jobs", "deploy", "steps", i, "env")["GITHUB_TOKEN"];
+    });
+    expect(checkWorkflows(missing)).toEqual([
+      "deploy-prod.yml: job deploy: needs ENVSTACK_GITHUB_TOKEN as GITHUB_TOKEN: the prod stack declares the GitHub guards",
     ]);
   });
 
@@ -314,7 +311,7 @@ describe("checkWorkflows reports drift from src/model", () => {
   it("a deploy with the wrong command, no policy pack or no credentials", () => {
     const drift = mutated("deploy-prod.yml", (doc) => {
       const steps = node(doc, "jobs", "deploy")["steps"] as unknown[];
-      const i = stepIndex(doc, "deploy", (s) => s["uses"] === "pulumi/actions@v6");
+      const i = stepIndex(doc, "deploy", (s) => String(s["uses"]).startsWith("pulumi/actions@"));
       const withs = node(steps, i, "with");
       withs["command"] = "preview";
       delete withs["policyPacks"];

@@ -1,0 +1,144 @@
+import * as path from "node:path";
+import { STACKS, type StackName } from "./environments";
+import { ConfigError, ConfigErrors, describeFound } from "./errors";
+import { physicalPrefix } from "./naming";
+import { loadSpecFromFile, stackFileName, type EnvironmentSpec } from "./spec";
+
+/**
+ * Who declares the guards. The GitHub rules of every environment (branch and tag rulesets,
+ * deployment environments with their reviewers, branch policies and variables, labels) are
+ * declared by one stack only: the production stack. Its deploy job runs only code that merged
+ * into `main` (two approvals, a code owner, a successful stage deployment) and only after a
+ * human approved the deployment, so the guards of dev and stage change through that path too,
+ * and the dev and stage jobs (code nobody or one person reviewed) hold no GitHub admin token.
+ */
+export const GUARDS_STACK: StackName = "prod";
+
+/** Whether a stack declares the repository guards of every environment. */
+export function holdsGuards(stack: StackName): boolean {
+  return stack === GUARDS_STACK;
+}
+
+/**
+ * Which stack file each stack uses: one map, built once and handed to the program (the guards
+ * stack reads every environment's committed settings) and to the gate. `overrides` replace
+ * single files (the gate's `--config-file`).
+ */
+export function stackFiles(
+  projectDir: string,
+  overrides: Readonly<Partial<Record<StackName, string>>> = {},
+): Readonly<Record<StackName, string>> {
+  return Object.fromEntries(
+    STACKS.map((stack) => [
+      stack,
+      path.resolve(overrides[stack] ?? path.join(projectDir, stackFileName(stack))),
+    ]),
+  ) as Record<StackName, string>;
+}
+
+/**
+ * The GitHub App id of GitHub Actions. A required status check bound to it is satisfied only by
+ * a check run GitHub Actions reports, never by a commit status any token with `statuses: write`
+ * can post. The id is the `app.id` of every Actions check run
+ * (https://docs.github.com/en/rest/checks/runs, field `app`; rulesets' `integration_id`:
+ * https://docs.github.com/en/rest/repos/rules#create-a-repository-ruleset).
+ */
+export const GITHUB_ACTIONS_APP_ID = 15368;
+
+/**
+ * IAM path of the CI deploy roles and the permissions boundaries. The environment's own roles
+ * live at the root path named `<app>-<stack>-*`; nothing at `/ci/` ever matches that, so a deploy
+ * role can neither edit nor pass itself, nor change its environment's boundary.
+ */
+export const CI_IAM_PATH = "/ci/";
+
+/** The name of an environment's CI deploy role: `<app>-<stack>-deploy`. */
+export function deployRoleName(stack: StackName, app: string): string {
+  return `${physicalPrefix(stack, app)}-deploy`;
+}
+
+/**
+ * The ARN of an environment's CI deploy role. The role is declared by the environment's own
+ * stack; the guards stack publishes it in the environment's GitHub variables by this name, so it
+ * never reads another stack's state.
+ */
+export function deployRoleArn(
+  partition: string,
+  accountId: string,
+  stack: StackName,
+  app: string,
+): string {
+  return `arn:${partition}:iam::${accountId}:role${CI_IAM_PATH}${deployRoleName(stack, app)}`;
+}
+
+/** What the guards stack needs from every environment's settings. */
+export interface GuardedSettings {
+  readonly stack: StackName;
+  readonly file: string;
+  readonly app: string;
+  readonly github: { readonly owner: string; readonly repository: string };
+}
+
+/**
+ * Every environment's guards live in one repository: the one the guards stack names. An
+ * environment naming another repository (or app) is refused before anything is declared.
+ */
+export function guardIssues(
+  guards: GuardedSettings,
+  environments: readonly GuardedSettings[],
+): ConfigError[] {
+  const errors: ConfigError[] = [];
+  const home = `${guards.github.owner}/${guards.github.repository}`;
+  for (const env of environments) {
+    if (env.stack === guards.stack) continue;
+    const repo = `${env.github.owner}/${env.github.repository}`;
+    if (repo.toLowerCase() !== home.toLowerCase()) {
+      errors.push(
+        new ConfigError(
+          env.file,
+          "envstack:github",
+          `owner/repository ${home}, as in ${path.basename(guards.file)}: one repository holds every environment's guards`,
+          describeFound(repo),
+        ),
+      );
+    }
+    if (env.app !== guards.app) {
+      errors.push(
+        new ConfigError(
+          env.file,
+          "envstack:app",
+          `${guards.app}, as in ${path.basename(guards.file)}: every environment belongs to one app`,
+          describeFound(env.app),
+        ),
+      );
+    }
+  }
+  return errors;
+}
+
+/**
+ * Every environment's spec, for the guards stack: its own, and the others' from their stack
+ * files. All problems are reported at once; nothing is declared while any remains.
+ */
+export function loadGuardedSpecs(
+  guards: EnvironmentSpec,
+  files: Readonly<Record<StackName, string>>,
+): EnvironmentSpec[] {
+  const errors: ConfigError[] = [];
+  const specs: EnvironmentSpec[] = [];
+  for (const stack of STACKS) {
+    if (stack === guards.stack) {
+      specs.push(guards);
+      continue;
+    }
+    try {
+      specs.push(loadSpecFromFile(files[stack], stack));
+    } catch (err) {
+      if (err instanceof ConfigErrors) errors.push(...err.errors);
+      else throw err;
+    }
+  }
+  errors.push(...guardIssues(guards, specs));
+  if (errors.length > 0) throw new ConfigErrors(errors);
+  return specs;
+}
