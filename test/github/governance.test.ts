@@ -37,6 +37,7 @@ const BRANCH_RULESETS = {
       deletion: true,
       nonFastForward: true,
       pullRequest: {
+        allowedMergeMethods: ["merge", "squash"],
         requiredApprovingReviewCount: 0,
         requireCodeOwnerReview: false,
         dismissStaleReviewsOnPush: false,
@@ -57,13 +58,14 @@ const BRANCH_RULESETS = {
       deletion: true,
       nonFastForward: true,
       pullRequest: {
+        allowedMergeMethods: ["merge"],
         requiredApprovingReviewCount: 1,
         requireCodeOwnerReview: false,
         dismissStaleReviewsOnPush: true,
         requireLastPushApproval: false,
         requiredReviewThreadResolution: false,
       },
-      requiredStatusChecks: checks(true, ["gate", "branch-flow", "preview (stage)"]),
+      requiredStatusChecks: checks(false, ["gate", "branch-flow", "preview (stage)"]),
     },
   },
   prod: {
@@ -76,8 +78,8 @@ const BRANCH_RULESETS = {
     rules: {
       deletion: true,
       nonFastForward: true,
-      requiredLinearHistory: true,
       pullRequest: {
+        allowedMergeMethods: ["merge"],
         requiredApprovingReviewCount: 2,
         requireCodeOwnerReview: true,
         dismissStaleReviewsOnPush: true,
