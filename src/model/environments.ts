@@ -30,10 +30,9 @@ export type MergeMethod = (typeof MERGE_METHODS)[number];
  * head, and since no merge method fast-forwards, the next pull request from the same long-lived
  * head is out of date until the base is merged back into it. So strictness sits only on `main`,
  * whose promotions must merge exactly the tree stage ran, and `main` may flow back into every
- * branch that promotes to it (which are not strict). Promotions into `main` and stage use merge
- * commits, so the commit stage deployed stays an ancestor of `main` and `main`'s tip reaches
- * `develop` and stage by plain merges; a squash or rebase would leave copies that never make
- * the head "contain" the base (test/branch-model.replay.test.ts replays it).
+ * branch that promotes to it (which are not strict). Promotions into `main` use merge commits so
+ * that the very commit stage deployed is in `main`'s history (a squash or rebase would leave a
+ * copy); test/branch-model.replay.test.ts replays releases, a hotfix and the back-merges.
  */
 export interface MergeRules {
   /** Minimum number of approving reviews; 0 means a pull request without required review. */
@@ -147,8 +146,8 @@ export const ENVIRONMENTS: Readonly<Record<StackName, EnvironmentDefinition>> = 
       dismissStaleReviews: true,
       lastPushApproval: true,
       resolveReviewThreads: true,
-      // A merge commit keeps the commit stage deployed as main's parent; squash or rebase would
-      // leave main with copies that no later promotion head contains.
+      // A merge commit keeps the commit stage deployed as a parent of main's tip; squash or rebase
+      // would put a copy on main, whose SHA stage never deployed.
       linearHistory: false,
       strictChecks: true,
       mergeMethods: ["merge"],
