@@ -75,7 +75,14 @@ function rulesetArgs(
   };
   if (spec.update) rules.update = true;
   if (spec.requiredLinearHistory) rules.requiredLinearHistory = true;
-  if (spec.pullRequest !== undefined) rules.pullRequest = { ...spec.pullRequest };
+  if (spec.pullRequest !== undefined) {
+    // RepositoryRulesetRulesPullRequest.allowedMergeMethods (@pulumi/github 6.15) maps to the
+    // pull_request rule's allowed_merge_methods.
+    rules.pullRequest = {
+      ...spec.pullRequest,
+      allowedMergeMethods: [...spec.pullRequest.allowedMergeMethods],
+    };
+  }
   if (spec.requiredStatusChecks !== undefined) {
     rules.requiredStatusChecks = {
       strictRequiredStatusChecksPolicy: spec.requiredStatusChecks.strict,

@@ -1,4 +1,4 @@
-import { ENVIRONMENTS, isProductionLike, type StackName } from "./environments";
+import { ENVIRONMENTS, type MergeMethod, type StackName } from "./environments";
 
 /**
  * The GitHub side of the promotion model as plain data: what each stack's rulesets, deployment
@@ -35,8 +35,15 @@ export function githubPullRequestSubject(owner: string, repository: string): str
 /** Tag marking the read-only role pull-request previews assume (`ci-role=preview`). */
 export const PREVIEW_ROLE_TAG = { key: "ci-role", value: "preview" } as const;
 
-/** What a pull request into a guarded branch needs, in ruleset terms. */
+/**
+ * What a pull request into a guarded branch needs, in ruleset terms ("Require a pull request
+ * before merging": every change reaches the branch through a pull request, including bringing
+ * the branch up to date with another one).
+ * https://docs.github.com/en/repositories/configuring-branches-and-merges-in-your-repository/managing-rulesets/available-rules-for-rulesets
+ */
 export interface PullRequestRule {
+  /** `allowed_merge_methods`; the repository's own merge settings must allow them too. */
+  readonly allowedMergeMethods: readonly MergeMethod[];
   readonly requiredApprovingReviewCount: number;
   readonly requireCodeOwnerReview: boolean;
   readonly dismissStaleReviewsOnPush: boolean;
@@ -75,8 +82,8 @@ export interface GithubRuleSettings {
 /**
  * The branch ruleset guarding a stack's branches. Every guarded branch requires a pull request
  * (with zero approvals on dev: "pull request, CI green"), forbids deletion and force pushes, and
- * requires the configured checks. Checks are strict (the branch must be up to date) on the
- * production-like stacks, where what was tested must be exactly what merges.
+ * requires the configured checks. Merge methods, linear history and strictness come from the
+ * stack's MergeRules, which keep every promotion and back-merge mergeable release after release.
  */
 export function branchRuleset(stack: StackName, settings: GithubRuleSettings): RulesetSpec {
   const env = ENVIRONMENTS[stack];
@@ -90,6 +97,7 @@ export function branchRuleset(stack: StackName, settings: GithubRuleSettings): R
     update: false,
     requiredLinearHistory: merge.linearHistory,
     pullRequest: {
+      allowedMergeMethods: [...merge.mergeMethods],
       requiredApprovingReviewCount: settings.requiredApprovals,
       requireCodeOwnerReview: merge.codeOwnerReview,
       dismissStaleReviewsOnPush: merge.dismissStaleReviews,
@@ -97,7 +105,7 @@ export function branchRuleset(stack: StackName, settings: GithubRuleSettings): R
       requiredReviewThreadResolution: merge.resolveReviewThreads,
     },
     requiredStatusChecks: {
-      strict: isProductionLike(stack),
+      strict: merge.strictChecks,
       contexts: [...settings.requiredChecks],
     },
     requiredDeployments: [...merge.requiredDeployments],

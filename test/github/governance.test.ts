@@ -38,6 +38,7 @@ const BRANCH_RULESETS = {
       deletion: true,
       nonFastForward: true,
       pullRequest: {
+        allowedMergeMethods: ["merge", "squash"],
         requiredApprovingReviewCount: 0,
         requireCodeOwnerReview: false,
         dismissStaleReviewsOnPush: false,
@@ -58,13 +59,14 @@ const BRANCH_RULESETS = {
       deletion: true,
       nonFastForward: true,
       pullRequest: {
+        allowedMergeMethods: ["merge"],
         requiredApprovingReviewCount: 1,
         requireCodeOwnerReview: false,
         dismissStaleReviewsOnPush: true,
         requireLastPushApproval: false,
         requiredReviewThreadResolution: false,
       },
-      requiredStatusChecks: checks(true, ["gate", "branch-flow"]),
+      requiredStatusChecks: checks(false, ["gate", "branch-flow"]),
     },
   },
   prod: {
@@ -77,8 +79,8 @@ const BRANCH_RULESETS = {
     rules: {
       deletion: true,
       nonFastForward: true,
-      requiredLinearHistory: true,
       pullRequest: {
+        allowedMergeMethods: ["merge"],
         requiredApprovingReviewCount: 2,
         requireCodeOwnerReview: true,
         dismissStaleReviewsOnPush: true,

@@ -105,12 +105,14 @@ describe("checkBranchFlow: the promotion model", () => {
     // into main (prod)
     ["main", "staging"],
     ["main", "release/1.4"],
-    ["main", "hotfix/payment-timeout"],
     // into staging and release/* (stage)
     ["staging", "develop"],
     ["staging", "hotfix/payment-timeout"],
     ["release/1.4", "develop"],
     ["release/1.4", "hotfix/rc-fix"],
+    // main back into stage: brings a promotion up to date with main
+    ["staging", "main"],
+    ["release/1.4", "main"],
     // into develop (dev)
     ["develop", "feature/tariff-v2"],
     ["develop", "bugfix/123-login-timeout"],
@@ -130,8 +132,9 @@ describe("checkBranchFlow: the promotion model", () => {
     ["main", "feature/tariff-v2"],
     ["main", "bugfix/123-login-timeout"],
     ["main", "release/1.4/rc1"],
+    // main requires a stage deployment of the head, which a hotfix branch never has
+    ["main", "hotfix/payment-timeout"],
     ["staging", "feature/tariff-v2"],
-    ["staging", "main"],
     ["staging", "release/1.4"],
     ["release/1.4", "feature/x"],
     ["develop", "staging"],
@@ -149,21 +152,21 @@ describe("checkBranchFlow: the promotion model", () => {
       base: "main",
       head: "develop",
       environment: "prod",
-      allowedSources: ["staging", "release/*", "hotfix/<name>"],
+      allowedSources: ["staging", "release/*"],
       message:
-        "Pull requests into main (prod) come only from staging, release/*, hotfix/<name>; develop is not one of them.",
+        "Pull requests into main (prod) come only from staging, release/*; develop is not one of them.",
     });
   });
 
   it("names the allowed sources when refusing a pull request into staging", () => {
     expect(checkBranchFlow("staging", "feature/tariff-v2").message).toBe(
-      "Pull requests into staging (stage) come only from develop, hotfix/<name>; feature/tariff-v2 is not one of them.",
+      "Pull requests into staging (stage) come only from develop, hotfix/<name>, main; feature/tariff-v2 is not one of them.",
     );
   });
 
   it("applies the stage rule to release branches", () => {
-    expect(checkBranchFlow("release/1.4", "main").message).toBe(
-      "Pull requests into release/1.4 (stage) come only from develop, hotfix/<name>; main is not one of them.",
+    expect(checkBranchFlow("release/1.4", "feature/x").message).toBe(
+      "Pull requests into release/1.4 (stage) come only from develop, hotfix/<name>, main; feature/x is not one of them.",
     );
   });
 
@@ -182,7 +185,7 @@ describe("checkBranchFlow: the promotion model", () => {
   it("does not blame the name when the kind is not allowed at all", () => {
     // bugfix is not a source of main whatever its name, so the naming hint would mislead.
     expect(checkBranchFlow("main", "bugfix/login").message).toBe(
-      "Pull requests into main (prod) come only from staging, release/*, hotfix/<name>; bugfix/login is not one of them.",
+      "Pull requests into main (prod) come only from staging, release/*; bugfix/login is not one of them.",
     );
   });
 

@@ -171,12 +171,6 @@ describe("branch-rules-match-promotion-model", () => {
       ],
     ],
     [
-      "merge commits allowed",
-      "prod",
-      withRules("prod", { requiredLinearHistory: false }),
-      ["Set requiredLinearHistory to true on main: prod requires a linear history."],
-    ],
-    [
       "force pushes allowed",
       "dev",
       withRules("dev", { nonFastForward: false }),

@@ -18,7 +18,7 @@ describe("envstack branch-flow", () => {
     expect(run(["--base", "main", "--head", "release/1.4"])).toEqual({
       code: 0,
       stdout: [
-        "branch-flow: ok: release/1.4 may merge into main (prod): allowed sources are staging, release/*, hotfix/<name>.",
+        "branch-flow: ok: release/1.4 may merge into main (prod): allowed sources are staging, release/*.",
       ],
       stderr: [],
     });
@@ -29,7 +29,7 @@ describe("envstack branch-flow", () => {
       code: 1,
       stdout: [],
       stderr: [
-        "branch-flow: refused: Pull requests into staging (stage) come only from develop, hotfix/<name>; feature/tariff-v2 is not one of them.",
+        "branch-flow: refused: Pull requests into staging (stage) come only from develop, hotfix/<name>, main; feature/tariff-v2 is not one of them.",
       ],
     });
   });
@@ -38,7 +38,7 @@ describe("envstack branch-flow", () => {
     const result = run(["--base=main", "--head=feature/100%"], { GITHUB_ACTIONS: "true" });
     expect(result.code).toBe(1);
     expect(result.stdout).toEqual([
-      "::error title=branch-flow::Pull requests into main (prod) come only from staging, release/*, hotfix/<name>; feature/100%25 is not one of them.",
+      "::error title=branch-flow::Pull requests into main (prod) come only from staging, release/*; feature/100%25 is not one of them.",
     ]);
   });
 
