@@ -20,14 +20,16 @@ function computedOutputs(
 ): Record<string, unknown> {
   const arn = (resource: string) =>
     `arn:aws:${serviceOf(type)}:${region}:${MOCK_ACCOUNT_ID}:${resource}`;
+  // IAM puts the entity's path in its ARN: role/ci/<name> for a role at path /ci/.
+  const iamPath = typeof inputs["path"] === "string" ? inputs["path"] : "/";
   switch (type) {
     case "aws:iam/role:Role":
       return {
-        arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/${inputs["name"] ?? name}`,
+        arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:role${iamPath}${inputs["name"] ?? name}`,
         uniqueId: `AROA${name.length}MOCK`,
       };
     case "aws:iam/policy:Policy":
-      return { arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:policy/${inputs["name"] ?? name}` };
+      return { arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:policy${iamPath}${inputs["name"] ?? name}` };
     case "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
       return {
         arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:oidc-provider/token.actions.githubusercontent.com`,

@@ -70,7 +70,7 @@ describe.each(STACKS)("the %s preview role", (stack) => {
     expect(variables).toEqual([
       [
         `${prefix}_AWS_PREVIEW_ROLE_ARN`,
-        `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/trading-${stack}-preview`,
+        `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/ci/trading-${stack}-preview`,
       ],
       [`${prefix}_AWS_REGION`, "eu-west-1"],
     ]);
