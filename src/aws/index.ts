@@ -5,6 +5,7 @@ import { Access, ecrRepositoryArn } from "./access";
 import { AppConnections } from "./app-connections";
 import { Cache } from "./cache";
 import { Database } from "./database";
+import { DeployRole } from "./deploy-role";
 import { FeatureFlags } from "./feature-flags";
 import { scoped, type Naming } from "./naming";
 import { Network } from "./network";
@@ -12,7 +13,17 @@ import { Observability, type AlarmTargets } from "./observability";
 import { Service } from "./service";
 import { postgresMaxConnections } from "./sizing";
 
-export { Access, AppConnections, Cache, Database, FeatureFlags, Network, Observability, Service };
+export {
+  Access,
+  AppConnections,
+  Cache,
+  Database,
+  DeployRole,
+  FeatureFlags,
+  Network,
+  Observability,
+  Service,
+};
 
 export interface AwsEnvironmentOptions {
   /** The stack's AWS provider (region and default tags). */
@@ -30,6 +41,8 @@ export interface AwsEnvironment {
   readonly database: Database;
   readonly cache: Cache;
   readonly access: Access;
+  /** The CI role deploy jobs assume, and the environment's permissions boundary. */
+  readonly deployRole: DeployRole;
   readonly featureFlags: FeatureFlags;
   readonly connections: AppConnections;
 }
@@ -48,6 +61,23 @@ export function declareAwsEnvironment(
   const opts = { provider: options.provider };
   const naming: Naming = { stack: spec.stack, app: spec.app };
   const productionLike = isProductionLike(spec.stack);
+
+  // First: it declares the permissions boundary every other role of the environment carries.
+  const gh = spec.github;
+  const deployRole = new DeployRole(
+    "deploy",
+    {
+      stack: spec.stack,
+      app: spec.app,
+      owner: gh.owner,
+      repository: gh.repository,
+      oidcProvider: gh.oidcProvider,
+      stateBucket: gh.stateBucket,
+      secretsKeyArn: gh.secretsKeyArn,
+    },
+    opts,
+  );
+  const permissionsBoundaryArn = deployRole.boundaryPolicyArn;
 
   // Alarms watch resources declared after the log groups they need: resolved at the end.
   const [targets, setTargets] = pulumi.deferredOutput<AlarmTargets>();
@@ -75,6 +105,8 @@ export function declareAwsEnvironment(
       cidr: spec.network.cidr,
       availabilityZones: spec.network.availabilityZones,
       natGateways: spec.network.natGateways,
+      naming,
+      permissionsBoundaryArn,
       flowLogGroupArn: observability.logGroupArns["network"]!,
     },
     opts,
@@ -105,6 +137,7 @@ export function declareAwsEnvironment(
       vpcCidr: network.cidr,
       publicSubnetIds: network.publicSubnetIds,
       appSubnetIds: network.appSubnetIds,
+      permissionsBoundaryArn,
     },
     opts,
   );
@@ -175,6 +208,7 @@ export function declareAwsEnvironment(
       listenerArn: service.httpsListenerArn,
       taskRoleArns: [service.taskRoleArn, service.executionRoleArn],
       imageRepositoryArns: images.map(ecrRepositoryArn).filter((a): a is string => a !== undefined),
+      permissionsBoundaryArn,
     },
     opts,
   );
@@ -207,6 +241,7 @@ export function declareAwsEnvironment(
     database,
     cache,
     access,
+    deployRole,
     featureFlags,
     connections,
     exports: {
@@ -219,6 +254,8 @@ export function declareAwsEnvironment(
       roleArns: access.roleArns,
       liveColour: service.liveColour,
       alarmTopicArn: observability.alarmTopicArn,
+      deployRoleArn: deployRole.roleArn,
+      boundaryPolicyArn: deployRole.boundaryPolicyArn,
     },
   };
 }

@@ -201,7 +201,7 @@ describe.each(["dev", "stage", "prod"] as const)("the %s stack", (stack) => {
     expect(byName[`${prefix}_AWS_REGION`]).toBe(REGION);
     expect(byName[`${prefix}_STACK`]).toBe(stack);
     expect(byName[`${prefix}_AWS_ROLE_ARN`]).toBe(
-      `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/trading-${stack}-deploy`,
+      `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/ci/trading-${stack}-deploy`,
     );
     expect(byName[`${prefix}_APP_URL`]).toMatch(/^https:\/\/[a-z0-9.-]+$/);
     for (const v of variables) {
@@ -248,12 +248,16 @@ describe.each(["dev", "stage", "prod"] as const)("the %s stack", (stack) => {
   });
 
   it("declares the deploy role under the stack's AWS provider (its default tags)", () => {
-    const provider = run.resources.find((r) => r.type === TYPES.deployRole);
+    // Governance's own deploy role (the AWS environment declares another, at the top level).
+    const provider = run.resources.find(
+      (r) => r.type === TYPES.deployRole && r.urn.includes(`$${TYPES.deployRole}::`),
+    );
     expect(provider).toBeDefined();
     const children = run.resources.filter((r) => r.parent === provider!.urn);
     expect(children.map((r) => r.type).sort()).toEqual(
       [
         ...(run.spec.github.oidcProvider === "create" ? [TYPES.oidcProvider] : []),
+        TYPES.policy,
         TYPES.role,
         TYPES.rolePolicy,
       ].sort(),
@@ -270,7 +274,7 @@ describe.each(["dev", "stage", "prod"] as const)("the %s stack", (stack) => {
     expect(typeof outputs["branchRulesetId"]).toBe("number");
     expect(outputs["deploymentEnvironment"]).toBe(stack);
     expect(outputs["deployRoleArn"]).toBe(
-      `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/trading-${stack}-deploy`,
+      `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/ci/trading-${stack}-deploy`,
     );
     if (stack === "prod") expect(typeof outputs["tagRulesetId"]).toBe("number");
     else expect(outputs).not.toHaveProperty("tagRulesetId");
