@@ -4,6 +4,7 @@ import {
   githubOidcSubject,
   githubPullRequestSubject,
 } from "../src/model/github-rules";
+import { physicalPrefix } from "../src/model/naming";
 import { loadBaseline, stackFileSetting } from "./baselines";
 import { LOG_GROUP, RDS_INSTANCE, REPLICATION_GROUP } from "./data-safety";
 import {
@@ -550,6 +551,52 @@ export const ciDeployRoleTrust: ResourcePolicyDefinition = {
   },
 };
 
+/** The IAM path of the CI roles, which carry no boundary (they are the ones that create roles). */
+export const CI_ROLE_PATH = "/ci/";
+
+export const iamPermissionsBoundary: ResourcePolicyDefinition = {
+  name: "iam-permissions-boundary",
+  description:
+    "Checks whether every IAM role outside the CI path /ci/ carries the stack's permissions boundary (policy/ci/<app>-<stack>-boundary), so no role of one environment reaches another's resources in a shared account.",
+  severity: "critical",
+  remediationSteps:
+    "Set permissionsBoundary on the role to the environment's boundary (the deploy role's boundaryPolicyArn, policy/ci/<app>-<stack>-boundary); the deploy role can create no role without it.",
+  levels: { dev: "mandatory", stage: "mandatory", prod: "mandatory" },
+  suppressible: false,
+  settings: (stack) => ({
+    stackFile: stackFileSetting(stack, "This stack's committed stack file (the app name)"),
+  }),
+  validateResource: (args, report, { stack, settings }) => {
+    if (args.type !== IAM_ROLE) return;
+    const rolePath = read(args.props, "path");
+    if (!rolePath.known) {
+      report(`Cannot check the path of ${args.name} during preview: ${rolePath.reason}.`, {
+        level: "advisory",
+      });
+      return;
+    }
+    if (rolePath.value === CI_ROLE_PATH) return;
+    const baseline = loadBaseline(settings.text("stackFile"), stack);
+    if (!baseline.ok) {
+      report(baseline.message);
+      return;
+    }
+    const expected = `:policy${CI_ROLE_PATH}${physicalPrefix(stack, baseline.spec.app)}-boundary`;
+    const boundary = read(args.props, "permissionsBoundary");
+    if (!boundary.known) {
+      report(
+        `Cannot check permissionsBoundary of ${args.name} during preview: ${boundary.reason}.`,
+        { level: "advisory" },
+      );
+      return;
+    }
+    if (typeof boundary.value === "string" && boundary.value.endsWith(expected)) return;
+    report(
+      `Set permissionsBoundary on ${args.name} to the ${stack} boundary (arn ending ${expected}): every role outside ${CI_ROLE_PATH} is bounded to its own environment (found ${show(boundary.value)}).`,
+    );
+  },
+};
+
 export const GITHUB_SECRETS = [
   "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret",
   "github:index/actionsSecret:ActionsSecret",
@@ -613,5 +660,6 @@ export const securityPolicies: readonly (ResourcePolicyDefinition | StackPolicyD
   developerReadOnly,
   ciDeployRoleTrust,
   ciPreviewRoleReadOnly,
+  iamPermissionsBoundary,
   noPlaintextGithubSecrets,
 ];

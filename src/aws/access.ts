@@ -16,8 +16,10 @@ export interface AccessArgs {
   readonly taskRoleArns: pulumi.Input<string>[];
   /** ECR repositories deployers may pull from. Defaults to none (images outside ECR). */
   readonly imageRepositoryArns?: readonly string[];
-  /** Longest session of an assumed role, seconds. Defaults to 3600. */
+  /** Longest session of an assumed role, seconds, at most 3600. Defaults to 3600. */
   readonly maxSessionSeconds?: number;
+  /** The environment's permissions boundary, carried by every access role. No default. */
+  readonly permissionsBoundaryArn: pulumi.Input<string>;
 }
 
 /**
@@ -36,10 +38,42 @@ export function ecrRepositoryArn(image: string): string | undefined {
 
 type Statement = aws.iam.PolicyStatement;
 
+/** The longest session an access role allows, seconds. */
+export const MAX_ACCESS_SESSION_SECONDS = 3600;
+
 /**
- * One IAM role per team role with a level other than `none`, assumable from the account by
- * MFA-authenticated principals only. Levels nest: deploy includes read-only, admin includes
- * deploy. No level grants IAM writes or any action on every resource.
+ * Who may assume a team role's access role: principals of this account, signed in with MFA in
+ * the last hour, and tagged `team-role=<team>` (an IAM user's tag, or a session tag from the
+ * identity provider), so an MFA user of one team cannot assume another team's role.
+ * `aws:PrincipalTag/${TagKey}` is in the request context of every request, `sts:AssumeRole`
+ * included: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principaltag
+ * MFA keys: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-multifactorauthage
+ */
+export function accessTrustPolicy(partition: string, accountId: string, team: TeamRole): object {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Effect: "Allow",
+        Principal: { AWS: `arn:${partition}:iam::${accountId}:root` },
+        Action: "sts:AssumeRole",
+        Condition: {
+          Bool: { "aws:MultiFactorAuthPresent": "true" },
+          NumericLessThan: { "aws:MultiFactorAuthAge": String(MAX_ACCESS_SESSION_SECONDS) },
+          StringEquals: { "aws:PrincipalTag/team-role": team },
+        },
+      },
+    ],
+  };
+}
+
+/**
+ * One IAM role per team role with a level other than `none`, assumable only by the account's
+ * MFA-authenticated principals tagged for that team role, for at most an hour, and bounded by
+ * the environment's permissions boundary. Levels nest: deploy includes read-only, admin includes
+ * deploy. Every statement is bounded to the environment: by the `env`/`app` resource tags where
+ * the service authorizes on them, by the `/<stack>/<app>/` path otherwise, by region where an
+ * action takes no resource. No level grants IAM writes, and read-only reads no secret.
  */
 export class Access extends pulumi.ComponentResource {
   /** Role ARNs by team role. */
@@ -47,6 +81,12 @@ export class Access extends pulumi.ComponentResource {
 
   constructor(name: string, args: AccessArgs, opts?: pulumi.ComponentResourceOptions) {
     super("envstack:aws:Access", name, {}, opts);
+    const maxSession = args.maxSessionSeconds ?? MAX_ACCESS_SESSION_SECONDS;
+    if (maxSession > MAX_ACCESS_SESSION_SECONDS) {
+      throw new Error(
+        `Access maxSessionSeconds is ${maxSession}: an access role's session lasts at most ${MAX_ACCESS_SESSION_SECONDS} seconds`,
+      );
+    }
     const tags = componentTags("access");
     const { naming } = args;
     const identity = aws.getCallerIdentityOutput({}, { parent: this });
@@ -55,12 +95,14 @@ export class Access extends pulumi.ComponentResource {
     const arn = (service: string, resource: string) =>
       pulumi.interpolate`arn:${partition.partition}:${service}:${region.region}:${identity.accountId}:${resource}`;
     const inRegion = { StringEquals: { "aws:RequestedRegion": region.region } };
+    const tagged = { "aws:ResourceTag/env": naming.stack, "aws:ResourceTag/app": naming.app };
 
     const readOnly: Statement[] = [
       {
         Sid: "DescribeEnvironment",
         Effect: "Allow",
         // Describe and list calls support no resource-level scoping; the region bounds them.
+        // They return metadata, never a secret or a parameter's value.
         Action: [
           "ec2:Describe*",
           "ecs:Describe*",
@@ -76,9 +118,7 @@ export class Access extends pulumi.ComponentResource {
           "logs:DescribeLogGroups",
           "xray:BatchGet*",
           "xray:Get*",
-          "sns:GetTopicAttributes",
           "sns:ListTopics",
-          "sns:ListSubscriptionsByTopic",
           "ssm:DescribeParameters",
           "pi:DescribeDimensionKeys",
           "pi:GetResourceMetrics",
@@ -86,6 +126,12 @@ export class Access extends pulumi.ComponentResource {
         ],
         Resource: "*",
         Condition: inRegion,
+      },
+      {
+        Sid: "ReadOwnTopics",
+        Effect: "Allow",
+        Action: ["sns:GetTopicAttributes", "sns:ListSubscriptionsByTopic"],
+        Resource: arn("sns", `${physicalName(naming, "*", 256)}`),
       },
       {
         Sid: "ReadOwnLogs",
@@ -99,7 +145,10 @@ export class Access extends pulumi.ComponentResource {
         Resource: arn("logs", `log-group:${scoped(naming)}*`),
       },
       {
-        Sid: "ReadOwnParameters",
+        // Only the parameters the program writes as plain String values (endpoints, secret ARNs,
+        // feature flags): a SecureString elsewhere under the path may be encrypted with the
+        // account's aws/ssm key, which any principal of the account can use through SSM.
+        Sid: "ReadConnectionsAndFlags",
         Effect: "Allow",
         Action: [
           "ssm:GetParameter",
@@ -107,7 +156,12 @@ export class Access extends pulumi.ComponentResource {
           "ssm:GetParametersByPath",
           "ssm:GetParameterHistory",
         ],
-        Resource: arn("ssm", `parameter${scoped(naming)}*`),
+        Resource: [
+          arn("ssm", `parameter${scoped(naming, "connections")}`),
+          arn("ssm", `parameter${scoped(naming, "connections")}/*`),
+          arn("ssm", `parameter${scoped(naming, "flags")}`),
+          arn("ssm", `parameter${scoped(naming, "flags")}/*`),
+        ],
       },
     ];
 
@@ -119,11 +173,13 @@ export class Access extends pulumi.ComponentResource {
         Effect: "Allow",
         Action: ["ecs:UpdateService", "ecs:DescribeServices"],
         Resource: arn("ecs", `service/${args.clusterName}/*`),
+        Condition: { StringEquals: tagged },
       },
       {
         Sid: "RegisterTaskDefinitions",
         Effect: "Allow",
-        // Task definition registration supports no resource-level scoping.
+        // Task definition registration supports no resource-level scoping: the region bounds
+        // it, and what a task definition may carry is bounded by PassTaskRoles.
         Action: [
           "ecs:RegisterTaskDefinition",
           "ecs:DeregisterTaskDefinition",
@@ -144,10 +200,12 @@ export class Access extends pulumi.ComponentResource {
         Effect: "Allow",
         Action: "elasticloadbalancing:ModifyListener",
         Resource: args.listenerArn,
+        Condition: { StringEquals: tagged },
       },
       {
         Sid: "EcrLogin",
         Effect: "Allow",
+        // ecr:GetAuthorizationToken takes no resource.
         Action: "ecr:GetAuthorizationToken",
         Resource: "*",
       },
@@ -171,8 +229,11 @@ export class Access extends pulumi.ComponentResource {
     const admin: Statement[] = [
       ...deploy,
       {
-        Sid: "OperateEnvironmentServices",
+        Sid: "OperateResourcesTaggedForThisEnvironment",
         Effect: "Allow",
+        // Actions of these services that take no resource (or do not authorize on
+        // aws:ResourceTag) are not allowed by this statement; the reads among them are in
+        // DescribeEnvironment.
         Action: [
           "ec2:*",
           "ecs:*",
@@ -180,14 +241,17 @@ export class Access extends pulumi.ComponentResource {
           "rds:*",
           "elasticache:*",
           "cloudwatch:*",
-          "logs:*",
           "sns:*",
-          "xray:*",
-          "pi:*",
           "application-autoscaling:*",
         ],
         Resource: "*",
-        Condition: inRegion,
+        Condition: { StringEquals: { ...tagged, "aws:RequestedRegion": region.region } },
+      },
+      {
+        Sid: "ManageOwnLogs",
+        Effect: "Allow",
+        Action: "logs:*",
+        Resource: arn("logs", `log-group:${scoped(naming)}*`),
       },
       {
         Sid: "ManageOwnParameters",
@@ -202,16 +266,26 @@ export class Access extends pulumi.ComponentResource {
         Resource: arn("secretsmanager", `secret:${scoped(naming)}*`),
       },
       {
-        Sid: "UseKeys",
+        // KMS authorizes key operations by the key's tags:
+        // https://docs.aws.amazon.com/kms/latest/developerguide/abac.html
+        Sid: "UseKeysTaggedForThisEnvironment",
         Effect: "Allow",
-        Action: [
-          "kms:Describe*",
-          "kms:List*",
-          "kms:Encrypt",
-          "kms:Decrypt",
-          "kms:GenerateDataKey*",
-          "kms:CreateGrant",
-        ],
+        Action: ["kms:DescribeKey", "kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey*"],
+        Resource: arn("kms", "key/*"),
+        Condition: { StringEquals: tagged },
+      },
+      {
+        Sid: "GrantKeysTaggedForThisEnvironmentToServices",
+        Effect: "Allow",
+        Action: "kms:CreateGrant",
+        Resource: arn("kms", "key/*"),
+        Condition: { StringEquals: tagged, Bool: { "kms:GrantIsForAWSResource": "true" } },
+      },
+      {
+        Sid: "ListKeys",
+        Effect: "Allow",
+        // kms:ListKeys and kms:ListAliases take no resource.
+        Action: ["kms:ListKeys", "kms:ListAliases"],
         Resource: "*",
         Condition: inRegion,
       },
@@ -228,23 +302,6 @@ export class Access extends pulumi.ComponentResource {
       admin,
     };
 
-    const trust = pulumi.jsonStringify({
-      Version: "2012-10-17",
-      Statement: [
-        {
-          Effect: "Allow",
-          Principal: {
-            AWS: pulumi.interpolate`arn:${partition.partition}:iam::${identity.accountId}:root`,
-          },
-          Action: "sts:AssumeRole",
-          Condition: {
-            Bool: { "aws:MultiFactorAuthPresent": "true" },
-            NumericLessThan: { "aws:MultiFactorAuthAge": "3600" },
-          },
-        },
-      ],
-    });
-
     this.roleArns = {};
     for (const [team, level] of Object.entries(args.levels) as [TeamRole, AccessLevel][]) {
       if (level === "none") continue;
@@ -254,8 +311,11 @@ export class Access extends pulumi.ComponentResource {
         {
           name: physicalName(naming, id, 64),
           description: `${team}: ${level} access to ${naming.app} in ${naming.stack}`,
-          assumeRolePolicy: trust,
-          maxSessionDuration: args.maxSessionSeconds ?? 3600,
+          assumeRolePolicy: pulumi
+            .all([partition.partition, identity.accountId])
+            .apply(([part, account]) => JSON.stringify(accessTrustPolicy(part, account, team))),
+          maxSessionDuration: maxSession,
+          permissionsBoundary: args.permissionsBoundaryArn,
           tags: { ...tags, "team-role": team, "access-level": level },
         },
         { parent: this },

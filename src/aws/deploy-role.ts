@@ -2,6 +2,13 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_URL, githubOidcSubject } from "../model/github-rules";
 import { physicalPrefix, scopePrefix, type StackName } from "../model";
+import {
+  BOUNDARY_POLICY_PATH,
+  ROLE_TAKING_SERVICES,
+  boundaryPolicyArn,
+  boundaryPolicyName,
+  environmentBoundaryPolicy,
+} from "./boundary";
 
 /**
  * IAM path of the CI deploy roles. The environment's own roles live at the root path named
@@ -105,6 +112,7 @@ export interface PolicyStatement {
   readonly Principal?: Readonly<Record<string, string>>;
   readonly Action: string | readonly string[];
   readonly Resource?: string | readonly string[];
+  readonly NotResource?: string | readonly string[];
   readonly Condition?: Readonly<
     Record<string, Readonly<Record<string, string | readonly string[]>>>
   >;
@@ -158,8 +166,10 @@ export interface DeployPermissionsInput {
 
 /**
  * The deploy role's permissions: run `pulumi preview`/`up` for one environment and nothing
- * else. Tag-scoped for services that support it, name-scoped for IAM roles and untaggable
- * resources, path-scoped for parameters, secrets and log groups, read-only on itself and on the
+ * else. Tag-scoped for services that support it (KMS keys included: it encrypts and decrypts
+ * only with keys tagged for its environment, or the stack's secrets key), name-scoped for IAM
+ * roles and untaggable resources, every role it creates or edits bounded by the environment's
+ * permissions boundary (which it may read, never change or remove), path-scoped for parameters, secrets and log groups, read-only on itself and on the
  * OIDC provider (a deploy can never widen its own trust), and on the stack's own state objects
  * and secrets key when those are in AWS.
  */
@@ -171,6 +181,7 @@ export function deployPermissionsPolicy(input: DeployPermissionsInput): PolicyDo
   const tagged = { "aws:ResourceTag/env": stack, "aws:ResourceTag/app": app };
   const requested = { "aws:RequestTag/env": stack, "aws:RequestTag/app": app };
   const serviceActions = TAG_SCOPED_SERVICES.map((s) => `${s}:*`);
+  const boundary = boundaryPolicyArn(partition, accountId, stack, app);
   const statements: PolicyStatement[] = [
     {
       Sid: "PlanningReads",
@@ -250,20 +261,35 @@ export function deployPermissionsPolicy(input: DeployPermissionsInput): PolicyDo
       Condition: { "ForAnyValue:StringEquals": { "aws:CalledVia": ["rds.amazonaws.com"] } },
     },
     {
-      Sid: "ServiceRolesNamedForThisEnvironment",
+      // AWS's pattern for delegating role creation: every role the deploy role creates or edits
+      // carries the environment's boundary (iam:PermissionsBoundary on CreateRole,
+      // PutRolePermissionsBoundary, Attach/DetachRolePolicy, Put/DeleteRolePolicy), it may never
+      // remove a boundary, and the boundary policy itself is out of its reach:
+      // https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html#access_policies_boundaries-delegate
+      // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html#ck_PermissionsBoundary
+      Sid: "CreateAndEditRolesOnlyWithinTheBoundary",
       Effect: "Allow",
       Action: [
         "iam:AttachRolePolicy",
         "iam:CreateRole",
-        "iam:DeleteRole",
         "iam:DeleteRolePolicy",
         "iam:DetachRolePolicy",
+        "iam:PutRolePermissionsBoundary",
+        "iam:PutRolePolicy",
+      ],
+      Resource: iam("role", `/${named}*`),
+      Condition: { StringEquals: { "iam:PermissionsBoundary": boundary } },
+    },
+    {
+      Sid: "ServiceRolesNamedForThisEnvironment",
+      Effect: "Allow",
+      Action: [
+        "iam:DeleteRole",
         "iam:GetRole",
         "iam:GetRolePolicy",
         "iam:ListAttachedRolePolicies",
         "iam:ListInstanceProfilesForRole",
         "iam:ListRolePolicies",
-        "iam:PutRolePolicy",
         "iam:TagRole",
         "iam:UntagRole",
         "iam:UpdateAssumeRolePolicy",
@@ -281,10 +307,39 @@ export function deployPermissionsPolicy(input: DeployPermissionsInput): PolicyDo
       Resource: [iam("role", `/${named}*`), iam("policy", `/${named}*`)],
     },
     {
+      Sid: "ReadTheBoundary",
+      Effect: "Allow",
+      Action: ["iam:GetPolicy", "iam:GetPolicyVersion", "iam:ListPolicyVersions"],
+      Resource: boundary,
+    },
+    {
+      Sid: "DenyRemovingBoundaries",
+      Effect: "Deny",
+      Action: "iam:DeleteRolePermissionsBoundary",
+      Resource: "*",
+    },
+    {
+      // The boundary's path already keeps it out of the grants above; the deny holds even if a
+      // later grant widens.
+      Sid: "DenyChangingTheBoundary",
+      Effect: "Deny",
+      Action: [
+        "iam:CreatePolicyVersion",
+        "iam:DeletePolicy",
+        "iam:DeletePolicyVersion",
+        "iam:SetDefaultPolicyVersion",
+        "iam:TagPolicy",
+        "iam:UntagPolicy",
+      ],
+      Resource: boundary,
+    },
+    {
+      // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html#ck_PassedToService
       Sid: "PassOnlyThisEnvironmentsRoles",
       Effect: "Allow",
       Action: "iam:PassRole",
       Resource: iam("role", `/${named}*`),
+      Condition: { StringEquals: { "iam:PassedToService": ROLE_TAKING_SERVICES } },
     },
     {
       Sid: "ServiceLinkedRoles",
@@ -355,6 +410,11 @@ export class DeployRole extends pulumi.ComponentResource {
   public readonly roleName: pulumi.Output<string>;
   /** The ARN of the account's GitHub OIDC provider (declared here or looked up). */
   public readonly oidcProviderArn: pulumi.Output<string>;
+  /**
+   * The ARN of the environment's permissions boundary, `policy/ci/<app>-<stack>-boundary`: every
+   * role the environment creates must carry it, and the deploy role can create no other.
+   */
+  public readonly boundaryPolicyArn: pulumi.Output<string>;
 
   constructor(name: string, args: DeployRoleArgs, opts?: pulumi.ComponentResourceOptions) {
     super("envstack:aws:DeployRole", name, {}, opts);
@@ -374,6 +434,33 @@ export class DeployRole extends pulumi.ComponentResource {
       ).arn;
     }
     const roleName = `${physicalPrefix(args.stack, args.app)}-deploy`;
+    const identity = aws.getCallerIdentityOutput({}, { parent: this });
+    const partition = aws.getPartitionOutput({}, { parent: this });
+    const region = aws.getRegionOutput({}, { parent: this });
+    // Declared here so that the administrator who bootstraps the stack creates it; the deploy
+    // role's later runs can read it but not change it.
+    const boundary = new aws.iam.Policy(
+      `${name}-boundary`,
+      {
+        name: boundaryPolicyName(args.stack, args.app),
+        path: BOUNDARY_POLICY_PATH,
+        description: `The most any role of ${args.app} ${args.stack} may do`,
+        policy: pulumi
+          .all([identity.accountId, partition.partition, region.region])
+          .apply(([accountId, part, reg]) =>
+            JSON.stringify(
+              environmentBoundaryPolicy({
+                stack: args.stack,
+                app: args.app,
+                partition: part,
+                region: reg,
+                accountId,
+              }),
+            ),
+          ),
+      },
+      { parent: this },
+    );
     const role = new aws.iam.Role(
       `${name}-role`,
       {
@@ -387,9 +474,6 @@ export class DeployRole extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    const identity = aws.getCallerIdentityOutput({}, { parent: this });
-    const partition = aws.getPartitionOutput({}, { parent: this });
-    const region = aws.getRegionOutput({}, { parent: this });
     const project = args.project ?? pulumi.getProject();
     new aws.iam.RolePolicy(
       `${name}-permissions`,
@@ -419,10 +503,12 @@ export class DeployRole extends pulumi.ComponentResource {
     );
     this.roleArn = role.arn;
     this.roleName = role.name;
+    this.boundaryPolicyArn = boundary.arn;
     this.registerOutputs({
       roleArn: this.roleArn,
       roleName: this.roleName,
       oidcProviderArn: this.oidcProviderArn,
+      boundaryPolicyArn: this.boundaryPolicyArn,
     });
   }
 }

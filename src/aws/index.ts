@@ -13,7 +13,17 @@ import { Observability, type AlarmTargets } from "./observability";
 import { Service } from "./service";
 import { postgresMaxConnections } from "./sizing";
 
-export { Access, AppConnections, Cache, Database, FeatureFlags, Network, Observability, Service };
+export {
+  Access,
+  AppConnections,
+  Cache,
+  Database,
+  DeployRole,
+  FeatureFlags,
+  Network,
+  Observability,
+  Service,
+};
 
 export interface AwsEnvironmentOptions {
   /** The stack's AWS provider (region and default tags). */
@@ -31,6 +41,8 @@ export interface AwsEnvironment {
   readonly database: Database;
   readonly cache: Cache;
   readonly access: Access;
+  /** The CI role deploy jobs assume, and the environment's permissions boundary. */
+  readonly deployRole: DeployRole;
   readonly featureFlags: FeatureFlags;
   readonly connections: AppConnections;
 }
@@ -49,6 +61,25 @@ export function declareAwsEnvironment(
   const opts = { provider: options.provider };
   const naming: Naming = { stack: spec.stack, app: spec.app };
   const productionLike = isProductionLike(spec.stack);
+
+  // First: it declares the permissions boundary every other role of the environment carries. A
+  // deploy role cannot change itself or the boundary, so an administrator runs the stack's first
+  // `pulumi up` (docs/SECURITY.md).
+  const gh = spec.github;
+  const deployRole = new DeployRole(
+    "deploy",
+    {
+      stack: spec.stack,
+      app: spec.app,
+      owner: gh.owner,
+      repository: gh.repository,
+      oidcProvider: gh.oidcProvider,
+      stateBucket: gh.stateBucket,
+      secretsKeyArn: gh.secretsKeyArn,
+    },
+    opts,
+  );
+  const permissionsBoundaryArn = deployRole.boundaryPolicyArn;
 
   // Alarms watch resources declared after the log groups they need: resolved at the end.
   const [targets, setTargets] = pulumi.deferredOutput<AlarmTargets>();
@@ -76,6 +107,8 @@ export function declareAwsEnvironment(
       cidr: spec.network.cidr,
       availabilityZones: spec.network.availabilityZones,
       natGateways: spec.network.natGateways,
+      naming,
+      permissionsBoundaryArn,
       flowLogGroupArn: observability.logGroupArns["network"]!,
     },
     opts,
@@ -106,6 +139,7 @@ export function declareAwsEnvironment(
       vpcCidr: network.cidr,
       publicSubnetIds: network.publicSubnetIds,
       appSubnetIds: network.appSubnetIds,
+      permissionsBoundaryArn,
     },
     opts,
   );
@@ -176,6 +210,7 @@ export function declareAwsEnvironment(
       listenerArn: service.httpsListenerArn,
       taskRoleArns: [service.taskRoleArn, service.executionRoleArn],
       imageRepositoryArns: images.map(ecrRepositoryArn).filter((a): a is string => a !== undefined),
+      permissionsBoundaryArn,
     },
     opts,
   );
@@ -199,22 +234,6 @@ export function declareAwsEnvironment(
       })),
   );
 
-  // The role this environment's deploy job assumes. A deploy role cannot change itself, so an
-  // administrator creates it on the stack's first `pulumi up` (docs/SECURITY.md).
-  const deployRole = new DeployRole(
-    `${spec.app}-${spec.stack}-deploy`,
-    {
-      stack: spec.stack,
-      app: spec.app,
-      owner: spec.github.owner,
-      repository: spec.github.repository,
-      oidcProvider: spec.github.oidcProvider,
-      stateBucket: spec.github.stateBucket,
-      secretsKeyArn: spec.github.secretsKeyArn,
-    },
-    opts,
-  );
-
   const appUrl = pulumi.interpolate`https://${service.loadBalancerDnsName}`;
   return {
     appUrl,
@@ -224,6 +243,7 @@ export function declareAwsEnvironment(
     database,
     cache,
     access,
+    deployRole,
     featureFlags,
     connections,
     exports: {
@@ -237,6 +257,7 @@ export function declareAwsEnvironment(
       liveColour: service.liveColour,
       alarmTopicArn: observability.alarmTopicArn,
       deployRoleArn: deployRole.roleArn,
+      boundaryPolicyArn: deployRole.boundaryPolicyArn,
     },
   };
 }

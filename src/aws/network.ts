@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { subnetCidr, type SubnetTier } from "./cidr";
-import { componentTags } from "./naming";
+import { componentTags, physicalName, type Naming } from "./naming";
 
 export interface NetworkArgs {
   /** The VPC's IPv4 block, /16 to /20. No default: ranges are per environment. */
@@ -12,6 +12,10 @@ export interface NetworkArgs {
   readonly natGateways: "one-per-az" | "single";
   /** ARN of the KMS-encrypted log group VPC flow logs go to. No default. */
   readonly flowLogGroupArn: pulumi.Input<string>;
+  /** Stack and app: the flow-log role's name `<app>-<stack>-flow-logs`. No default. */
+  readonly naming: Naming;
+  /** The environment's permissions boundary, carried by the flow-log role. No default. */
+  readonly permissionsBoundaryArn: pulumi.Input<string>;
 }
 
 /**
@@ -143,9 +147,12 @@ export class Network extends pulumi.ComponentResource {
         ),
     );
 
+    // Named for the environment: the deploy role passes only `<app>-<stack>-*` roles.
     const flowLogRole = new aws.iam.Role(
       `${name}-flow-logs`,
       {
+        name: physicalName(args.naming, "flow-logs", 64),
+        permissionsBoundary: args.permissionsBoundaryArn,
         description: "Lets VPC flow logs write to the network log group.",
         assumeRolePolicy: pulumi.jsonStringify({
           Version: "2012-10-17",

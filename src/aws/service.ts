@@ -52,6 +52,8 @@ export interface ServiceArgs {
   readonly publicSubnetIds: pulumi.Input<string>[];
   /** Subnets of the tasks. No default. */
   readonly appSubnetIds: pulumi.Input<string>[];
+  /** The environment's permissions boundary, carried by the task and execution roles. No default. */
+  readonly permissionsBoundaryArn: pulumi.Input<string>;
 }
 
 /** Listener weights: the live colour gets what the canary does not. */
@@ -190,6 +192,7 @@ export class Service extends pulumi.ComponentResource {
         name: physicalName(naming, "task-execution", 64),
         description: "Lets ECS pull the image and write the task's logs",
         assumeRolePolicy: tasksTrust,
+        permissionsBoundary: args.permissionsBoundaryArn,
         tags,
       },
       { parent: this },
@@ -209,6 +212,7 @@ export class Service extends pulumi.ComponentResource {
         name: physicalName(naming, "task", 64),
         description: "The app's own permissions: its parameters, and traces when tracing is on",
         assumeRolePolicy: tasksTrust,
+        permissionsBoundary: args.permissionsBoundaryArn,
         tags,
       },
       { parent: this },

@@ -5,9 +5,11 @@ import {
   type PolicyStatement,
 } from "../../src/aws/deploy-role";
 import { MOCK_ACCOUNT_ID } from "../../src/cli/mocks";
-import { REGION, TYPES, githubWith, runGovernance, single } from "./support";
+import { one, runStack } from "../program/harness";
+import { REGION, TYPES, githubWith } from "./support";
 
 const OIDC = `arn:aws:iam::${MOCK_ACCOUNT_ID}:oidc-provider/token.actions.githubusercontent.com`;
+const BOUNDARY = `arn:aws:iam::${MOCK_ACCOUNT_ID}:policy/ci/trading-stage-boundary`;
 
 const base: DeployPermissionsInput = {
   stack: "stage",
@@ -43,7 +45,11 @@ describe("the deploy role's permissions", () => {
       "ParametersSecretsAndLogsUnderTheEnvironmentPath",
       "UntaggableResourcesNamedForThisEnvironment",
       "RdsManagedMasterUserSecrets",
+      "CreateAndEditRolesOnlyWithinTheBoundary",
       "ServiceRolesNamedForThisEnvironment",
+      "ReadTheBoundary",
+      "DenyRemovingBoundaries",
+      "DenyChangingTheBoundary",
       "PassOnlyThisEnvironmentsRoles",
       "ServiceLinkedRoles",
       "ReadOwnTrust",
@@ -76,23 +82,116 @@ describe("the deploy role's permissions", () => {
     });
   });
 
-  it("passes and edits only the environment's roles, never the deploy role itself", () => {
+  it("creates and edits roles only with the environment's boundary, and never changes it", () => {
+    expect(statement(statements, "CreateAndEditRolesOnlyWithinTheBoundary")).toEqual({
+      Sid: "CreateAndEditRolesOnlyWithinTheBoundary",
+      Effect: "Allow",
+      Action: [
+        "iam:AttachRolePolicy",
+        "iam:CreateRole",
+        "iam:DeleteRolePolicy",
+        "iam:DetachRolePolicy",
+        "iam:PutRolePermissionsBoundary",
+        "iam:PutRolePolicy",
+      ],
+      Resource: `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/trading-stage-*`,
+      Condition: { StringEquals: { "iam:PermissionsBoundary": BOUNDARY } },
+    });
+    // No role write that names a boundary is allowed without the condition.
+    const unconditioned = statements
+      .filter((s) => s.Effect === "Allow" && s.Condition === undefined)
+      .flatMap((s) => asList(s.Action));
+    for (const a of [
+      "iam:AttachRolePolicy",
+      "iam:CreateRole",
+      "iam:DeleteRolePolicy",
+      "iam:DetachRolePolicy",
+      "iam:PutRolePermissionsBoundary",
+      "iam:PutRolePolicy",
+      "iam:DeleteRolePermissionsBoundary",
+    ])
+      expect(unconditioned).not.toContain(a);
+    expect(statement(statements, "ReadTheBoundary")).toEqual({
+      Sid: "ReadTheBoundary",
+      Effect: "Allow",
+      Action: ["iam:GetPolicy", "iam:GetPolicyVersion", "iam:ListPolicyVersions"],
+      Resource: BOUNDARY,
+    });
+    expect(statement(statements, "DenyRemovingBoundaries")).toEqual({
+      Sid: "DenyRemovingBoundaries",
+      Effect: "Deny",
+      Action: "iam:DeleteRolePermissionsBoundary",
+      Resource: "*",
+    });
+    expect(statement(statements, "DenyChangingTheBoundary")).toEqual({
+      Sid: "DenyChangingTheBoundary",
+      Effect: "Deny",
+      Action: [
+        "iam:CreatePolicyVersion",
+        "iam:DeletePolicy",
+        "iam:DeletePolicyVersion",
+        "iam:SetDefaultPolicyVersion",
+        "iam:TagPolicy",
+        "iam:UntagPolicy",
+      ],
+      Resource: BOUNDARY,
+    });
+  });
+
+  it("passes only the environment's roles, only to the services that take them", () => {
     expect(statement(statements, "PassOnlyThisEnvironmentsRoles")).toEqual({
       Sid: "PassOnlyThisEnvironmentsRoles",
       Effect: "Allow",
       Action: "iam:PassRole",
       Resource: `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/trading-stage-*`,
+      Condition: {
+        StringEquals: {
+          "iam:PassedToService": ["ecs-tasks.amazonaws.com", "vpc-flow-logs.amazonaws.com"],
+        },
+      },
     });
-    expect(statement(statements, "ServiceRolesNamedForThisEnvironment").Resource).toEqual([
+  });
+
+  it("edits only the environment's roles and policies, never the deploy role or the boundary", () => {
+    const named = statement(statements, "ServiceRolesNamedForThisEnvironment");
+    expect(named.Resource).toEqual([
       `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/trading-stage-*`,
       `arn:aws:iam::${MOCK_ACCOUNT_ID}:policy/trading-stage-*`,
     ]);
+    // The boundary (policy/ci/...) and the deploy role (role/ci/...) match no grant above.
+    for (const r of asList(named.Resource)) {
+      const pattern = new RegExp(
+        `^${r.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/\\\*/g, ".*")}$`,
+      );
+      expect(BOUNDARY).not.toMatch(pattern);
+      expect(`arn:aws:iam::${MOCK_ACCOUNT_ID}:role/ci/trading-stage-deploy`).not.toMatch(pattern);
+    }
     const own = statement(statements, "ReadOwnTrust");
     expect(own.Resource).toEqual([
       OIDC,
       `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/ci/trading-stage-deploy`,
     ]);
     for (const a of asList(own.Action)) expect(a).toMatch(/^iam:(Get|List)/);
+  });
+
+  it("encrypts and decrypts only with KMS keys tagged for the environment", () => {
+    const crypto = /^kms:(\*|Decrypt|Encrypt|GenerateDataKey|ReEncrypt)/;
+    const grants = statements.filter(
+      (s) => s.Effect === "Allow" && asList(s.Action).some((a) => crypto.test(a)),
+    );
+    expect(grants.map((s) => [s.Sid, s.Resource, s.Condition])).toEqual([
+      [
+        "ManageResourcesTaggedForThisEnvironment",
+        "*",
+        { StringEquals: { "aws:ResourceTag/env": "stage", "aws:ResourceTag/app": "trading" } },
+      ],
+      [
+        // Only requests that tag what they create: Decrypt and Encrypt carry no request tags.
+        "CreateResourcesTaggedForThisEnvironment",
+        "*",
+        { StringEquals: { "aws:RequestTag/env": "stage", "aws:RequestTag/app": "trading" } },
+      ],
+    ]);
   });
 
   it("scopes parameters, secrets and log groups to /<stack>/<app>/", () => {
@@ -144,11 +243,11 @@ describe("the deploy role's permissions", () => {
   });
 
   it("is what the component attaches to the role, with the stack's state settings", async () => {
-    const run = await runGovernance("stage", {
+    const run = await runStack("stage", {
       "envstack:github": githubWith("stage", { stateBucket: "acme-pulumi-state" }),
     });
-    const attached = single(run, TYPES.rolePolicy);
-    expect(attached.name).toBe("trading-stage-deploy-permissions");
+    // The AWS environment's deploy role (GitHub governance still declares its own, for now).
+    const attached = one(run, TYPES.rolePolicy, "deploy-permissions");
     expect(attached.inputs["name"]).toBe("deploy-environment");
     expect(attached.inputs["role"]).toBe("trading-stage-deploy");
     expect(JSON.parse(String(attached.inputs["policy"]))).toEqual(

@@ -24,6 +24,7 @@ export const TYPES = {
   awsProvider: "pulumi:providers:aws",
   oidcProvider: "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
   role: "aws:iam/role:Role",
+  policy: "aws:iam/policy:Policy",
   rolePolicy: "aws:iam/rolePolicy:RolePolicy",
   deployRole: "envstack:aws:DeployRole",
 } as const;

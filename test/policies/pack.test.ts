@@ -42,6 +42,7 @@ describe("the pack's inventory", () => {
       ["developer-read-only", "disabled", "mandatory", "mandatory", true],
       ["ci-deploy-role-trust", "mandatory", "mandatory", "mandatory", true],
       ["ci-preview-role-read-only", "mandatory", "mandatory", "mandatory", false],
+      ["iam-permissions-boundary", "mandatory", "mandatory", "mandatory", false],
       ["no-plaintext-github-secrets", "mandatory", "mandatory", "mandatory", true],
       ["required-tags", "advisory", "mandatory", "mandatory", true],
       ["aws-names-scoped", "advisory", "mandatory", "mandatory", true],

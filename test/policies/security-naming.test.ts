@@ -47,6 +47,14 @@ const tagged = (provider?: Record<string, unknown>, tags?: Record<string, unknow
   ...(provider ? { provider } : {}),
 });
 
+const boundary = (stack: StackName) =>
+  `arn:aws:iam::123456789012:policy/ci/trading-${stack}-boundary`;
+const role = (props: Record<string, unknown>): Fixture => ({
+  type: ROLE,
+  name: "service-task",
+  props: { name: "trading-stage-task", ...props },
+});
+
 type Row = [string, StackName, string, Fixture, string[]];
 
 const rows: Row[] = [
@@ -295,6 +303,66 @@ const rows: Row[] = [
       "Cannot check assumeRolePolicy during preview: string value at .assumeRolePolicy can't be known during preview.",
     ],
   ],
+  // iam-permissions-boundary
+  [
+    "a workload role carrying the stack's boundary",
+    "dev",
+    "iam-permissions-boundary",
+    role({ permissionsBoundary: boundary("dev") }),
+    [],
+  ],
+  [
+    "the CI deploy role at /ci/ carries none",
+    "prod",
+    "iam-permissions-boundary",
+    role({ path: "/ci/", name: "trading-prod-deploy" }),
+    [],
+  ],
+  [
+    "a role without a boundary, in dev too (dev's roles share the account)",
+    "dev",
+    "iam-permissions-boundary",
+    role({}),
+    [
+      "Set permissionsBoundary on service-task to the dev boundary (arn ending :policy/ci/trading-dev-boundary): every role outside /ci/ is bounded to its own environment (found nothing).",
+    ],
+  ],
+  [
+    "another environment's boundary",
+    "prod",
+    "iam-permissions-boundary",
+    role({ permissionsBoundary: boundary("dev") }),
+    [
+      "Set permissionsBoundary on service-task to the prod boundary (arn ending :policy/ci/trading-prod-boundary): every role outside /ci/ is bounded to its own environment (found arn:aws:iam::123456789012:policy/ci/trading-dev-boundary).",
+    ],
+  ],
+  [
+    "a same-named policy outside /ci/, which the deploy role could edit",
+    "stage",
+    "iam-permissions-boundary",
+    role({ permissionsBoundary: "arn:aws:iam::123456789012:policy/trading-stage-boundary" }),
+    [
+      "Set permissionsBoundary on service-task to the stage boundary (arn ending :policy/ci/trading-stage-boundary): every role outside /ci/ is bounded to its own environment (found arn:aws:iam::123456789012:policy/trading-stage-boundary).",
+    ],
+  ],
+  [
+    "a boundary unknown during preview",
+    "stage",
+    "iam-permissions-boundary",
+    role({ permissionsBoundary: UNKNOWN.string }),
+    [
+      "Cannot check permissionsBoundary of service-task during preview: string value at .permissionsBoundary can't be known during preview.",
+    ],
+  ],
+  [
+    "a path unknown during preview",
+    "stage",
+    "iam-permissions-boundary",
+    role({ path: UNKNOWN.string, permissionsBoundary: boundary("stage") }),
+    [
+      "Cannot check the path of service-task during preview: string value at .path can't be known during preview.",
+    ],
+  ],
   // no-plaintext-github-secrets
   [
     "an encrypted secret",
@@ -499,6 +567,7 @@ describe.each(rows)("%s (%s, %s)", (_title, stack, name, fixture, messages) => {
         cannot ||
           (stack === "dev" &&
             name !== "ci-deploy-role-trust" &&
+            name !== "iam-permissions-boundary" &&
             name !== "no-plaintext-github-secrets")
           ? "advisory"
           : "mandatory",

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { MOCK_ACCOUNT_ID } from "../../src/cli/mocks";
 import type { RegisteredResource } from "../../src/cli/mock-run";
+import { environmentBoundaryPolicy } from "../../src/aws/boundary";
 import {
   expectedValue,
   mustEqualAttributes,
@@ -87,6 +88,9 @@ function stackValue(stack: StackName, key: string): Record<string, unknown> {
 function withDeployment(stack: StackName, deployment: Record<string, unknown>): unknown {
   return { ...stackValue(stack, "envstack:service"), deployment };
 }
+
+const boundaryArn = (stack: StackName) =>
+  `arn:aws:iam::${MOCK_ACCOUNT_ID}:policy/ci/trading-${stack}-boundary`;
 
 const runs = {} as Record<StackName, ProgramRun>;
 beforeAll(async () => {
@@ -187,7 +191,11 @@ describe.each(STACKS)("every stack (%s)", (stack) => {
       logDestinationType: "cloud-watch-logs",
       logDestination: `arn:aws:logs:eu-west-1:${MOCK_ACCOUNT_ID}:log-group:/${stack}/trading/network`,
       vpcId: "network-vpc-id",
-      iamRoleArn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/network-flow-logs`,
+      iamRoleArn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/trading-${stack}-flow-logs`,
+    });
+    expect(one(run, T.role, "network-flow-logs").inputs).toMatchObject({
+      name: `trading-${stack}-flow-logs`,
+      permissionsBoundary: boundaryArn(stack),
     });
     expect(one(run, T.defaultSg, "network-default-sg").inputs).toMatchObject({
       ingress: [],
@@ -495,6 +503,7 @@ describe.each(STACKS)("every stack (%s)", (stack) => {
       const trust = json<{ Statement: { Principal: { AWS: string }; Condition: unknown }[] }>(
         role.inputs["assumeRolePolicy"],
       );
+      const team = String((role.inputs["tags"] as Record<string, unknown>)["team-role"]);
       expect(trust.Statement).toEqual([
         {
           Effect: "Allow",
@@ -503,9 +512,13 @@ describe.each(STACKS)("every stack (%s)", (stack) => {
           Condition: {
             Bool: { "aws:MultiFactorAuthPresent": "true" },
             NumericLessThan: { "aws:MultiFactorAuthAge": "3600" },
+            StringEquals: { "aws:PrincipalTag/team-role": team },
           },
         },
       ]);
+      expect(Object.keys(levels)).toContain(team);
+      expect(role.inputs["maxSessionDuration"]).toBe(3600);
+      expect(role.inputs["permissionsBoundary"]).toBe(boundaryArn(stack));
     }
     for (const [team, level] of expected) {
       const id = team.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
@@ -530,6 +543,56 @@ describe.each(STACKS)("every stack (%s)", (stack) => {
         ).toEqual([]);
       }
     }
+  });
+
+  it("bounds every role it creates with the environment's boundary, except the CI deploy roles", () => {
+    const run = runs[stack];
+    const roles = ofType(run, T.role);
+    const ci = roles.filter((r) => r.inputs["path"] === "/ci/");
+    const bounded = roles.filter((r) => r.inputs["path"] !== "/ci/");
+    expect(bounded.map((r) => r.name).sort()).toEqual(
+      [
+        "network-flow-logs",
+        "service-execution",
+        "service-task",
+        ...Object.entries(run.spec.access)
+          .filter(([, level]) => level !== "none")
+          .map(([team]) => `access-${team.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`),
+      ].sort(),
+    );
+    for (const role of bounded)
+      expect([role.name, role.inputs["permissionsBoundary"]]).toEqual([
+        role.name,
+        boundaryArn(stack),
+      ]);
+    // The AWS environment's deploy role, plus the one GitHub governance still declares.
+    expect(ci.map((r) => r.inputs["name"])).toEqual([
+      `trading-${stack}-deploy`,
+      `trading-${stack}-deploy`,
+      `trading-${stack}-preview`,
+    ]);
+    for (const role of ci) expect(role.inputs["permissionsBoundary"]).toBeUndefined();
+  });
+
+  it("declares the boundary at /ci/ under the deploy role, and exports both ARNs", () => {
+    const run = runs[stack];
+    const deploy = one(run, "envstack:aws:DeployRole", "deploy");
+    const boundary = one(run, "aws:iam/policy:Policy", "deploy-boundary");
+    expect(boundary.parent).toBe(deploy.urn);
+    expect(boundary.inputs).toMatchObject({ name: `trading-${stack}-boundary`, path: "/ci/" });
+    expect(json(boundary.inputs["policy"])).toEqual(
+      environmentBoundaryPolicy({
+        stack,
+        app: "trading",
+        partition: "aws",
+        region: "eu-west-1",
+        accountId: MOCK_ACCOUNT_ID,
+      }),
+    );
+    expect(run.outputs["boundaryPolicyArn"]).toBe(boundaryArn(stack));
+    expect(run.outputs["deployRoleArn"]).toBe(
+      `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/ci/trading-${stack}-deploy`,
+    );
   });
 
   it("shows every observed parity attribute on the resources as the config implies it", () => {
