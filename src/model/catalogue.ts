@@ -170,7 +170,7 @@ export const AWS_DOCS = {
   cacheVersions:
     "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/supported-engine-versions.html",
   acmRegions: "https://docs.aws.amazon.com/acm/latest/userguide/acm-regions.html",
-  vpcCidrs: "https://docs.aws.amazon.com/vpc/latest/userguide/vpc-cidr-blocks.html",
+  createVpc: "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateVpc.html",
   vpcPeeringOverlap:
-    "https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-basics.html#vpc-peering-limitations",
+    "https://docs.aws.amazon.com/vpc/latest/peering/create-vpc-peering-connection.html",
 } as const;
