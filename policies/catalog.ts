@@ -41,6 +41,8 @@ export interface PolicyMeta {
   severity: "low" | "medium" | "high" | "critical";
   /** e.g. "AWS Foundational Security Best Practices RDS.5". */
   framework?: string;
+  /** The documentation of the outside behaviour the policy rests on. */
+  documentation?: string;
   remediationSteps: string;
   levels: Record<StackName, "advisory" | "mandatory" | "disabled">;
   suppressible: boolean;
@@ -57,6 +59,7 @@ export const POLICY_CATALOG: readonly PolicyMeta[] = POLICY_DEFINITIONS.map((p) 
   description: p.description,
   severity: p.severity,
   ...(p.framework ? { framework: `${p.framework.name} ${p.framework.reference}` } : {}),
+  ...(p.documentation ? { documentation: p.documentation } : {}),
   remediationSteps: p.remediationSteps,
   levels: { ...p.levels },
   suppressible: p.suppressible,

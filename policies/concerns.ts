@@ -5,6 +5,7 @@ import { parityPolicies } from "./parity";
 import { promotionPolicies } from "./promotion";
 import { securityPolicies } from "./security";
 import type { PolicyDefinition } from "./support";
+import { validityPolicies } from "./validity";
 
 /**
  * The policies that check resources, by concern, in the order reports and docs list them. The
@@ -17,4 +18,5 @@ export const CONCERN_POLICIES: readonly PolicyDefinition[] = [
   ...dataSafetyPolicies,
   ...securityPolicies,
   ...namingPolicies,
+  ...validityPolicies,
 ];

@@ -40,6 +40,7 @@ export function renderPoliciesDoc(): string {
       out.push(
         `- Framework: ${p.framework.name} ${p.framework.reference} (${p.framework.specification})`,
       );
+    if (p.documentation) out.push(`- Documentation: <${p.documentation}>`);
     out.push(`- Suppressible: ${p.suppressible ? "yes" : "never"}`);
     out.push("", `**Remediation.** ${p.remediationSteps}`);
     const keys = Object.keys(p.settings?.("prod") ?? {});

@@ -63,6 +63,8 @@ interface PolicyBase {
   readonly description: string;
   readonly severity: Severity;
   readonly framework?: Framework;
+  /** The public documentation of the outside behaviour the policy rests on (a URL). */
+  readonly documentation?: string;
   readonly remediationSteps: string;
   readonly levels: Readonly<Record<StackName, Level>>;
   /** Whether a reviewed suppression may lower a violation to advisory. */

@@ -5,7 +5,7 @@ import { componentTags, physicalName, type Naming } from "./naming";
 export interface DatabaseArgs {
   /** Stack and app: physical names. No default. */
   readonly naming: Naming;
-  /** PostgreSQL `major.minor`, pinned (minor upgrades are config changes). No default. */
+  /** PostgreSQL `major.minor` a new instance starts on; RDS applies later minors. No default. */
   readonly engineVersion: string;
   /** RDS instance class of the primary and its replicas. No default. */
   readonly instanceClass: string;
@@ -135,8 +135,12 @@ export class Database extends pulumi.ComponentResource {
         identifier,
         engine: "postgres",
         engineVersion: args.engineVersion,
-        // Versions move only through config, so stage and prod stay on the same one.
-        autoMinorVersionUpgrade: false,
+        // RDS applies minor versions in the maintenance window, so an instance never sits on a
+        // deprecated minor (RDS forces the upgrade then anyway, with downtime). After such an
+        // upgrade move engineVersion forward in all three stack files: RDS refuses a downgrade.
+        // engineVersion with auto minor upgrades: see the aws.rds.Instance docs
+        // (https://www.pulumi.com/registry/packages/aws/api-docs/rds/instance/).
+        autoMinorVersionUpgrade: true,
         instanceClass: args.instanceClass,
         allocatedStorage: args.storageGb,
         storageType: "gp3",
@@ -175,7 +179,7 @@ export class Database extends pulumi.ComponentResource {
             instanceClass: args.instanceClass,
             storageEncrypted: true,
             kmsKeyId: key.arn,
-            autoMinorVersionUpgrade: false,
+            autoMinorVersionUpgrade: true,
             publiclyAccessible: false,
             parameterGroupName: params.name,
             vpcSecurityGroupIds: [sg.id],

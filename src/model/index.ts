@@ -5,3 +5,5 @@ export * from "./naming";
 export * from "./parity";
 export * from "./schema";
 export * from "./spec";
+export * from "./catalogue";
+export * from "./ipv4";

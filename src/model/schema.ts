@@ -1,6 +1,18 @@
 import { z } from "zod";
+import {
+  AWS_PARTITION,
+  ELASTICACHE_NODE_TYPES,
+  ELASTICACHE_REDIS_VERSIONS,
+  POSTGRES_VERSIONS,
+  RDS_POSTGRES_INSTANCE_CLASSES,
+  isCacheNodeType,
+  isPostgresInstanceClass,
+  isPostgresVersion,
+  isRedisVersion,
+} from "./catalogue";
 import { CHECKS, ENVIRONMENTS, isProductionLike, type StackName } from "./environments";
 import { duplicates, splitReviewers } from "./github-rules";
+import { hasHostBits, networkOf, parseIpv4Block } from "./ipv4";
 
 /** CloudWatch Logs accepts only these retention periods (days). */
 export const LOG_RETENTION_DAYS = [
@@ -40,6 +52,10 @@ export const DIGEST_IMAGE = /^[a-z0-9.-]+(:[0-9]+)?\/[a-z0-9._/-]+@sha256:[a-f0-
 const TAGGED_IMAGE =
   /^[a-z0-9.-]+(:[0-9]+)?\/[a-z0-9._/-]+(:[A-Za-z0-9._-]{1,128})?(@sha256:[a-f0-9]{64})?$/;
 
+/** `arn:<partition>:acm:<region>:<account>:certificate/<id>`; groups: partition, region. */
+export const ACM_CERTIFICATE_ARN =
+  /^arn:(aws[a-z-]*):acm:([a-z]{2}(?:-[a-z]+)+-\d):\d{12}:certificate\/[A-Za-z0-9-]+$/;
+
 export function isDigestPinned(image: string): boolean {
   return DIGEST_IMAGE.test(image);
 }
@@ -61,26 +77,47 @@ const int = (min: number, max: number) =>
     .max(max, { error: `a whole number from ${min} to ${max}` });
 const version = z
   .string()
-  .regex(/^\d+\.\d+$/, { error: 'a "major.minor" version string such as "16.4"' });
+  .regex(/^\d+\.\d+$/, { error: 'a "major.minor" version string such as "16.13"', abort: true });
+
+/** The families of a list of `<prefix>.<family>.<size>` names, for messages. */
+function families(names: readonly string[]): string {
+  return [...new Set(names.map((n) => n.split(".").slice(0, 2).join(".")))].join(", ");
+}
 const accessLevel = z.enum(ACCESS_LEVELS, { error: `one of ${ACCESS_LEVELS.join(", ")}` });
 const image = z.string().regex(TAGGED_IMAGE, {
   error: "an image reference <registry>/<repository>@sha256:<64 hex digits>",
 });
 
 export const networkSchema = z.strictObject({
-  cidr: cidr.refine((v) => Number(v.split("/")[1]) >= 16 && Number(v.split("/")[1]) <= 20, {
-    error: "a CIDR block from /16 to /20 (room for three subnet tiers per AZ)",
-  }),
+  cidr: cidr
+    .refine((v) => Number(v.split("/")[1]) >= 16 && Number(v.split("/")[1]) <= 20, {
+      error: "a CIDR block from /16 to /20 (room for three subnet tiers per AZ)",
+    })
+    // The AWS provider refuses a VPC block with host bits set at plan time
+    // (terraform-provider-aws internal/verify/validate.go, ValidateIPv4CIDRBlock).
+    .refine((v) => !hasHostBits(parseIpv4Block(v)!), {
+      error: (issue) =>
+        `a network address without host bits set (did you mean ${networkOf(parseIpv4Block(String(issue.input))!)}?)`,
+    }),
   availabilityZones: int(1, 6),
   natGateways: z.enum(["one-per-az", "single"], { error: "one-per-az or single" }),
 });
 
 export const databaseSchema = z.strictObject({
   engine: z.literal("postgres", { error: "postgres" }),
-  engineVersion: version,
+  // RDS refuses to create an instance on a deprecated minor version: see src/model/catalogue.ts.
+  engineVersion: version.refine(isPostgresVersion, {
+    error: `a PostgreSQL version RDS can create today: ${POSTGRES_VERSIONS.join(", ")}`,
+  }),
   instanceClass: z
     .string()
-    .regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, { error: "an RDS instance class such as db.r6g.large" }),
+    .regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, {
+      error: "an RDS instance class such as db.r6g.large",
+      abort: true,
+    })
+    .refine(isPostgresInstanceClass, {
+      error: `an RDS for PostgreSQL instance class of the families ${families(RDS_POSTGRES_INSTANCE_CLASSES)}, such as db.r6g.large`,
+    }),
   multiAz: z.boolean({ error: "true or false" }),
   storageGb: int(20, 65536),
   backupRetentionDays: int(0, 35),
@@ -90,10 +127,18 @@ export const databaseSchema = z.strictObject({
 });
 
 export const cacheSchema = z.strictObject({
-  engineVersion: version,
-  nodeType: z.string().regex(/^cache\.[a-z0-9]+\.[a-z0-9]+$/, {
-    error: "an ElastiCache node type such as cache.r7g.large",
+  engineVersion: version.refine(isRedisVersion, {
+    error: `a Redis OSS version ElastiCache supports: ${ELASTICACHE_REDIS_VERSIONS.join(", ")}`,
   }),
+  nodeType: z
+    .string()
+    .regex(/^cache\.[a-z0-9]+\.[a-z0-9]+$/, {
+      error: "an ElastiCache node type such as cache.r7g.large",
+      abort: true,
+    })
+    .refine(isCacheNodeType, {
+      error: `an ElastiCache node type of the families ${families(ELASTICACHE_NODE_TYPES)}, such as cache.r7g.large`,
+    }),
   shards: int(1, 90),
   replicasPerShard: int(0, 5),
 });
@@ -116,11 +161,10 @@ export const serviceSchema = z.strictObject({
   desiredCount: int(1, 100),
   containerPort: int(1, 65535),
   healthCheckPath: z.string().regex(/^\/[\x21-\x7e]*$/, { error: "a path starting with /" }),
-  certificateArn: z
-    .string()
-    .regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/, {
-      error: "an ACM certificate ARN",
-    }),
+  certificateArn: z.string().regex(ACM_CERTIFICATE_ARN, {
+    error:
+      "an ACM certificate ARN arn:<partition>:acm:<region>:<12-digit account>:certificate/<id>",
+  }),
   deployment: deploymentSchema,
 });
 
@@ -243,7 +287,7 @@ export function defaultsFor(stack: StackName): DeepPartial<EnvstackConfig> {
     network: { availabilityZones: small ? 2 : 3, natGateways: small ? "single" : "one-per-az" },
     database: {
       engine: "postgres",
-      engineVersion: "16.4",
+      engineVersion: "16.13",
       instanceClass: small ? "db.t4g.medium" : "db.r6g.large",
       multiAz: !small,
       storageGb: small ? 20 : 100,
@@ -424,6 +468,36 @@ export function crossKeyIssues(stack: StackName, config: EnvstackConfig): CrossK
   }
   issues.push(...planIssues(stack, github));
   return issues;
+}
+
+/**
+ * Rules tying a key to the stack's `aws:region`. An ALB listener takes certificates from ACM in
+ * its own region only ("Certificates in ACM are regional resources",
+ * https://docs.aws.amazon.com/acm/latest/userguide/acm-regions.html).
+ */
+export function regionIssues(region: string, config: EnvstackConfig): CrossKeyIssue[] {
+  const arn = ACM_CERTIFICATE_ARN.exec(config.service.certificateArn);
+  if (!arn) return [];
+  const [, partition, certificateRegion] = arn;
+  if (partition !== AWS_PARTITION) {
+    return [
+      {
+        path: ["service", "certificateArn"],
+        expected: `a certificate ARN of the ${AWS_PARTITION} partition (arn:${AWS_PARTITION}:acm:...): ${region} is a commercial region`,
+        found: config.service.certificateArn,
+      },
+    ];
+  }
+  if (certificateRegion !== region) {
+    return [
+      {
+        path: ["service", "certificateArn"],
+        expected: `a certificate in ${region}, the stack's aws:region (an ALB uses ACM certificates of its own region only)`,
+        found: config.service.certificateArn,
+      },
+    ];
+  }
+  return [];
 }
 
 /**

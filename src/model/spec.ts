@@ -4,7 +4,14 @@ import { parseDocument } from "yaml";
 import type { z } from "zod";
 import { STACKS, isStackName, type StackName } from "./environments";
 import { ConfigError, ConfigErrors, describeFound } from "./errors";
-import { configSchema, crossKeyIssues, defaultsFor, type EnvstackConfig } from "./schema";
+import { AWS_REGIONS, isAwsRegion } from "./catalogue";
+import {
+  configSchema,
+  crossKeyIssues,
+  defaultsFor,
+  regionIssues,
+  type EnvstackConfig,
+} from "./schema";
 
 export const NAMESPACE = "envstack";
 
@@ -172,9 +179,19 @@ export function parseSpec(
   const stack = stackName;
   const errors: ConfigError[] = [];
   const region = values["aws:region"];
+  const regionKnown = typeof region === "string" && isAwsRegion(region);
   if (typeof region !== "string" || !REGION.test(region)) {
     errors.push(
       new ConfigError(file, "aws:region", "an AWS region such as eu-west-1", describeFound(region)),
+    );
+  } else if (!regionKnown) {
+    errors.push(
+      new ConfigError(
+        file,
+        "aws:region",
+        `a region of the commercial AWS partition: one of ${AWS_REGIONS.join(", ")}`,
+        describeFound(region),
+      ),
     );
   }
   const given: Record<string, unknown> = {};
@@ -186,7 +203,11 @@ export function parseSpec(
   if (!parsed.success) {
     errors.push(...toConfigErrors(file, input, parsed.error));
   } else {
-    for (const issue of crossKeyIssues(stack, parsed.data)) {
+    const issues = [
+      ...crossKeyIssues(stack, parsed.data),
+      ...(regionKnown ? regionIssues(region, parsed.data) : []),
+    ];
+    for (const issue of issues) {
       errors.push(
         new ConfigError(file, keyPath(issue.path), issue.expected, describeFound(issue.found)),
       );

@@ -26,7 +26,7 @@ describe("setImage", () => {
       "    # Promoted from dev.",
       `    image: ${STAGE_IMAGE} # trailing`,
       "    cpu: 1024",
-      '  envstack:database: { engineVersion: "16.4", accessCidrs: [10.0.0.0/8] }',
+      '  envstack:database: { engineVersion: "16.13", accessCidrs: [10.0.0.0/8] }',
       "",
     ].join("\n");
     const change = setImage(text, "Pulumi.stage.yaml", DEV_IMAGE);

@@ -47,6 +47,12 @@ describe("the pack's inventory", () => {
       ["required-tags", "advisory", "mandatory", "mandatory", true],
       ["aws-names-scoped", "advisory", "mandatory", "mandatory", true],
       ["github-names-prefixed", "advisory", "mandatory", "mandatory", true],
+      ["database-engine-version-creatable", "mandatory", "mandatory", "mandatory", false],
+      ["database-instance-class-offered", "mandatory", "mandatory", "mandatory", false],
+      ["cache-failover-shape", "mandatory", "mandatory", "mandatory", false],
+      ["listener-certificate-in-stack-region", "mandatory", "mandatory", "mandatory", false],
+      ["vpc-cidr-valid", "mandatory", "mandatory", "mandatory", false],
+      ["vpc-disjoint-from-prod", "advisory", "mandatory", "disabled", true],
       ["suppressions-are-valid", "mandatory", "mandatory", "mandatory", false],
     ]);
   });
@@ -69,6 +75,28 @@ describe("the pack's inventory", () => {
       }
     },
   );
+
+  it("links every validity policy to the documentation it rests on", () => {
+    const validity = POLICY_CATALOG.filter((p) =>
+      [
+        "database-engine-version-creatable",
+        "database-instance-class-offered",
+        "cache-failover-shape",
+        "listener-certificate-in-stack-region",
+        "vpc-cidr-valid",
+        "vpc-disjoint-from-prod",
+      ].includes(p.name),
+    );
+    expect(validity).toHaveLength(6);
+    for (const p of validity)
+      expect([p.name, p.documentation]).toEqual([
+        p.name,
+        expect.stringMatching(/^https:\/\/docs\.aws\.amazon\.com\//),
+      ]);
+    expect(renderPoliciesDoc()).toContain(
+      "## vpc-cidr-valid\n\nChecks whether every VPC's IPv4 block is a network address (no host bits set) from /16 to /28.\n\n- Severity: high\n- Enforcement: dev mandatory, stage mandatory, prod mandatory\n- Documentation: <https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateVpc.html>\n",
+    );
+  });
 
   it("has unique names", () => {
     expect(new Set(POLICY_CATALOG.map((p) => p.name)).size).toBe(POLICY_CATALOG.length);

@@ -240,7 +240,8 @@ describe.each(STACKS)("every stack (%s)", (stack) => {
       publiclyAccessible: false,
       performanceInsightsEnabled: true,
       engine: "postgres",
-      engineVersion: "16.4",
+      engineVersion: "16.13",
+      autoMinorVersionUpgrade: true,
       identifier: `trading-${stack}-db`,
     });
     expect(primary.inputs["password"]).toBeUndefined();
@@ -680,11 +681,13 @@ describe("dev: smaller, and the production branches not taken", () => {
     expect(primary.protect).toBe(false);
   });
 
-  it("runs Redis without replicas, so without failover or Multi-AZ", () => {
+  it("runs Redis without replicas: automatic failover on (cluster mode requires it), no Multi-AZ", () => {
     expect(one(runs.dev, T.redis, "cache-redis").inputs).toMatchObject({
+      clusterMode: "enabled",
+      parameterGroupName: "default.redis7.cluster.on",
       numNodeGroups: 1,
       replicasPerNodeGroup: 0,
-      automaticFailoverEnabled: false,
+      automaticFailoverEnabled: true,
       multiAzEnabled: false,
       snapshotRetentionLimit: 0,
     });
@@ -760,6 +763,7 @@ describe.each(["stage", "prod"] as const)("%s: production-sized", (stack) => {
         r.inputs["publiclyAccessible"],
       ]),
     ).toEqual([["database-replica-1", `trading-${stack}-db`, true, false]]);
+    expect(replicas[0]!.inputs["autoMinorVersionUpgrade"]).toBe(true);
     expect(primary.protect).toBe(stack === "prod");
     expect(replicas[0]!.protect).toBe(false);
   });
