@@ -1,8 +1,6 @@
 import type { PolicyResource } from "@pulumi/policy";
 import {
-  PREVIEW_ROLE_TAG,
   githubOidcSubject,
-  githubPullRequestSubject,
 } from "../src/model/github-rules";
 import { physicalPrefix } from "../src/model/naming";
 import { loadBaseline, stackFileSetting } from "./baselines";
@@ -436,35 +434,6 @@ export const developerReadOnly: StackPolicyDefinition = {
   },
 };
 
-/** Whether a role is the pull-request preview role (tagged `ci-role=preview`). */
-function isPreviewRole(props: Record<string, unknown>): boolean {
-  const tag = read(props, `tags.${PREVIEW_ROLE_TAG.key}`);
-  return tag.known && tag.value === PREVIEW_ROLE_TAG.value;
-}
-
-export const ciPreviewRoleReadOnly: StackPolicyDefinition = {
-  name: "ci-preview-role-read-only",
-  description:
-    "Checks whether the role pull-request previews assume (an IAM role tagged ci-role=preview) only reads, apart from decrypting the stack's own secrets.",
-  severity: "critical",
-  remediationSteps:
-    "Grant the preview role only Describe/Get/List-style actions (and kms:Decrypt on the stack's secrets key): pull-request code runs before review, so it may look at an environment but never change it.",
-  levels: { dev: "mandatory", stage: "mandatory", prod: "mandatory" },
-  suppressible: false,
-  validateStack: (args, report) => {
-    for (const role of args.resources) {
-      if (role.type !== IAM_ROLE || !isPreviewRole(role.props)) continue;
-      reportRoleWrites(
-        role,
-        args.resources,
-        report,
-        (what) => `${what}: pull-request previews only read.`,
-        (action) => action === "kms:Decrypt",
-      );
-    }
-  },
-};
-
 /** Whether a trust statement admits GitHub Actions' OIDC tokens. */
 function trustsGithub(statement: Record<string, unknown>): boolean {
   const principal = statement["Principal"];
@@ -485,12 +454,12 @@ function conditionValue(
 export const ciDeployRoleTrust: ResourcePolicyDefinition = {
   name: "ci-deploy-role-trust",
   description:
-    "Checks whether a role assumable with GitHub Actions OIDC tokens trusts only jobs in the stack's own GitHub deployment environment (the preview role, tagged ci-role=preview: only the repository's pull-request jobs), for the STS audience.",
+    "Checks whether a role assumable with GitHub Actions OIDC tokens trusts only jobs in the stack's own GitHub deployment environment, for the STS audience: never pull-request jobs, other branches or other repositories.",
   severity: "critical",
   remediationSteps:
-    "Trust the OIDC provider only with StringEquals on token.actions.githubusercontent.com:sub = repo:<owner>/<repository>:environment:<stack> (repo:<owner>/<repository>:pull_request for the read-only preview role) and :aud = sts.amazonaws.com; never StringLike wildcards or other principals.",
+    "Trust the OIDC provider only with StringEquals on token.actions.githubusercontent.com:sub = repo:<owner>/<repository>:environment:<stack> and :aud = sts.amazonaws.com; never StringLike wildcards, the pull-request subject or other principals. Pull-request code runs before any review and holds no cloud credential. This rule cannot be suppressed.",
   levels: { dev: "mandatory", stage: "mandatory", prod: "mandatory" },
-  suppressible: true,
+  suppressible: false,
   settings: (stack) => ({
     stackFile: stackFileSetting(
       stack,
@@ -514,13 +483,8 @@ export const ciDeployRoleTrust: ResourcePolicyDefinition = {
       return;
     }
     const { owner, repository } = baseline.spec.github;
-    const preview = isPreviewRole(args.props);
-    const subject = preview
-      ? githubPullRequestSubject(owner, repository)
-      : githubOidcSubject(owner, repository, stack);
-    const who = preview
-      ? "only the repository's pull-request jobs may preview"
-      : `only jobs in the ${stack} GitHub environment may deploy`;
+    const subject = githubOidcSubject(owner, repository, stack);
+    const who = `only jobs in the ${stack} GitHub environment may deploy`;
     for (const s of statements) {
       if (s["Effect"] !== "Allow") continue;
       if (!trustsGithub(s)) {
@@ -659,7 +623,6 @@ export const securityPolicies: readonly (ResourcePolicyDefinition | StackPolicyD
   noWildcardAdmin,
   developerReadOnly,
   ciDeployRoleTrust,
-  ciPreviewRoleReadOnly,
   iamPermissionsBoundary,
   noPlaintextGithubSecrets,
 ];

@@ -27,14 +27,6 @@ export function githubOidcSubject(owner: string, repository: string, environment
   return `repo:${owner}/${repository}:environment:${environment}`;
 }
 
-/** The `sub` claim of a job run for a pull request (not bound to any deployment environment). */
-export function githubPullRequestSubject(owner: string, repository: string): string {
-  return `repo:${owner}/${repository}:pull_request`;
-}
-
-/** Tag marking the read-only role pull-request previews assume (`ci-role=preview`). */
-export const PREVIEW_ROLE_TAG = { key: "ci-role", value: "preview" } as const;
-
 /**
  * What a pull request into a guarded branch needs, in ruleset terms ("Require a pull request
  * before merging": every change reaches the branch through a pull request, including bringing

@@ -247,7 +247,7 @@ const rows: Row[] = [
     ],
   ],
   [
-    "the preview role trusts pull-request jobs",
+    "a role tagged as a preview role trusting pull-request jobs (no such role exists any more)",
     "prod",
     "ci-deploy-role-trust",
     {
@@ -263,7 +263,9 @@ const rows: Row[] = [
         }),
       },
     },
-    [],
+    [
+      "Set the trust condition StringEquals token.actions.githubusercontent.com:sub to repo:acme/trading-platform:environment:prod on deploy-role: only jobs in the prod GitHub environment may deploy (found repo:acme/trading-platform:pull_request).",
+    ],
   ],
   [
     "a deploy role trusting pull-request jobs",
@@ -279,19 +281,6 @@ const rows: Row[] = [
     ),
     [
       "Set the trust condition StringEquals token.actions.githubusercontent.com:sub to repo:acme/trading-platform:environment:prod on deploy-role: only jobs in the prod GitHub environment may deploy (found repo:acme/trading-platform:pull_request).",
-    ],
-  ],
-  [
-    "a preview role trusting a deployment environment",
-    "stage",
-    "ci-deploy-role-trust",
-    {
-      type: ROLE,
-      name: "deploy-role",
-      props: { tags: { "ci-role": "preview" }, assumeRolePolicy: trust(goodCondition("stage")) },
-    },
-    [
-      "Set the trust condition StringEquals token.actions.githubusercontent.com:sub to repo:acme/trading-platform:pull_request on deploy-role: only the repository's pull-request jobs may preview (found repo:acme/trading-platform:environment:stage).",
     ],
   ],
   [

@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ENVIRONMENTS, type StackName } from "../../src/model";
+import { ENVIRONMENTS, GUARDS_STACK, STACKS, type StackName } from "../../src/model";
 import { parseSuppressedMessage } from "../../policies/catalog";
 import { UNKNOWN } from "../../policies/unknowns";
 import { checkResource, checkStack, urnOf, type Fixture } from "./harness";
@@ -99,6 +99,18 @@ function withEnvironment(stack: StackName, props: Record<string, unknown>): Fixt
   );
 }
 
+/**
+ * The guards stack declares every environment's rules: `fixtures` stand for `stack`'s, the other
+ * environments keep the rules the model asks of them.
+ */
+function guarded(stack: StackName, fixtures: Fixture[]): Fixture[] {
+  return STACKS.flatMap((s) => (s === stack ? fixtures : rulesFor(s)));
+}
+
+/** A guards-stack verdict on one environment's (edited) rules. */
+const checkGuards = (stack: StackName, name: string, fixtures: Fixture[]) =>
+  checkStack(GUARDS_STACK, name, guarded(stack, fixtures));
+
 const messages = async (stack: StackName, name: string, fixtures: Fixture[], config = {}) =>
   (await checkStack(stack, name, fixtures, config)).map((v) => v.message);
 
@@ -108,7 +120,7 @@ describe("branch-rules-match-promotion-model", () => {
   it.each(["dev", "stage", "prod"] as const)(
     "passes the rules the model asks of %s",
     async (stack) => {
-      expect(await checkStack(stack, NAME, rulesFor(stack))).toEqual([]);
+      expect(await checkGuards(stack, NAME, rulesFor(stack))).toEqual([]);
     },
   );
 
@@ -118,8 +130,8 @@ describe("branch-rules-match-promotion-model", () => {
       "prod",
       rulesFor("prod").filter((f) => f.type !== RULESET),
       [
-        "Declare an active branch ruleset including refs/heads/main: prod deploys from main and the promotion model guards it (the stack declares none).",
-        "Declare an active tag ruleset including refs/tags/v*: prod release tags must not move or disappear (the stack declares none).",
+        "Declare an active branch ruleset including refs/heads/main: prod deploys from main and the promotion model guards it (the prod stack declares none).",
+        "Declare an active tag ruleset including refs/tags/v*: prod release tags must not move or disappear (the prod stack declares none).",
       ],
     ],
     [
@@ -127,8 +139,8 @@ describe("branch-rules-match-promotion-model", () => {
       "stage",
       rulesFor("stage", { enforcement: "evaluate" }),
       [
-        "Declare an active branch ruleset including refs/heads/staging: stage deploys from staging and the promotion model guards it (the stack declares none).",
-        "Declare an active branch ruleset including refs/heads/release/*: stage deploys from release/* and the promotion model guards it (the stack declares none).",
+        "Declare an active branch ruleset including refs/heads/staging: stage deploys from staging and the promotion model guards it (the prod stack declares none).",
+        "Declare an active branch ruleset including refs/heads/release/*: stage deploys from release/* and the promotion model guards it (the prod stack declares none).",
       ],
     ],
     [
@@ -189,18 +201,14 @@ describe("branch-rules-match-promotion-model", () => {
       ["Require pull requests into develop: dev merges only through reviewed pull requests."],
     ],
     [
-      "the stage check missing on main",
+      "the gate check missing on main",
       "prod",
       withRules("prod", {
         requiredStatusChecks: {
-          requiredChecks: [
-            { context: "gate" },
-            { context: "branch-flow" },
-            { context: "preview (prod)" },
-          ],
+          requiredChecks: [{ context: "branch-flow" }],
         },
       }),
-      ['Require the status check "preview (stage)" on main: prod merges only when it passes.'],
+      ['Require the status check "gate" on main: prod merges only when it passes.'],
     ],
     [
       "no stage deployment required",
@@ -237,25 +245,62 @@ describe("branch-rules-match-promotion-model", () => {
       ["Set nonFastForward to true for tags v*: release tags never move."],
     ],
   ])("%s (%s)", async (_title, stack, fixtures, expected) => {
-    const found = await checkStack(stack, NAME, fixtures);
+    const found = await checkGuards(stack, NAME, fixtures);
     expect(found.map((v) => v.message)).toEqual(expected);
     expect(new Set(found.map((v) => v.enforcementLevel))).toEqual(new Set(["mandatory"]));
   });
 
   it("notes a ruleset unknown during preview", async () => {
     const fixtures = rulesFor("dev", { rules: UNKNOWN.object });
-    expect(await checkStack("dev", NAME, fixtures)).toEqual([
+    expect(await checkGuards("dev", NAME, fixtures)).toEqual([
       {
         message:
           "Cannot check ruleset dev-branches during preview: Object value at .rules can't be known during preview.",
-        urn: urnOf("dev", RULESET, "dev-branches"),
+        urn: urnOf(GUARDS_STACK, RULESET, "dev-branches"),
         enforcementLevel: "advisory",
       },
       {
         message:
-          "Declare an active branch ruleset including refs/heads/develop: dev deploys from develop and the promotion model guards it (the stack declares none).",
+          "Declare an active branch ruleset including refs/heads/develop: dev deploys from develop and the promotion model guards it (the prod stack declares none).",
         enforcementLevel: "mandatory",
       },
+    ]);
+  });
+});
+
+describe("only the guards stack declares GitHub resources", () => {
+  const NAME = "branch-rules-match-promotion-model";
+  const others = STACKS.filter((s) => s !== GUARDS_STACK);
+
+  it.each(others)("passes %s with no GitHub resource", async (stack) => {
+    expect(await checkStack(stack, NAME, [])).toEqual([]);
+  });
+
+  it.each(others)("reports each GitHub resource %s declares", async (stack) => {
+    const found = await checkStack(stack, NAME, rulesFor(stack).slice(0, 2));
+    expect(found).toEqual([
+      {
+        message: `Remove ${RULESET} ${stack}-branches from ${stack}: only the prod stack declares GitHub guards, so no job that deploys ${stack} needs a GitHub token.`,
+        urn: urnOf(stack, RULESET, `${stack}-branches`),
+        enforcementLevel: "mandatory",
+      },
+      {
+        message: `Remove ${ENV} ${stack}-environment from ${stack}: only the prod stack declares GitHub guards, so no job that deploys ${stack} needs a GitHub token.`,
+        urn: urnOf(stack, ENV, `${stack}-environment`),
+        enforcementLevel: "mandatory",
+      },
+    ]);
+  });
+
+  it("reports a GitHub resource of another environment missing from the guards stack", async () => {
+    const found = await checkStack(
+      GUARDS_STACK,
+      NAME,
+      STACKS.flatMap((s) => (s === "stage" ? [] : rulesFor(s))),
+    );
+    expect(found.map((v) => v.message)).toEqual([
+      "Declare an active branch ruleset including refs/heads/staging: stage deploys from staging and the promotion model guards it (the prod stack declares none).",
+      "Declare an active branch ruleset including refs/heads/release/*: stage deploys from release/* and the promotion model guards it (the prod stack declares none).",
     ]);
   });
 });
@@ -266,7 +311,7 @@ describe("deployment-environment-rules", () => {
   it.each(["dev", "stage", "prod"] as const)(
     "passes the environment the model asks of %s",
     async (stack) => {
-      expect(await checkStack(stack, NAME, rulesFor(stack))).toEqual([]);
+      expect(await checkGuards(stack, NAME, rulesFor(stack))).toEqual([]);
     },
   );
 
@@ -276,7 +321,7 @@ describe("deployment-environment-rules", () => {
       "stage",
       rulesFor("stage").filter((f) => f.type !== ENV),
       [
-        'Declare the GitHub environment "stage": deployments to stage go through it (the stack declares none).',
+        'Declare the GitHub environment "stage": deployments to stage go through it (the prod stack declares none).',
       ],
     ],
     [
@@ -333,7 +378,7 @@ describe("deployment-environment-rules", () => {
       ],
     ],
   ])("%s (%s)", async (_title, stack, fixtures, expected) => {
-    expect(await messages(stack, NAME, fixtures)).toEqual(expected);
+    expect((await checkGuards(stack, NAME, fixtures)).map((v) => v.message)).toEqual(expected);
   });
 });
 
@@ -452,55 +497,6 @@ describe("developer-read-only", () => {
     expect(await messages("prod", NAME, [role("read-only"), attachment])).toEqual([
       "Detach arn:aws:iam::aws:policy/PowerUserAccess from the developer role access-developer: developers only read in prod.",
     ]);
-  });
-});
-
-describe("ci-preview-role-read-only", () => {
-  const NAME = "ci-preview-role-read-only";
-  const previewRole: Fixture = {
-    type: "aws:iam/role:Role",
-    name: "trading-prod-preview-role",
-    props: { tags: { "ci-role": "preview" } },
-  };
-  const permissions = (actions: string[]): Fixture => ({
-    type: "aws:iam/rolePolicy:RolePolicy",
-    name: "trading-prod-preview-role",
-    props: {
-      policy: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [{ Effect: "Allow", Action: actions, Resource: "*" }],
-      }),
-    },
-  });
-
-  it("passes reads and decrypting the stack's secrets", async () => {
-    expect(
-      await messages("prod", NAME, [
-        previewRole,
-        permissions(["ec2:Describe*", "s3:GetObject", "s3:ListBucket", "kms:Decrypt"]),
-      ]),
-    ).toEqual([]);
-  });
-
-  it("reports each write the preview role is granted", async () => {
-    expect(
-      await messages("dev", NAME, [
-        previewRole,
-        permissions(["ecs:Describe*", "ecs:UpdateService", "s3:PutObject"]),
-      ]),
-    ).toEqual([
-      "Remove ecs:UpdateService from the policy trading-prod-preview-role: pull-request previews only read.",
-      "Remove s3:PutObject from the policy trading-prod-preview-role: pull-request previews only read.",
-    ]);
-  });
-
-  it("ignores roles that are not the preview role", async () => {
-    expect(
-      await messages("prod", NAME, [
-        { ...previewRole, props: { tags: { component: "access" } } },
-        permissions(["ecs:UpdateService"]),
-      ]),
-    ).toEqual([]);
   });
 });
 
@@ -705,9 +701,12 @@ describe("suppressions", () => {
       }),
     ]);
     const fixtures = withPullRequest("prod", { requiredApprovingReviewCount: 1 });
-    const found = await checkStack("prod", "branch-rules-match-promotion-model", fixtures, {
-      suppressionsFile: f,
-    });
+    const found = await checkStack(
+      "prod",
+      "branch-rules-match-promotion-model",
+      guarded("prod", fixtures),
+      { suppressionsFile: f },
+    );
     expect(found.map((v) => v.enforcementLevel)).toEqual(["mandatory"]);
   });
 
