@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
+import { ACTION_INPUTS } from "./action-inputs";
 import {
   ENVIRONMENTS,
   STACKS,
@@ -169,6 +170,12 @@ function checkHygiene(workflow: Workflow, problems: string[]): void {
         problems.push(
           `${where}: job ${id} uses ${uses} without a version (pin @vN or a commit SHA)`,
         );
+      }
+      const known = ACTION_INPUTS[uses];
+      for (const input of Object.keys(rec(rec(s)?.["with"]) ?? {})) {
+        if (known !== undefined && !known.includes(input)) {
+          problems.push(`${where}: job ${id}: input "${input}" is not defined in action ${uses}`);
+        }
       }
     }
   }
