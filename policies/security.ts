@@ -1,7 +1,5 @@
 import type { PolicyResource } from "@pulumi/policy";
-import {
-  githubOidcSubject,
-} from "../src/model/github-rules";
+import { githubOidcSubject } from "../src/model/github-rules";
 import { physicalPrefix } from "../src/model/naming";
 import { loadBaseline, stackFileSetting } from "./baselines";
 import { LOG_GROUP, RDS_INSTANCE, REPLICATION_GROUP } from "./data-safety";

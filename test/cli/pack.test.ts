@@ -1,16 +1,9 @@
 import * as path from "node:path";
-import * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { analyzeWithNewPack, reconcilePolicyConfig, type PackInfo } from "../../src/cli/analyzer";
-import { runUnderMocks, type RegisteredResource } from "../../src/cli/mock-run";
-import {
-  STACKS,
-  loadSpecFromEngineConfig,
-  readStackConfigFile,
-  toEngineConfig,
-  type StackName,
-} from "../../src/model";
-import { declareEnvironment } from "../../src/program";
+import type { RegisteredResource } from "../../src/cli/mock-run";
+import { STACKS, readStackConfigFile, toEngineConfig, type StackName } from "../../src/model";
+import { runStack } from "../program/harness";
 import { ROOT } from "./helpers";
 
 const PACK_DIR = path.join(ROOT, "policies");
@@ -27,14 +20,8 @@ beforeAll(async () => {
     const engineConfig = toEngineConfig(
       readStackConfigFile(path.join(ROOT, `Pulumi.${stack}.yaml`)),
     );
-    const { resources } = await runUnderMocks({
-      project: "envstack",
-      stack,
-      config: engineConfig,
-      region: engineConfig["aws:region"]!,
-      program: () =>
-        declareEnvironment(loadSpecFromEngineConfig(pulumi.getStack(), pulumi.runtime.allConfig())),
-    });
+    // The program as src/index.ts runs it (the guards stack reads every stack file).
+    const { resources } = await runStack(stack);
     recorded.set(stack, { engineConfig, resources });
   }
 }, 120_000);

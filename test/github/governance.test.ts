@@ -11,6 +11,7 @@ import {
   userId,
   type GovernanceRun,
 } from "./support";
+import { runStack } from "../program/harness";
 
 const REPO = "trading-platform";
 
@@ -222,7 +223,7 @@ describe.each(["dev", "stage", "prod"] as const)("the %s stack", (stack) => {
 
   it("trusts only the stack's GitHub environment in the deploy role", () => {
     const role = single(run, TYPES.role);
-    expect(role.name).toBe(`trading-${stack}-deploy-role`);
+    expect(role.name).toBe("deploy-role");
     expect(role.inputs["name"]).toBe(`trading-${stack}-deploy`);
     expect(role.inputs["path"]).toBe("/ci/");
     expect(JSON.parse(String(role.inputs["assumeRolePolicy"]))).toEqual({
@@ -246,11 +247,12 @@ describe.each(["dev", "stage", "prod"] as const)("the %s stack", (stack) => {
   });
 
   it("declares the deploy role under the stack's AWS provider (its default tags)", () => {
-    // Governance's own deploy role (the AWS environment declares another, at the top level).
-    const provider = run.resources.find(
-      (r) => r.type === TYPES.deployRole && r.urn.includes(`$${TYPES.deployRole}::`),
-    );
-    expect(provider).toBeDefined();
+    // Declared once, at the top level of the stack's own program.
+    const deployRoles = run.resources.filter((r) => r.type === TYPES.deployRole);
+    expect(deployRoles.map((r) => r.urn)).toEqual([
+      `urn:pulumi:${stack}::envstack::${TYPES.deployRole}::deploy`,
+    ]);
+    const provider = deployRoles[0];
     const children = run.resources.filter((r) => r.parent === provider!.urn);
     expect(children.map((r) => r.type).sort()).toEqual(
       [
@@ -323,7 +325,7 @@ describe("configured exceptions", () => {
       "envstack:github": githubWith("stage", { oidcProvider: "create" }),
     });
     const provider = single(run, TYPES.oidcProvider);
-    expect(provider.name).toBe("trading-stage-deploy-github-oidc");
+    expect(provider.name).toBe("deploy-github-oidc");
     expect(provider.inputs).toEqual({
       url: "https://token.actions.githubusercontent.com",
       clientIdLists: ["sts.amazonaws.com"],
@@ -342,5 +344,33 @@ describe("configured exceptions", () => {
     expect(trust.Statement[0]?.Principal.Federated).toBe(
       `arn:aws:iam::${MOCK_ACCOUNT_ID}:oidc-provider/token.actions.githubusercontent.com`,
     );
+  });
+});
+
+describe("who declares the guards", () => {
+  it.each(["dev", "stage"] as const)(
+    "%s declares no GitHub resource and no GitHub provider",
+    async (stack) => {
+      const run = await runStack(stack);
+      expect(run.resources.filter((r) => r.type.includes("github"))).toEqual([]);
+      expect(run.outputs).not.toHaveProperty("guards");
+    },
+  );
+
+  it("publishes an environment's deploy role in the account its stack file names", async () => {
+    const run = await runStack("prod", {}, { dev: { "envstack:accountId": "210987654321" } });
+    const variables = run.resources.filter(
+      (r) => r.type === TYPES.variable && r.inputs["variableName"] === "DEV_AWS_ROLE_ARN",
+    );
+    expect(variables.map((v) => v.inputs["value"])).toEqual([
+      "arn:aws:iam::210987654321:role/ci/trading-dev-deploy",
+    ]);
+  });
+
+  it("pins a stack with accountId to that account", async () => {
+    const run = await runStack("dev", { "envstack:accountId": "210987654321" });
+    const provider = single(run, TYPES.awsProvider);
+    // Provider inputs travel JSON-encoded, as the engine hands them to the provider.
+    expect(JSON.parse(String(provider.inputs["allowedAccountIds"]))).toEqual(["210987654321"]);
   });
 });

@@ -135,17 +135,17 @@ describe("the prod approval rules", () => {
       ],
     ],
     [
-      "required checks without the stage checks",
-      { requiredChecks: ["gate", "branch-flow", "preview (prod)"] },
+      "required checks without the gate",
+      { requiredChecks: ["branch-flow", "lint"] },
       [
-        'Pulumi.prod.yaml: envstack:github.requiredChecks: expected a list that includes "preview (stage)", found a list of 3',
+        'Pulumi.prod.yaml: envstack:github.requiredChecks: expected a list that includes "gate", found a list of 2',
       ],
     ],
     [
       "a required check listed twice",
-      { requiredChecks: ["gate", "branch-flow", "preview (stage)", "preview (prod)", "gate"] },
+      { requiredChecks: ["gate", "branch-flow", "gate"] },
       [
-        'Pulumi.prod.yaml: envstack:github.requiredChecks: expected a list without duplicates ("gate" repeated), found a list of 5',
+        'Pulumi.prod.yaml: envstack:github.requiredChecks: expected a list without duplicates ("gate" repeated), found a list of 3',
       ],
     ],
   ])("refuses %s", (_what, changes, messages) => {

@@ -112,7 +112,7 @@ const BAD: readonly [string, string, string, unknown, string][] = [
     "dev",
     "envstack:servce",
     {},
-    "Pulumi.dev.yaml: envstack:servce: expected a known key (did you mean service?): one of app, network, database, cache, service, observability, featureFlags, access, github, found unknown key with a map",
+    "Pulumi.dev.yaml: envstack:servce: expected a known key (did you mean service?): one of app, accountId, network, database, cache, service, observability, featureFlags, access, github, found unknown key with a map",
   ],
   [
     "missing required key without a default",

@@ -1,18 +1,9 @@
-import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { runUnderMocks, type RegisteredResource } from "../../src/cli/mock-run";
-import {
-  loadSpecFromEngineConfig,
-  readStackConfigFile,
-  STACKS,
-  toEngineConfig,
-  type StackName,
-} from "../../src/model";
-import { declareEnvironment } from "../../src/program";
+import type { RegisteredResource } from "../../src/cli/mock-run";
+import { STACKS, type StackName } from "../../src/model";
+import { runStack } from "../program/harness";
 import { UNKNOWN } from "../../policies/unknowns";
 import { checkAll, type Fixture } from "./harness";
-
-const ROOT = path.join(__dirname, "..", "..");
 
 /** Provider inputs as the engine hands them to a pack: objects JSON-encoded. */
 function engineProviderProps(inputs: Readonly<Record<string, unknown>>): Record<string, unknown> {
@@ -57,19 +48,9 @@ export function fixturesOf(resources: readonly RegisteredResource[]): Fixture[] 
     });
 }
 
+/** The program as src/index.ts runs it (the guards stack reads every stack file). */
 async function run(stack: StackName): Promise<RegisteredResource[]> {
-  const values = readStackConfigFile(path.join(ROOT, `Pulumi.${stack}.yaml`));
-  const config = toEngineConfig(values);
-  const { resources } = await runUnderMocks({
-    project: "envstack",
-    stack,
-    config,
-    region: "eu-west-1",
-    program: () => {
-      return declareEnvironment(loadSpecFromEngineConfig(stack, config));
-    },
-  });
-  return [...resources];
+  return [...(await runStack(stack)).resources];
 }
 
 describe.each(STACKS)("the committed %s stack under mocks", (stack) => {

@@ -506,26 +506,27 @@ const rows: Row[] = [
     { type: "aws:secretsmanager/secret:Secret", name: "s", props: { name: UNKNOWN.string } },
     ["Cannot check name during preview: string value at .name can't be known during preview."],
   ],
-  // github-names-prefixed
+  // github-names-prefixed: the guards stack declares every environment's variables, each
+  // prefixed for its own environment.
   [
-    "a prefixed variable",
-    "stage",
+    "a prefixed variable of another environment, in the guards stack",
+    "prod",
     "github-names-prefixed",
     {
       type: "github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable",
       name: "v",
-      props: { variableName: "STAGE_AWS_REGION" },
+      props: { environment: "stage", variableName: "STAGE_AWS_REGION" },
     },
     [],
   ],
   [
-    "another stack's prefix",
-    "stage",
+    "another environment's prefix",
+    "prod",
     "github-names-prefixed",
     {
       type: "github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable",
       name: "v",
-      props: { variableName: "PROD_AWS_REGION" },
+      props: { environment: "stage", variableName: "PROD_AWS_REGION" },
     },
     [
       "Rename PROD_AWS_REGION to STAGE_AWS_REGION: stage's GitHub environment variables and secrets are prefixed STAGE_.",
@@ -538,10 +539,23 @@ const rows: Row[] = [
     {
       type: "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret",
       name: "s",
-      props: { secretName: "TOKEN" },
+      props: { environment: "prod", secretName: "TOKEN" },
     },
     [
       "Rename TOKEN to PROD_TOKEN: prod's GitHub environment variables and secrets are prefixed PROD_.",
+    ],
+  ],
+  [
+    "a variable whose environment is unknown during preview",
+    "prod",
+    "github-names-prefixed",
+    {
+      type: "github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable",
+      name: "v",
+      props: { environment: UNKNOWN.string, variableName: "DEV_STACK" },
+    },
+    [
+      "Cannot check environment during preview: string value at .environment can't be known during preview.",
     ],
   ],
 ];

@@ -566,12 +566,8 @@ describe.each(STACKS)("every stack (%s)", (stack) => {
         role.name,
         boundaryArn(stack),
       ]);
-    // The AWS environment's deploy role, plus the one GitHub governance still declares.
-    expect(ci.map((r) => r.inputs["name"])).toEqual([
-      `trading-${stack}-deploy`,
-      `trading-${stack}-deploy`,
-      `trading-${stack}-preview`,
-    ]);
+    // The environment's deploy role only: no stack declares a pull-request preview role.
+    expect(ci.map((r) => r.inputs["name"])).toEqual([`trading-${stack}-deploy`]);
     for (const role of ci) expect(role.inputs["permissionsBoundary"]).toBeUndefined();
   });
 

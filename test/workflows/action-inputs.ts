@@ -113,7 +113,6 @@ export const ACTION_INPUTS: Readonly<Record<string, readonly string[]>> = {
     "compression-level",
     "overwrite",
     "include-hidden-files",
-    "archive",
   ],
   // https://github.com/actions/download-artifact/releases/tag/v8.0.0 (node24, ESM; unzips zipped
   // artifacts as before, adds skip-decompress and digest-mismatch)

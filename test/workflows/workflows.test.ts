@@ -253,7 +253,7 @@ describe("checkWorkflows reports drift from src/model", () => {
 
   it("two workflows deploying one stack", () => {
     const drift = mutated("deploy-dev.yml", (doc) => {
-      node(doc, "jobs", "deploy", "environment")["name"] = "stage";
+      node(doc, "jobs", "deploy")["environment"] = "stage";
     });
     expect(checkWorkflows(drift)).toEqual([
       'no push workflow deploys dev (a job bound to environment "dev")',
