@@ -1,4 +1,5 @@
 import { runBranchFlow } from "./branch-flow";
+import { runCodeowners } from "./codeowners";
 import { EXIT, processIo, type Io } from "./io";
 import { runPolicies } from "./policies";
 import { runPreview } from "./preview";
@@ -11,6 +12,7 @@ Commands:
   promote      Copy a stack's image digest one step forward (dev → stage → prod).
   policies     List the policies with their severity and level per stack.
   branch-flow  Check a pull request's base and head branches against the promotion model.
+  codeowners   Write .github/CODEOWNERS from the prod stack file (--check: compare only).
 
 Run \`envstack <command> --help\` for a command's options.`;
 
@@ -24,6 +26,8 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       return runPromote(rest, io);
     case "policies":
       return runPolicies(rest, io);
+    case "codeowners":
+      return runCodeowners(rest, io);
     case "branch-flow":
       return runBranchFlow([...rest], {
         stdout: (line) => io.stdout(`${line}\n`),

@@ -220,6 +220,12 @@ export const githubSchema = z.strictObject({
   waitTimerMinutes: int(0, 43200),
   /** Teams that may bypass the pull-request rule only (never the other rules). */
   pullRequestBypassTeams: z.array(slug, { error: "a list of team slugs" }),
+  /**
+   * Who owns every file of the repository (team slugs or `@user` logins), written to
+   * `.github/CODEOWNERS` by `envstack codeowners`. Required where the branch needs a code
+   * owner's review: with no owner, GitHub's rule has nobody to ask and requires nothing.
+   */
+  codeOwners: z.array(reviewer, { error: "a list of team slugs or @user logins" }),
   /** Whether this stack creates the account's GitHub OIDC provider or looks up an existing one. */
   oidcProvider: z.enum(["create", "existing"], { error: "create or existing" }),
   /** S3 bucket of a self-managed Pulumi backend the CI deploy role may use; unset with Pulumi Cloud. */
@@ -332,6 +338,7 @@ export function defaultsFor(stack: StackName): DeepPartial<EnvstackConfig> {
       deploymentReviewers: [],
       waitTimerMinutes: 0,
       pullRequestBypassTeams: [],
+      codeOwners: [],
       oidcProvider: stack === "prod" ? "create" : "existing",
     },
   };
@@ -439,7 +446,19 @@ export function crossKeyIssues(stack: StackName, config: EnvstackConfig): CrossK
     }
   }
   // GitHub rejects a ruleset or an environment naming the same check, team or user twice.
-  for (const key of ["requiredChecks", "deploymentReviewers", "pullRequestBypassTeams"] as const) {
+  if (ENVIRONMENTS[stack].merge.codeOwnerReview && github.codeOwners.length === 0) {
+    add(
+      ["github", "codeOwners"],
+      `at least one team or @user: ${stack}'s branches require a code owner's review, and with no code owner that rule requires nothing`,
+      github.codeOwners,
+    );
+  }
+  for (const key of [
+    "requiredChecks",
+    "deploymentReviewers",
+    "pullRequestBypassTeams",
+    "codeOwners",
+  ] as const) {
     const dup = duplicates(github[key]);
     if (dup.length > 0) {
       add(

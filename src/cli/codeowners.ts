@@ -1,0 +1,72 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import {
+  CODEOWNERS_PATH,
+  codeownersText,
+  GUARDS_STACK,
+  loadSpecFromFile,
+  stackFiles,
+} from "../model";
+import { GateError } from "./gate";
+import { EXIT, processIo, reportError, type Io } from "./io";
+import { packageRoot } from "./paths";
+
+export const CODEOWNERS_USAGE = `Usage: envstack codeowners [--check] [--project-dir <dir>]
+
+Writes ${CODEOWNERS_PATH} from the ${GUARDS_STACK} stack file's envstack:github.codeOwners, so
+the code-owner review main requires always has owners to ask.
+
+Options:
+      --check              Write nothing; exit 1 when the committed file differs.
+      --project-dir <dir>  The project (Pulumi.yaml and the stack files). Defaults to this package.
+  -h, --help               This help.`;
+
+/** `envstack codeowners`: returns the exit code. */
+export function runCodeowners(argv: readonly string[], io: Io = processIo): number {
+  try {
+    let values;
+    try {
+      ({ values } = parseArgs({
+        args: [...argv],
+        options: {
+          check: { type: "boolean" },
+          "project-dir": { type: "string" },
+          help: { type: "boolean", short: "h" },
+        },
+        strict: true,
+        allowPositionals: false,
+      }));
+    } catch (err) {
+      throw new GateError(`${(err as Error).message}\n\n${CODEOWNERS_USAGE}`);
+    }
+    if (values.help) {
+      io.stdout(`${CODEOWNERS_USAGE}\n`);
+      return EXIT.ok;
+    }
+    const projectDir = path.resolve(values["project-dir"] ?? packageRoot());
+    const file = stackFiles(projectDir)[GUARDS_STACK];
+    const spec = loadSpecFromFile(file, GUARDS_STACK);
+    const text = codeownersText(spec.github.owner, spec.github.codeOwners, path.basename(file));
+    const target = path.join(projectDir, CODEOWNERS_PATH);
+    const current = fs.existsSync(target) ? fs.readFileSync(target, "utf8") : undefined;
+    if (values.check) {
+      if (current === text) {
+        io.stdout(`${CODEOWNERS_PATH} matches ${path.basename(file)}.\n`);
+        return EXIT.ok;
+      }
+      io.stderr(
+        `envstack codeowners: ${CODEOWNERS_PATH} differs from ${path.basename(file)}'s envstack:github.codeOwners: run \`envstack codeowners\` and commit it.\n`,
+      );
+      return EXIT.violations;
+    }
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    const temp = `${target}.${process.pid}.tmp`;
+    fs.writeFileSync(temp, text);
+    fs.renameSync(temp, target);
+    io.stdout(`Wrote ${CODEOWNERS_PATH}.\n`);
+    return EXIT.ok;
+  } catch (err) {
+    return reportError(io, "codeowners", err, false);
+  }
+}
