@@ -1,5 +1,10 @@
 import { physicalPrefix, scopePrefix, type StackName } from "../model";
-import { TAGGING_ACTIONS, type PolicyDocument, type PolicyStatement } from "./deploy-role";
+import {
+  environmentPathStatement,
+  TAGGING_ACTIONS,
+  type PolicyDocument,
+  type PolicyStatement,
+} from "./deploy-role";
 
 /**
  * IAM path of the environment's permissions boundary. The deploy role may edit customer managed
@@ -180,16 +185,7 @@ export function environmentBoundaryPolicy(input: BoundaryInput): PolicyDocument 
       Resource: "*",
       Condition: { StringEquals: inRegion },
     },
-    {
-      Sid: "ParametersSecretsAndLogsUnderTheEnvironmentPath",
-      Effect: "Allow",
-      Action: ["ssm:*", "secretsmanager:*", "logs:*"],
-      Resource: [
-        `arn:${partition}:ssm:${region}:${accountId}:parameter${scope}*`,
-        `arn:${partition}:secretsmanager:${region}:${accountId}:secret:${scope}*`,
-        `arn:${partition}:logs:${region}:${accountId}:log-group:${scope}*`,
-      ],
-    },
+    environmentPathStatement(partition, region, accountId, scope),
     {
       // RDS names the master user secret `rds!db-<id>`, outside the environment's path, and the
       // tags RDS puts on it are not documented as ours. Reading one also needs kms:Decrypt on the

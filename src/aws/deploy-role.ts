@@ -100,6 +100,28 @@ export const SERVICE_LINKED_ROLE_SERVICES = [
   "rds.amazonaws.com",
 ] as const;
 
+/**
+ * Everything under the environment's path: its SSM parameters, Secrets Manager secrets and log
+ * groups (`/<stack>/<app>/...`). Shared by the deploy role and the permissions boundary.
+ */
+export function environmentPathStatement(
+  partition: string,
+  region: string,
+  accountId: string,
+  scope: string,
+): PolicyStatement {
+  return {
+    Sid: "ParametersSecretsAndLogsUnderTheEnvironmentPath",
+    Effect: "Allow",
+    Action: ["ssm:*", "secretsmanager:*", "logs:*"],
+    Resource: [
+      `arn:${partition}:ssm:${region}:${accountId}:parameter${scope}*`,
+      `arn:${partition}:secretsmanager:${region}:${accountId}:secret:${scope}*`,
+      `arn:${partition}:logs:${region}:${accountId}:log-group:${scope}*`,
+    ],
+  };
+}
+
 /** An IAM policy document as plain data. */
 export interface PolicyDocument {
   readonly Version: "2012-10-17";
@@ -221,16 +243,7 @@ export function deployPermissionsPolicy(input: DeployPermissionsInput): PolicyDo
       Resource: "*",
       Condition: { "ForAnyValue:StringEquals": { "aws:TagKeys": ["env", "app"] } },
     },
-    {
-      Sid: "ParametersSecretsAndLogsUnderTheEnvironmentPath",
-      Effect: "Allow",
-      Action: ["ssm:*", "secretsmanager:*", "logs:*"],
-      Resource: [
-        `arn:${partition}:ssm:${region}:${accountId}:parameter${scope}*`,
-        `arn:${partition}:secretsmanager:${region}:${accountId}:secret:${scope}*`,
-        `arn:${partition}:logs:${region}:${accountId}:log-group:${scope}*`,
-      ],
-    },
+    environmentPathStatement(partition, region, accountId, scope),
     {
       // Dashboards and key aliases carry no tags: scope them by the environment's name prefix.
       Sid: "UntaggableResourcesNamedForThisEnvironment",

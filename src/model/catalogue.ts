@@ -93,6 +93,18 @@ const sizes = (family: string, list: readonly string[]) => list.map((s) => `${fa
 const BURSTABLE = ["micro", "small", "medium", "large", "xlarge", "2xlarge"];
 const GRAVITON = ["large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge"];
 const INTEL = [...GRAVITON, "24xlarge", "32xlarge"];
+/** Seventh-generation Intel sizes (m7i, r7i). */
+const INTEL_7 = [
+  "large",
+  "xlarge",
+  "2xlarge",
+  "4xlarge",
+  "8xlarge",
+  "12xlarge",
+  "16xlarge",
+  "24xlarge",
+  "48xlarge",
+];
 
 /** RDS instance classes RDS for PostgreSQL supports, current generation. */
 export const RDS_POSTGRES_INSTANCE_CLASSES: readonly string[] = [
@@ -101,31 +113,11 @@ export const RDS_POSTGRES_INSTANCE_CLASSES: readonly string[] = [
   ...sizes("db.m6g", GRAVITON),
   ...sizes("db.m7g", GRAVITON),
   ...sizes("db.m6i", INTEL),
-  ...sizes("db.m7i", [
-    "large",
-    "xlarge",
-    "2xlarge",
-    "4xlarge",
-    "8xlarge",
-    "12xlarge",
-    "16xlarge",
-    "24xlarge",
-    "48xlarge",
-  ]),
+  ...sizes("db.m7i", INTEL_7),
   ...sizes("db.r6g", GRAVITON),
   ...sizes("db.r7g", GRAVITON),
   ...sizes("db.r6i", INTEL),
-  ...sizes("db.r7i", [
-    "large",
-    "xlarge",
-    "2xlarge",
-    "4xlarge",
-    "8xlarge",
-    "12xlarge",
-    "16xlarge",
-    "24xlarge",
-    "48xlarge",
-  ]),
+  ...sizes("db.r7i", INTEL_7),
 ];
 
 /** ElastiCache Redis OSS versions for node-based clusters, in the `major.minor` form. */
