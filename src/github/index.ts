@@ -32,6 +32,9 @@ export function declareGuards(
   const callerAccount = aws.getCallerIdentityOutput({}, invoke).accountId;
   const partition = aws.getPartitionOutput({}, invoke).partition;
   const guards: Record<string, pulumi.Input<unknown>> = {};
+  // In promotion order, each after the ones before it: a ruleset may require a deployment to an
+  // earlier environment (main requires stage), which must exist when GitHub validates the rule.
+  const declared: EnvironmentGuards[] = [];
   for (const env of environments) {
     const accountId = env.accountId ?? callerAccount;
     const roleArn = pulumi
@@ -40,8 +43,9 @@ export function declareGuards(
     const guard = new EnvironmentGuards(
       `${env.app}-${env.stack}`,
       { stack: env.stack, region: env.region, deployRoleArn: roleArn, github: env.github },
-      { providers: [githubProvider] },
+      { providers: [githubProvider], dependsOn: [...declared] },
     );
+    declared.push(guard);
     guards[env.stack] = {
       branchRulesetId: guard.branchRulesetId,
       deploymentEnvironment: guard.environmentName,

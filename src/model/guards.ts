@@ -77,6 +77,7 @@ export interface GuardedSettings {
   readonly file: string;
   readonly app: string;
   readonly github: { readonly owner: string; readonly repository: string };
+  readonly accountId?: string;
 }
 
 /**
@@ -89,6 +90,9 @@ export function guardIssues(
 ): ConfigError[] {
   const errors: ConfigError[] = [];
   const home = `${guards.github.owner}/${guards.github.repository}`;
+  // Either every environment names its account (separate accounts) or none does (one shared
+  // account): a mix would publish a deploy role in an account the environment never runs in.
+  const layout = (env: GuardedSettings) => (env.accountId !== undefined ? "set" : "unset");
   for (const env of environments) {
     if (env.stack === guards.stack) continue;
     const repo = `${env.github.owner}/${env.github.repository}`;
@@ -99,6 +103,18 @@ export function guardIssues(
           "envstack:github",
           `owner/repository ${home}, as in ${path.basename(guards.file)}: one repository holds every environment's guards`,
           describeFound(repo),
+        ),
+      );
+    }
+    if (layout(env) !== layout(guards)) {
+      errors.push(
+        new ConfigError(
+          env.file,
+          "envstack:accountId",
+          guards.accountId !== undefined
+            ? `an account id, as ${path.basename(guards.file)} sets one: with separate accounts every environment names its own`
+            : `no account id, as ${path.basename(guards.file)} sets none: in the shared-account layout no environment names one`,
+          describeFound(env.accountId),
         ),
       );
     }

@@ -357,8 +357,31 @@ describe("who declares the guards", () => {
     },
   );
 
+  it("declares each environment's guards after the earlier environments' (main requires stage)", async () => {
+    const run = await runStack("prod");
+    const guards = run.resources.filter((r) => r.type === "envstack:github:EnvironmentGuards");
+    const environmentUrn = (stack: string) =>
+      run.resources.find((r) => r.type === TYPES.environment && r.inputs["environment"] === stack)!
+        .urn;
+    // Depending on a component is depending on every resource inside it (the SDK expands it).
+    expect(guards.map((g) => g.name)).toEqual(["trading-dev", "trading-stage", "trading-prod"]);
+    expect(guards[0]!.dependencies).toEqual([]);
+    expect(guards[1]!.dependencies).toContain(environmentUrn("dev"));
+    expect(guards[2]!.dependencies).toEqual(
+      expect.arrayContaining([environmentUrn("dev"), environmentUrn("stage")]),
+    );
+    expect(guards[1]!.dependencies).not.toContain(environmentUrn("prod"));
+  });
+
   it("publishes an environment's deploy role in the account its stack file names", async () => {
-    const run = await runStack("prod", {}, { dev: { "envstack:accountId": "210987654321" } });
+    const run = await runStack(
+      "prod",
+      { "envstack:accountId": "123456789012" },
+      {
+        dev: { "envstack:accountId": "210987654321" },
+        stage: { "envstack:accountId": "123456789013" },
+      },
+    );
     const variables = run.resources.filter(
       (r) => r.type === TYPES.variable && r.inputs["variableName"] === "DEV_AWS_ROLE_ARN",
     );

@@ -66,6 +66,18 @@ describe("the guards stack reads every environment's stack file", () => {
     ]);
   });
 
+  it("refuses a mix of named and unnamed accounts", () => {
+    const dir = project("stage", (t) =>
+      t.replace(
+        "envstack:app: trading",
+        'envstack:app: trading\n  envstack:accountId: "210987654321"',
+      ),
+    );
+    expect(errorsOf(dir)).toEqual([
+      `${path.join(dir, "Pulumi.stage.yaml")}: envstack:accountId: expected no account id, as Pulumi.prod.yaml sets none: in the shared-account layout no environment names one, found string "210987654321"`,
+    ]);
+  });
+
   it("reports a broken environment file by its own file and key", () => {
     const dir = project("dev", (t) => t.replace("storageGb: 20", "storageGb: lots"));
     expect(errorsOf(dir)).toHaveLength(1);
