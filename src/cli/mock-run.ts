@@ -23,8 +23,8 @@ export interface RegisteredResource {
   readonly inputs: Readonly<Record<string, unknown>>;
   /**
    * The inputs exactly as they crossed the wire to the engine (JSON form of the request's Struct:
-   * secrets, unknowns and resource references keep their signatures). The gate sends these to
-   * the policy pack, as the engine would.
+   * secrets, unknowns and resource references keep their signatures). The gate sends them to
+   * the policy pack marshalled as the engine's Analyze does (`analyzerProperties`).
    */
   readonly wireInputs: Readonly<Record<string, unknown>>;
 }
