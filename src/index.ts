@@ -1,3 +1,5 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import {
   ConfigErrors,
@@ -9,13 +11,24 @@ import {
 } from "./model";
 import { declareEnvironment } from "./program";
 
+/**
+ * The project directory (Pulumi.yaml and the stack files): the nearest one above this file. Not
+ * the working directory: when `main` names a file, the engine starts the program in that file's
+ * directory (dist/src here), not the project's:
+ * https://github.com/pulumi/pulumi/blob/1b5949891b3cefcb9974752b24a5ecef0acc86c8/pkg/engine/project.go#L45-L73
+ */
+function projectDir(): string {
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, "Pulumi.yaml"))) return dir;
+    if (path.dirname(dir) === dir) return process.cwd();
+  }
+}
+
 function readSpecs(): { spec: EnvironmentSpec; environments: EnvironmentSpec[] } {
   try {
     const spec = loadSpecFromEngineConfig(pulumi.getStack(), pulumi.runtime.allConfig());
-    // The engine starts the program in the project directory (where Pulumi.yaml and the stack
-    // files are): https://www.pulumi.com/docs/iac/concepts/projects/project-file/ (`main`).
     const environments = holdsGuards(spec.stack)
-      ? loadGuardedSpecs(spec, stackFiles(process.cwd()))
+      ? loadGuardedSpecs(spec, stackFiles(projectDir()))
       : [];
     return { spec, environments };
   } catch (err) {

@@ -6,6 +6,7 @@ import * as analyzerGrpc from "@pulumi/pulumi/proto/analyzer_grpc_pb";
 import * as analyzerPb from "@pulumi/pulumi/proto/analyzer_pb";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { Struct, type JavaScriptValue } from "google-protobuf/google/protobuf/struct_pb";
+import { analyzerProperties } from "./engine-marshal";
 import type { RegisteredResource } from "./mock-run";
 
 export type EnforcementLevel = "advisory" | "mandatory" | "remediate" | "disabled";
@@ -335,7 +336,7 @@ const propertyStructs = new WeakMap<RegisteredResource, Struct>();
 function propertiesOf(resource: RegisteredResource): Struct {
   let struct = propertyStructs.get(resource);
   if (!struct) {
-    struct = toStruct(resource.wireInputs);
+    struct = toStruct(analyzerProperties(resource.wireInputs));
     propertyStructs.set(resource, struct);
   }
   return struct;
@@ -349,7 +350,7 @@ function providerMessage(provider: ProviderResource): analyzerPb.AnalyzerProvide
   message.setType(provider.type);
   message.setName(provider.name);
   message.setUrn(provider.urn);
-  message.setProperties(toStruct(provider.properties));
+  message.setProperties(toStruct(analyzerProperties(provider.properties)));
   return message;
 }
 
@@ -553,6 +554,9 @@ export class AnalyzerConnection {
         message.setDependenciesList([...r.dependencies]);
         const deps = message.getPropertydependenciesMap();
         for (const [key, urns] of Object.entries(r.propertyDependencies)) {
+          // The engine leaves out properties with no dependencies:
+          // https://github.com/pulumi/pulumi/blob/1b5949891b3cefcb9974752b24a5ecef0acc86c8/pkg/resource/plugin/analyzer_plugin.go#L361-L366
+          if (urns.length === 0) continue;
           const entry = new analyzerPb.AnalyzerPropertyDependencies();
           entry.setUrnsList([...urns]);
           deps.set(key, entry);

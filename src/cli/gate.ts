@@ -238,26 +238,6 @@ export function classify(
   return { violations, suppressions };
 }
 
-/** A program whose outputs never resolve would hang the gate; no stack needs this long. */
-const PROGRAM_TIMEOUT_MS = 120_000;
-
-function withTimeout<T>(ms: number, stack: StackName, work: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          new Error(
-            `the program did not finish within ${ms / 1000} s for stack ${stack} (an output that never resolves?)`,
-          ),
-        ),
-      ms,
-    );
-    timer.unref();
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
-}
-
 function programError(stack: StackName, file: string, err: unknown): GateError {
   if (err instanceof ConfigErrors) return new GateError(err.message, err);
   const message = err instanceof Error ? err.message : String(err);
@@ -311,24 +291,21 @@ export async function runGate(options: GateOptions): Promise<GateResult> {
       const started = Date.now();
       let resources: readonly RegisteredResource[];
       try {
-        ({ resources } = await withTimeout(
-          PROGRAM_TIMEOUT_MS,
-          t.stack,
-          runUnderMocks({
-            project: PROJECT,
-            stack: t.stack,
-            config: t.engineConfig,
-            region: t.region,
-            // What src/index.ts does: the spec from the engine's config, then the environment.
-            program: () => {
-              const spec = loadSpecFromEngineConfig(pulumi.getStack(), pulumi.runtime.allConfig());
-              const environments = holdsGuards(spec.stack)
-                ? loadGuardedSpecs(spec, stackFiles(options.projectDir, options.configFiles))
-                : [];
-              return declareEnvironment(spec, environments);
-            },
-          }),
-        ));
+        // runUnderMocks fails, naming what it waits for, if the program cannot finish.
+        ({ resources } = await runUnderMocks({
+          project: PROJECT,
+          stack: t.stack,
+          config: t.engineConfig,
+          region: t.region,
+          // What src/index.ts does: the spec from the engine's config, then the environment.
+          program: () => {
+            const spec = loadSpecFromEngineConfig(pulumi.getStack(), pulumi.runtime.allConfig());
+            const environments = holdsGuards(spec.stack)
+              ? loadGuardedSpecs(spec, stackFiles(options.projectDir, options.configFiles))
+              : [];
+            return declareEnvironment(spec, environments);
+          },
+        }));
       } catch (err) {
         throw programError(t.stack, t.file, err);
       }

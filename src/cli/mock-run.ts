@@ -1,5 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
+import { unknownValue } from "@pulumi/pulumi/runtime/rpc";
 import { realisticMocks } from "./mocks";
+
+/** How long a program may take to declare its resources and settle its exports, by default. */
+export const PROGRAM_TIMEOUT_MS = 120_000;
 
 /** A resource the program registered, with the options the engine (and the pack) sees. */
 export interface RegisteredResource {
@@ -23,8 +27,8 @@ export interface RegisteredResource {
   readonly inputs: Readonly<Record<string, unknown>>;
   /**
    * The inputs exactly as they crossed the wire to the engine (JSON form of the request's Struct:
-   * secrets, unknowns and resource references keep their signatures). The gate sends these to
-   * the policy pack, as the engine would.
+   * secrets, unknowns and resource references keep their signatures). The gate sends them to
+   * the policy pack marshalled as the engine's Analyze does (`analyzerProperties`).
    */
   readonly wireInputs: Readonly<Record<string, unknown>>;
 }
@@ -40,10 +44,16 @@ export interface MockRunOptions {
   readonly program: () => unknown;
   /** Run as a preview (dry run). Defaults to true, as `pulumi preview` does. */
   readonly preview?: boolean;
+  /**
+   * How long the program may take before the run fails, naming what it still waits for.
+   * Defaults to PROGRAM_TIMEOUT_MS.
+   */
+  readonly timeoutMs?: number;
 }
 
 export interface MockRunResult {
   readonly resources: readonly RegisteredResource[];
+  /** The program's exports, settled; an output not known in a preview is `unknownValue`. */
   readonly outputs: unknown;
 }
 
@@ -121,21 +131,68 @@ export async function runUnderMocks(options: MockRunOptions): Promise<MockRunRes
     pending.push(done);
     return done;
   };
-  const exported = options.program();
-  const outputs = await resolveExports(exported);
-  // Internal to the SDK but exported at run time: drains every outstanding registration.
-  await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
-  await Promise.all(pending);
-  return { resources, outputs };
+  // Whatever the program still waits for, so a run that cannot finish says why.
+  const waiting = new Set<string>();
+  const run = async () => {
+    const exported = options.program();
+    const outputs = await settleExports(exported, "", waiting);
+    waiting.add("resource registrations");
+    // Internal to the SDK but exported at run time: drains every outstanding registration.
+    await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+    await Promise.all(pending);
+    return { resources, outputs };
+  };
+  // A promise that never settles keeps nothing alive: without this timer (not unref'd) a caller
+  // awaiting the run would see Node exit 0 with no output once the event loop empties.
+  const timeoutMs = options.timeoutMs ?? PROGRAM_TIMEOUT_MS;
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      const what = [...waiting].sort().join(", ") || "the program";
+      reject(
+        new Error(`the program did not finish within ${timeoutMs / 1000} s: waiting for ${what}`),
+      );
+    }, timeoutMs);
+  });
+  try {
+    return await Promise.race([run(), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
-async function resolveExports(value: unknown): Promise<unknown> {
+/**
+ * Settles a program's exports as the engine records stack outputs. An output that is not known
+ * in a preview (a resource output the provider computes, an apply on one) is unknown: its apply
+ * callbacks never run, so it is never awaited. The SDK's own serializeProperty decides the same
+ * way, from the output's `isKnown`:
+ * https://github.com/pulumi/pulumi/blob/1b5949891b3cefcb9974752b24a5ecef0acc86c8/sdk/nodejs/runtime/rpc.ts#L478
+ */
+async function settleExports(value: unknown, at: string, waiting: Set<string>): Promise<unknown> {
+  const name = at || "the exports";
   if (pulumi.Output.isInstance(value)) {
-    return new Promise((resolve) => value.apply((v) => resolve(v)));
+    waiting.add(`export ${name}`);
+    const known = await (value as unknown as { isKnown: Promise<boolean> }).isKnown;
+    const settled = known
+      ? await new Promise<unknown>((resolve) => value.apply((v) => resolve(v)))
+      : unknownValue;
+    waiting.delete(`export ${name}`);
+    return known ? settleExports(settled, at, waiting) : settled;
   }
-  if (value && typeof value === "object" && !Array.isArray(value)) {
+  if (value instanceof Promise) {
+    waiting.add(`export ${name}`);
+    const settled: unknown = await value;
+    waiting.delete(`export ${name}`);
+    return settleExports(settled, at, waiting);
+  }
+  if (Array.isArray(value)) {
+    return Promise.all(value.map((v, i) => settleExports(v, `${at}[${i}]`, waiting)));
+  }
+  if (value && typeof value === "object" && !pulumi.Resource.isInstance(value)) {
     const entries = await Promise.all(
-      Object.entries(value).map(async ([k, v]) => [k, await resolveExports(await v)] as const),
+      Object.entries(value).map(
+        async ([k, v]) => [k, await settleExports(v, at ? `${at}.${k}` : k, waiting)] as const,
+      ),
     );
     return Object.fromEntries(entries);
   }
