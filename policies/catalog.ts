@@ -21,7 +21,8 @@ import {
   DEFAULT_SUPPRESSIONS_FILE,
   isExpired,
   loadSuppressions,
-  namesResource,
+  namesViolation,
+  recordMatch,
   suppressedMessage,
   today,
 } from "./suppressions";
@@ -130,6 +131,7 @@ type Target = { urn?: string; type?: string; name?: string };
  */
 function reporter(
   definition: PolicyDefinition,
+  stack: StackName,
   level: EnforcementLevel,
   settings: Settings,
   reportViolation: ReportViolation,
@@ -144,11 +146,13 @@ function reporter(
       send(message, urn, "advisory");
       return;
     }
+    const target = { stack, ...resolve(urn), attribute: options?.attribute };
     const suppressions = definition.suppressible
       ? loadSuppressions(packPath(settings.text("suppressionsFile"))).entries.filter(
-          (s) => s.policy === definition.name && namesResource(s, resolve(urn)),
+          (s) => s.policy === definition.name && namesViolation(s, target),
         )
       : [];
+    suppressions.forEach((s) => recordMatch(stack, s));
     const on = today();
     const active = suppressions.find((s) => !isExpired(s, on));
     if (active) {
@@ -202,8 +206,13 @@ function toSdkPolicy(
       validateStack: (args, reportViolation) => {
         const settings = resolveSettings(defaults, args.getConfig<Record<string, unknown>>());
         const context: PolicyContext = { stack, settings };
-        const report = reporter(definition, enforcementLevel, settings, reportViolation, (urn) =>
-          targetIn(args.resources, urn),
+        const report = reporter(
+          definition,
+          stack,
+          enforcementLevel,
+          settings,
+          reportViolation,
+          (urn) => targetIn(args.resources, urn),
         );
         try {
           definition.validateStack(args, report, context);
@@ -218,11 +227,18 @@ function toSdkPolicy(
     validateResource: (args, reportViolation) => {
       const settings = resolveSettings(defaults, args.getConfig<Record<string, unknown>>());
       const context: PolicyContext = { stack, settings };
-      const report = reporter(definition, enforcementLevel, settings, reportViolation, () => ({
-        urn: args.urn,
-        type: args.type,
-        name: args.name,
-      }));
+      const report = reporter(
+        definition,
+        stack,
+        enforcementLevel,
+        settings,
+        reportViolation,
+        () => ({
+          urn: args.urn,
+          type: args.type,
+          name: args.name,
+        }),
+      );
       try {
         definition.validateResource(args, report, context);
       } catch (err) {
