@@ -115,31 +115,52 @@ function resolveSettings(
   };
 }
 
-/** The SDK's undocumented object form of a report carries its own enforcement level. */
+/**
+ * The SDK's undocumented object form of a report; an enforcement level given here replaces the
+ * policy's configured one.
+ */
 interface ViolationInfo {
   message: string;
   urn?: string;
-  enforcementLevel: EnforcementLevel;
+  enforcementLevel?: EnforcementLevel;
 }
 
 type Target = { urn?: string; type?: string; name?: string };
 
 /**
- * Wraps the SDK's reportViolation: every report goes out in the object form with an explicit
- * enforcement level (so a suppressed violation is reported as advisory by a mandatory policy,
- * and the message is exactly ours), after consulting the reviewed suppressions.
+ * The level a violation that no suppression waives goes out at. The SDK reports the level the
+ * policy config gives the policy (server.js: `policyPackConfig[p.name].enforcementLevel ||
+ * p.enforcementLevel || policyPackEnforcementLevel`, then `policyInfo.enforcementLevel ||
+ * enforcementLevel` in makeReportViolationFun), so a suppressible policy leaves it to the SDK.
+ * An unsuppressible policy's level in the stack is its floor: a mandatory one says so
+ * explicitly, whatever level the config asked for. (A disabled policy is never called: the gate
+ * refuses `disabled` for these policies before the pack is configured.)
+ */
+function unwaivedLevel(definition: PolicyDefinition, floor: Level): EnforcementLevel | undefined {
+  return !definition.suppressible && floor === "mandatory" ? "mandatory" : undefined;
+}
+
+/**
+ * Wraps the SDK's reportViolation: every report goes out in the object form, so the message is
+ * exactly ours, after consulting the reviewed suppressions: a suppressed violation (and a note
+ * lowered with `level: "advisory"`) is advisory whatever the policy's level; any other keeps the
+ * configured level, or the floor of an unsuppressible policy.
  */
 function reporter(
   definition: PolicyDefinition,
   stack: StackName,
-  level: EnforcementLevel,
+  floor: Level,
   settings: Settings,
   reportViolation: ReportViolation,
   resolve: (urn: string | undefined) => Target,
 ): Report {
   const emit = reportViolation as unknown as (info: ViolationInfo) => void;
-  const send = (message: string, urn: string | undefined, enforcementLevel: EnforcementLevel) =>
-    emit(urn === undefined ? { message, enforcementLevel } : { message, urn, enforcementLevel });
+  const send = (message: string, urn: string | undefined, level: EnforcementLevel | undefined) =>
+    emit({
+      message,
+      ...(urn === undefined ? {} : { urn }),
+      ...(level === undefined ? {} : { enforcementLevel: level }),
+    });
   return (message, options) => {
     const urn = options?.urn;
     if (options?.level === "advisory") {
@@ -160,7 +181,7 @@ function reporter(
       return;
     }
     // An expired suppression no longer applies; suppressions-are-valid reports its expiry.
-    send(message, urn, level);
+    send(message, urn, unwaivedLevel(definition, floor));
   };
 }
 

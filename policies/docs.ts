@@ -22,7 +22,7 @@ export function renderPoliciesDoc(): string {
     "",
     `<!-- Generated from policies/catalog.ts by \`npm run docs:policies\`; do not edit by hand. -->`,
     "",
-    `The pack \`${PACK_NAME}\` runs at preview (\`pulumi preview --policy-pack policies\`, or the offline gate \`envstack preview\`). A **mandatory** violation blocks the preview; an **advisory** one is reported only. Levels and thresholds are set per stack through the pack config (see \`policies/policy-config.example.json\`).`,
+    `The pack \`${PACK_NAME}\` runs at preview (\`pulumi preview --policy-pack policies\`, or the offline gate \`envstack preview\`). A **mandatory** violation blocks the preview; an **advisory** one is reported only. Levels and thresholds are set per stack through the pack config (see \`policies/policy-config.example.json\`): a policy's \`enforcementLevel\`, or \`all\` for every policy, replaces the level below, except that a policy marked **never** suppressible keeps at least its level in the stack. With \`pulumi preview --policy-pack-config\` such a policy still reports at its floor when lowered to advisory; \`envstack preview --policy-config\` also refuses a lower level or \`disabled\` (from \`all\` too) and notes each refused level on the policy.`,
     "",
     "| policy | severity | dev | stage | prod | suppressible | framework |",
     "|---|---|---|---|---|---|---|",

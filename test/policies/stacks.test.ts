@@ -902,3 +902,68 @@ describe("suppressions", () => {
     });
   });
 });
+
+describe("enforcement levels from the policy config", () => {
+  const db: Fixture = {
+    type: "aws:rds/instance:Instance",
+    name: "database-primary",
+    props: { backupRetentionPeriod: 0 },
+  };
+  const vpc: Fixture = {
+    type: "aws:ec2/vpc:Vpc",
+    name: "network-vpc",
+    props: { cidrBlock: "10.30.1.0/16" },
+  };
+  const levels = async (stack: StackName, name: string, fixture: Fixture, level?: string) =>
+    (
+      await checkResource(
+        stack,
+        name,
+        fixture,
+        level === undefined ? {} : { enforcementLevel: level },
+      )
+    ).map((v) => v.enforcementLevel);
+
+  it.each([
+    ["prod", undefined, ["mandatory"]],
+    ["prod", "advisory", ["advisory"]],
+    ["prod", "disabled", []],
+    ["dev", undefined, ["advisory"]],
+    ["dev", "mandatory", ["mandatory"]],
+    ["dev", "remediate", ["mandatory"]],
+  ] as const)(
+    "reports a suppressible policy in %s configured %s at %j",
+    async (stack, level, expected) => {
+      expect(await levels(stack, "database-backup-retention", db, level)).toEqual(expected);
+    },
+  );
+
+  it("keeps an unsuppressible policy at its floor when the config lowers it", async () => {
+    expect(await levels("stage", "vpc-cidr-valid", vpc, "advisory")).toEqual(["mandatory"]);
+    expect(await levels("stage", "vpc-cidr-valid", vpc)).toEqual(["mandatory"]);
+  });
+
+  it("still lowers a suppressed violation of a policy the config raised", async () => {
+    const f = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "envstack-levels-")), "s.yaml");
+    fs.writeFileSync(
+      f,
+      JSON.stringify({
+        suppressions: [
+          {
+            policy: "database-backup-retention",
+            stack: "dev",
+            resource: "aws:rds/instance:Instance::database-primary",
+            reason: "Restored from a snapshot; retention raised in the next change window.",
+            owner: "@dba-team",
+            expires: latestExpiry(today()),
+          },
+        ],
+      }),
+    );
+    const found = await checkResource("dev", "database-backup-retention", db, {
+      enforcementLevel: "mandatory",
+      suppressionsFile: f,
+    });
+    expect(found.map((v) => v.enforcementLevel)).toEqual(["advisory"]);
+  });
+});
