@@ -259,3 +259,18 @@ describe("envstack preview --policy-config", () => {
     );
   });
 });
+
+describe("policies/policy-config.example.json", () => {
+  it("passes the committed stacks, refusing no level", async () => {
+    const example = path.join(ROOT, "policies", "policy-config.example.json");
+    const run = await runCli(["preview", "--all", "--policy-config", example, "--format", "json"]);
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout) as ContractReport;
+    expect(report.stacks.map((s) => s.stack)).toEqual(["dev", "stage", "prod"]);
+    for (const s of report.stacks) {
+      expect(s.violations.filter((v) => v.enforcement === "mandatory")).toEqual([]);
+      expect(s.violations.filter((v) => v.message.startsWith("Ignored "))).toEqual([]);
+    }
+  });
+});
