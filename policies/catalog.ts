@@ -153,6 +153,8 @@ function reporter(
   settings: Settings,
   reportViolation: ReportViolation,
   resolve: (urn: string | undefined) => Target,
+  /** The URN a report without one is about: a resource policy's resource. */
+  own?: string,
 ): Report {
   const emit = reportViolation as unknown as (info: ViolationInfo) => void;
   const send = (message: string, urn: string | undefined, level: EnforcementLevel | undefined) =>
@@ -162,7 +164,9 @@ function reporter(
       ...(level === undefined ? {} : { enforcementLevel: level }),
     });
   return (message, options) => {
-    const urn = options?.urn;
+    // The SDK's object form carries only the URN given in it (server.js makeReportViolationFun:
+    // `urn: policyInfo.urn`), so a resource policy's report names its resource explicitly.
+    const urn = options?.urn ?? own;
     if (options?.level === "advisory") {
       send(message, urn, "advisory");
       return;
@@ -259,6 +263,7 @@ function toSdkPolicy(
           type: args.type,
           name: args.name,
         }),
+        args.urn,
       );
       try {
         definition.validateResource(args, report, context);

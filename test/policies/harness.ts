@@ -188,7 +188,9 @@ export async function checkResource(
   if (level === "disabled") return out;
   for (const v of validationsOf(p))
     await v(resourceArgs(stack, fixture, propertiesOf(config)), collector(out, level));
-  return out;
+  // A resource policy's report names its own resource; keep only a URN that says more.
+  const own = urnOf(stack, fixture.type, fixture.name);
+  return out.map(({ urn, ...v }) => (urn === undefined || urn === own ? v : { ...v, urn }));
 }
 
 /** Runs one stack policy of the stack's pack on fixtures. */
