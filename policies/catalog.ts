@@ -21,7 +21,8 @@ import {
   DEFAULT_SUPPRESSIONS_FILE,
   isExpired,
   loadSuppressions,
-  namesResource,
+  namesViolation,
+  recordMatch,
   suppressedMessage,
   today,
 } from "./suppressions";
@@ -114,41 +115,69 @@ function resolveSettings(
   };
 }
 
-/** The SDK's undocumented object form of a report carries its own enforcement level. */
+/**
+ * The SDK's undocumented object form of a report; an enforcement level given here replaces the
+ * policy's configured one.
+ */
 interface ViolationInfo {
   message: string;
   urn?: string;
-  enforcementLevel: EnforcementLevel;
+  enforcementLevel?: EnforcementLevel;
 }
 
 type Target = { urn?: string; type?: string; name?: string };
 
 /**
- * Wraps the SDK's reportViolation: every report goes out in the object form with an explicit
- * enforcement level (so a suppressed violation is reported as advisory by a mandatory policy,
- * and the message is exactly ours), after consulting the reviewed suppressions.
+ * The level a violation that no suppression waives goes out at. The SDK reports the level the
+ * policy config gives the policy (server.js: `policyPackConfig[p.name].enforcementLevel ||
+ * p.enforcementLevel || policyPackEnforcementLevel`, then `policyInfo.enforcementLevel ||
+ * enforcementLevel` in makeReportViolationFun), so a suppressible policy leaves it to the SDK.
+ * An unsuppressible policy's level in the stack is its floor: a mandatory one says so
+ * explicitly, whatever level the config asked for. (A disabled policy is never called: the gate
+ * refuses `disabled` for these policies before the pack is configured.)
+ */
+function unwaivedLevel(definition: PolicyDefinition, floor: Level): EnforcementLevel | undefined {
+  return !definition.suppressible && floor === "mandatory" ? "mandatory" : undefined;
+}
+
+/**
+ * Wraps the SDK's reportViolation: every report goes out in the object form, so the message is
+ * exactly ours, after consulting the reviewed suppressions: a suppressed violation (and a note
+ * lowered with `level: "advisory"`) is advisory whatever the policy's level; any other keeps the
+ * configured level, or the floor of an unsuppressible policy.
  */
 function reporter(
   definition: PolicyDefinition,
-  level: EnforcementLevel,
+  stack: StackName,
+  floor: Level,
   settings: Settings,
   reportViolation: ReportViolation,
   resolve: (urn: string | undefined) => Target,
+  /** The URN a report without one is about: a resource policy's resource. */
+  own?: string,
 ): Report {
   const emit = reportViolation as unknown as (info: ViolationInfo) => void;
-  const send = (message: string, urn: string | undefined, enforcementLevel: EnforcementLevel) =>
-    emit(urn === undefined ? { message, enforcementLevel } : { message, urn, enforcementLevel });
+  const send = (message: string, urn: string | undefined, level: EnforcementLevel | undefined) =>
+    emit({
+      message,
+      ...(urn === undefined ? {} : { urn }),
+      ...(level === undefined ? {} : { enforcementLevel: level }),
+    });
   return (message, options) => {
-    const urn = options?.urn;
+    // The SDK's object form carries only the URN given in it (server.js makeReportViolationFun:
+    // `urn: policyInfo.urn`), so a resource policy's report names its resource explicitly.
+    const urn = options?.urn ?? own;
     if (options?.level === "advisory") {
       send(message, urn, "advisory");
       return;
     }
+    const target = { stack, ...resolve(urn), attribute: options?.attribute };
     const suppressions = definition.suppressible
       ? loadSuppressions(packPath(settings.text("suppressionsFile"))).entries.filter(
-          (s) => s.policy === definition.name && namesResource(s, resolve(urn)),
+          (s) => s.policy === definition.name && namesViolation(s, target),
         )
       : [];
+    suppressions.forEach((s) => recordMatch(stack, s));
     const on = today();
     const active = suppressions.find((s) => !isExpired(s, on));
     if (active) {
@@ -156,7 +185,7 @@ function reporter(
       return;
     }
     // An expired suppression no longer applies; suppressions-are-valid reports its expiry.
-    send(message, urn, level);
+    send(message, urn, unwaivedLevel(definition, floor));
   };
 }
 
@@ -202,8 +231,13 @@ function toSdkPolicy(
       validateStack: (args, reportViolation) => {
         const settings = resolveSettings(defaults, args.getConfig<Record<string, unknown>>());
         const context: PolicyContext = { stack, settings };
-        const report = reporter(definition, enforcementLevel, settings, reportViolation, (urn) =>
-          targetIn(args.resources, urn),
+        const report = reporter(
+          definition,
+          stack,
+          enforcementLevel,
+          settings,
+          reportViolation,
+          (urn) => targetIn(args.resources, urn),
         );
         try {
           definition.validateStack(args, report, context);
@@ -218,11 +252,19 @@ function toSdkPolicy(
     validateResource: (args, reportViolation) => {
       const settings = resolveSettings(defaults, args.getConfig<Record<string, unknown>>());
       const context: PolicyContext = { stack, settings };
-      const report = reporter(definition, enforcementLevel, settings, reportViolation, () => ({
-        urn: args.urn,
-        type: args.type,
-        name: args.name,
-      }));
+      const report = reporter(
+        definition,
+        stack,
+        enforcementLevel,
+        settings,
+        reportViolation,
+        () => ({
+          urn: args.urn,
+          type: args.type,
+          name: args.name,
+        }),
+        args.urn,
+      );
       try {
         definition.validateResource(args, report, context);
       } catch (err) {

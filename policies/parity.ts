@@ -48,7 +48,7 @@ function compare(
     const urn = observation.resources[0]?.urn;
     report(
       `Set ${attribute.key} to ${show(expected)}: ${why(attribute, show(observation.value))}`,
-      urn === undefined ? undefined : { urn },
+      urn === undefined ? { attribute: attribute.key } : { urn, attribute: attribute.key },
     );
   }
 }
@@ -62,6 +62,9 @@ export const stageMirrorsProd: StackPolicyDefinition = {
     "Change the stack's config (or the code that overrides it) so the attribute equals prod's committed value, or change prod and stage together in one reviewed change. Only attributes listed as may-differ in the parity contract may differ.",
   levels: { dev: "disabled", stage: "mandatory", prod: "mandatory" },
   suppressible: true,
+  attributes: mustEqualAttributes()
+    .filter((a) => a.observed)
+    .map((a) => a.key),
   settings: () => ({ prodStackFile: stackFileSetting("prod", "The prod baseline") }),
   validateStack: (args, report, { stack, settings }) =>
     compare(
@@ -86,6 +89,7 @@ export const devFollowsStage: StackPolicyDefinition = {
     "Set the engine version in Pulumi.dev.yaml to stage's, or upgrade stage first: versions move forward through dev and stage together.",
   levels: { dev: "advisory", stage: "disabled", prod: "disabled" },
   suppressible: true,
+  attributes: PARITY.filter((a) => a.devFollowsStage === true && a.observed).map((a) => a.key),
   settings: () => ({ stageStackFile: stackFileSetting("stage", "The stage baseline") }),
   validateStack: (args, report, { stack, settings }) =>
     compare(

@@ -52,9 +52,13 @@ export interface PolicyContext {
 
 /**
  * Reports a violation. `level` lowers a single report below the policy's level (an advisory note
- * from a mandatory policy, e.g. "cannot check during preview"); it never raises it.
+ * from a mandatory policy, e.g. "cannot check during preview"); it never raises it. `attribute`
+ * names which of the policy's `attributes` the violation is about.
  */
-export type Report = (message: string, options?: { urn?: string; level?: "advisory" }) => void;
+export type Report = (
+  message: string,
+  options?: { urn?: string; level?: "advisory"; attribute?: string },
+) => void;
 
 interface PolicyBase {
   /** kebab-case, unique in the pack. */
@@ -69,6 +73,11 @@ interface PolicyBase {
   readonly levels: Readonly<Record<StackName, Level>>;
   /** Whether a reviewed suppression may lower a violation to advisory. */
   readonly suppressible: boolean;
+  /**
+   * The attributes the policy reports one by one (parity keys); a suppression of the policy names
+   * one of them and waives only that one. Defaults to none.
+   */
+  readonly attributes?: readonly string[];
   /** Thresholds and switches, with per-stack defaults. */
   readonly settings?: (stack: StackName) => Readonly<Record<string, Setting>>;
 }

@@ -1,16 +1,25 @@
 import { CONCERN_POLICIES } from "./concerns";
-import { packPath, parseUrn, type StackPolicyDefinition } from "./support";
-import { expiredMessage, isExpired, loadSuppressions, today } from "./suppressions";
+import { packPath, type StackPolicyDefinition } from "./support";
+import {
+  describeTarget,
+  expiredMessage,
+  hasMatched,
+  isExpired,
+  loadSuppressions,
+  stackOf,
+  staleMessage,
+  today,
+} from "./suppressions";
 
 const NAME = "suppressions-are-valid";
 
 export const suppressionsAreValid: StackPolicyDefinition = {
   name: NAME,
   description:
-    "Checks whether the reviewed suppressions file is well-formed, names existing suppressible policies, and whether any suppression that applies to this stack has expired.",
+    "Checks whether the reviewed suppressions file is well-formed, names existing suppressible policies and the attributes they report, and whether any suppression for this stack has expired or matches no violation.",
   severity: "medium",
   remediationSteps:
-    "Fix the entry the message names in policies/suppressions.yaml (policy, resource as a URN or <type>::<name>, a reason of at least 20 characters, owner, expires as YYYY-MM-DD); renew an expired suppression only after a new review, or fix the resource and delete it.",
+    "Fix the entry the message names in policies/suppressions.yaml (policy; resource as a URN, or <type>::<name> with stack; attribute where the policy reports several; a reason of at least 20 characters; owner; expires as YYYY-MM-DD at most a year ahead). Names are exact: no wildcards or patterns. Renew an expired suppression only after a new review; delete one that matches no violation.",
   levels: { dev: "mandatory", stage: "mandatory", prod: "mandatory" },
   suppressible: false,
   validateStack: (_args, report, { stack, settings }) => {
@@ -29,13 +38,26 @@ export const suppressionsAreValid: StackPolicyDefinition = {
       }
       if (!policy.suppressible) {
         report(
-          `Remove the suppression of ${s.policy} for ${s.resource} (${where}): ${s.policy} can never be suppressed.`,
+          `Remove the suppression of ${s.policy} for ${describeTarget(s)} (${where}): ${s.policy} can never be suppressed.`,
         );
         return;
       }
-      const urn = parseUrn(s.resource);
-      if (urn && urn.stack !== stack) return;
+      const attributes = policy.attributes ?? [];
+      if (attributes.length > 0 && !attributes.includes(s.attribute ?? "")) {
+        report(
+          `Fix the suppressions file: ${where}.attribute: expected one of the attributes ${s.policy} reports (${attributes.join(", ")}), found ${s.attribute === undefined ? "nothing (the key is missing)" : `"${s.attribute}"`}.`,
+        );
+        return;
+      }
+      if (attributes.length === 0 && s.attribute !== undefined) {
+        report(
+          `Fix the suppressions file: ${where}.attribute: expected no attribute (${s.policy} reports none), found "${s.attribute}".`,
+        );
+        return;
+      }
+      if (stackOf(s) !== stack) return;
       if (isExpired(s, on)) report(expiredMessage(s), { level: "advisory" });
+      else if (!hasMatched(stack, s)) report(staleMessage(s, where), { level: "advisory" });
     });
   },
 };

@@ -21,6 +21,7 @@ import {
   AnalyzerError,
   PackProcess,
   analyzeStack,
+  reconcilePolicyConfig,
   type Diagnostic,
   type EnforcementLevel,
   type PackInfo,
@@ -188,6 +189,71 @@ function withBaselines(
   return merged;
 }
 
+/** A level the policy config asked of an unsuppressible policy, below its floor, and refused. */
+export interface RefusedLevel {
+  readonly policy: string;
+  readonly refused: EnforcementLevel;
+  /** Where the refused level came from: the policy's own entry, or the pack-wide `all`. */
+  readonly from: "policy" | "all";
+  /** The policy's level in the stack, which it keeps. */
+  readonly floor: EnforcementLevel;
+}
+
+const RANK: Record<EnforcementLevel, number> = {
+  disabled: 0,
+  advisory: 1,
+  mandatory: 2,
+  remediate: 2,
+};
+
+/**
+ * Applies the floors to a policy config: a policy that can never be suppressed keeps at least its
+ * level in the stack, whatever the config (its own entry or `all`) asks. The SDK would otherwise
+ * run it at the configured level, and not at all when disabled (@pulumi/policy server.js,
+ * makeAnalyzeRpcFun: `if (enforcementLevel === "disabled") continue`). Other policies get the
+ * configured level, as `pulumi preview --policy-pack-config` gives it.
+ */
+export function withFloors(
+  stack: StackName,
+  pack: PackInfo,
+  config: Readonly<Record<string, unknown>>,
+  source: string,
+): { config: Record<string, unknown>; refused: RefusedLevel[] } {
+  const reconciled = reconcilePolicyConfig(pack, config, source);
+  const out: Record<string, unknown> = { ...config };
+  const refused: RefusedLevel[] = [];
+  for (const meta of POLICY_CATALOG) {
+    const level = reconciled[meta.name]?.enforcementLevel;
+    const floor = meta.levels[stack];
+    if (meta.suppressible || level === undefined || RANK[level] >= RANK[floor]) continue;
+    const given = config[meta.name];
+    const own =
+      typeof given === "string" ||
+      (typeof given === "object" && given !== null && "enforcementLevel" in given);
+    refused.push({ policy: meta.name, refused: level, from: own ? "policy" : "all", floor });
+    out[meta.name] =
+      typeof given === "object" && given !== null
+        ? { ...(given as Record<string, unknown>), enforcementLevel: floor }
+        : { enforcementLevel: floor };
+  }
+  return { config: out, refused };
+}
+
+/** The report's note for a refused level: advisory, on the policy, naming the level. */
+export function refusedNote(stack: StackName, refused: RefusedLevel, source: string): Violation {
+  const meta = POLICY_CATALOG.find((p) => p.name === refused.policy)!;
+  const key = refused.from === "all" ? "all" : `${refused.policy}.enforcementLevel`;
+  return {
+    stack,
+    policy: refused.policy,
+    enforcement: "advisory",
+    severity: meta.severity,
+    urn: "",
+    message: `Ignored ${key} "${refused.refused}" from ${source} for ${refused.policy}: it can never be suppressed, so it stays ${refused.floor} in ${stack}.`,
+    remediation: `Remove the level from ${source}: a policy that can never be suppressed keeps its level in each stack.`,
+  };
+}
+
 function remediationFor(policy: string, pack: PackInfo): string {
   return (
     POLICY_CATALOG.find((p) => p.name === policy)?.remediationSteps ??
@@ -314,22 +380,35 @@ export async function runGate(options: GateOptions): Promise<GateResult> {
         pack.port.then(async (port) => {
           const begun = Date.now();
           const user = options.policyConfig?.values ?? {};
+          const source = options.policyConfig?.file ?? "policy config";
+          const refused: RefusedLevel[] = [];
           const { pack: info, diagnostics } = await analyzeStack(
             port,
             { stack: t.stack, project: PROJECT, engineConfig: t.engineConfig },
             resources,
             {
-              policyConfig: (info) => withBaselines(info, baselines, user),
-              policyConfigSource: options.policyConfig?.file ?? "policy config",
+              policyConfig: (info) => {
+                const floored = withFloors(
+                  t.stack,
+                  info,
+                  withBaselines(info, baselines, user),
+                  source,
+                );
+                refused.push(...floored.refused);
+                return floored.config;
+              },
+              policyConfigSource: source,
             },
           );
           pack.kill();
+          const { violations, suppressions } = classify(t.stack, info, diagnostics);
           return {
             stack: t.stack,
             file: t.file,
             resources,
             pack: info,
-            ...classify(t.stack, info, diagnostics),
+            violations: [...violations, ...refused.map((r) => refusedNote(t.stack, r, source))],
+            suppressions,
             timings: { programMs, analyzeMs: Date.now() - begun },
           };
         }),

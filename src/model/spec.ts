@@ -15,6 +15,12 @@ import {
 
 export const NAMESPACE = "envstack";
 
+/**
+ * The config namespaces a stack file may use: ours, and those of the providers the program
+ * declares resources with (and the engine's own).
+ */
+export const KNOWN_NAMESPACES = [NAMESPACE, "aws", "github", "pulumi"] as const;
+
 /** A validated stack: the config with defaults applied, the stack, its region and its source. */
 export interface EnvironmentSpec extends EnvstackConfig {
   readonly stack: StackName;
@@ -197,6 +203,19 @@ export function parseSpec(
   const given: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(values)) {
     if (key.startsWith(`${NAMESPACE}:`)) given[key.slice(NAMESPACE.length + 1)] = value;
+    const colon = key.indexOf(":");
+    const namespace = colon < 0 ? key : key.slice(0, colon);
+    if ((KNOWN_NAMESPACES as readonly string[]).includes(namespace)) continue;
+    // A misspelt namespace would otherwise drop the whole block silently and apply defaults.
+    const hint = closest(namespace, KNOWN_NAMESPACES);
+    errors.push(
+      new ConfigError(
+        file,
+        key,
+        `a known namespace${hint ? ` (did you mean ${hint}${colon < 0 ? "" : key.slice(colon)}?)` : ""}: one of ${KNOWN_NAMESPACES.map((n) => `${n}:`).join(", ")}`,
+        `unknown namespace with ${describeFound(value)}`,
+      ),
+    );
   }
   const input = withDefaults(defaultsFor(stack), given);
   const parsed = configSchema.safeParse(input, { error: (issue) => expectedPhrase(issue) });

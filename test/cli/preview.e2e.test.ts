@@ -227,3 +227,50 @@ describe("envstack preview (end to end, the built CLI as a child process)", () =
     expect(fs.existsSync(path.join(ROOT, "dist", "src", "cli", "main.js"))).toBe(true);
   });
 });
+
+describe("envstack preview --policy-config", () => {
+  it("honours the configured levels, except below an unsuppressible policy's floor", async () => {
+    const dir = scratchProject();
+    const file = path.join(dir, "Pulumi.stage.yaml");
+    editFile(file, "multiAz: true", "multiAz: false");
+    const config = path.join(dir, "policy-config.json");
+    fs.writeFileSync(config, JSON.stringify({ all: "disabled", "stage-mirrors-prod": "advisory" }));
+    const run = await runCli([
+      "preview",
+      "--stack",
+      "stage",
+      "--config-file",
+      file,
+      "--policy-config",
+      config,
+      "--format",
+      "json",
+    ]);
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    const stage = (JSON.parse(run.stdout) as ContractReport).stacks[0]!;
+    expect(stage.violations.map((v) => [v.policy, v.enforcement, v.message.split(":")[0]])).toEqual(
+      [
+        ["stage-mirrors-prod", "advisory", "Set database.multiAz to true"],
+        ...POLICY_CATALOG.filter((p) => !p.suppressible && p.levels.stage === "mandatory").map(
+          (p) => [p.name, "advisory", `Ignored all "disabled" from ${config} for ${p.name}`],
+        ),
+      ],
+    );
+  });
+});
+
+describe("policies/policy-config.example.json", () => {
+  it("passes the committed stacks, refusing no level", async () => {
+    const example = path.join(ROOT, "policies", "policy-config.example.json");
+    const run = await runCli(["preview", "--all", "--policy-config", example, "--format", "json"]);
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout) as ContractReport;
+    expect(report.stacks.map((s) => s.stack)).toEqual(["dev", "stage", "prod"]);
+    for (const s of report.stacks) {
+      expect(s.violations.filter((v) => v.enforcement === "mandatory")).toEqual([]);
+      expect(s.violations.filter((v) => v.message.startsWith("Ignored "))).toEqual([]);
+    }
+  });
+});

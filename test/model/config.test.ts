@@ -115,6 +115,20 @@ const BAD: readonly [string, string, string, unknown, string][] = [
     "Pulumi.dev.yaml: envstack:servce: expected a known key (did you mean service?): one of app, accountId, network, database, cache, service, observability, featureFlags, access, github, found unknown key with a map",
   ],
   [
+    "misspelt namespace",
+    "dev",
+    "envstak:database",
+    { multiAz: true },
+    "Pulumi.dev.yaml: envstak:database: expected a known namespace (did you mean envstack:database?): one of envstack:, aws:, github:, pulumi:, found unknown namespace with a map",
+  ],
+  [
+    "unknown provider namespace",
+    "prod",
+    "gcp:region",
+    "europe-west1",
+    'Pulumi.prod.yaml: gcp:region: expected a known namespace: one of envstack:, aws:, github:, pulumi:, found unknown namespace with string "europe-west1"',
+  ],
+  [
     "missing required key without a default",
     "prod",
     "envstack:service.certificateArn",

@@ -131,13 +131,35 @@ export function stackArgs(
   };
 }
 
-function collector(out: Violation[]): ReportViolation {
-  // The pack reports in the SDK's object form (message, urn, enforcementLevel).
+/**
+ * The level the SDK runs a policy at: the config's `enforcementLevel`, else the policy's own
+ * (@pulumi/policy server.js, makeAnalyzeRpcFun); remediate is reported as mandatory.
+ */
+function configuredLevel(
+  p: ResourceValidationPolicy | StackValidationPolicy,
+  config: Record<string, unknown>,
+): string {
+  const level =
+    (config["enforcementLevel"] as string | undefined) ?? p.enforcementLevel ?? "advisory";
+  return level === "remediate" ? "mandatory" : level;
+}
+
+/** What getConfig returns: the policy's config without its enforcementLevel (server.js). */
+function propertiesOf(config: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(config).filter(([k]) => k !== "enforcementLevel"));
+}
+
+function collector(out: Violation[], level: string): ReportViolation {
+  // The pack reports in the SDK's object form (message, urn, enforcementLevel); the SDK fills in
+  // the policy's level when the report carries none (makeReportViolationFun).
   return ((info: unknown) => {
     if (typeof info === "string") throw new Error(`string report: ${info}`);
-    const v = info as Violation;
+    const v = info as Partial<Violation> & { message: string };
+    const enforcementLevel = v.enforcementLevel ?? level;
     out.push(
-      v.urn === undefined ? { message: v.message, enforcementLevel: v.enforcementLevel } : v,
+      v.urn === undefined
+        ? { message: v.message, enforcementLevel }
+        : { message: v.message, enforcementLevel, urn: v.urn },
     );
   }) as ReportViolation;
 }
@@ -162,9 +184,13 @@ export async function checkResource(
 ): Promise<Violation[]> {
   const p = policy(stack, name) as ResourceValidationPolicy;
   const out: Violation[] = [];
-  const validations = validationsOf(p);
-  for (const v of validations) await v(resourceArgs(stack, fixture, config), collector(out));
-  return out;
+  const level = configuredLevel(p, config);
+  if (level === "disabled") return out;
+  for (const v of validationsOf(p))
+    await v(resourceArgs(stack, fixture, propertiesOf(config)), collector(out, level));
+  // A resource policy's report names its own resource; keep only a URN that says more.
+  const own = urnOf(stack, fixture.type, fixture.name);
+  return out.map(({ urn, ...v }) => (urn === undefined || urn === own ? v : { ...v, urn }));
 }
 
 /** Runs one stack policy of the stack's pack on fixtures. */
@@ -176,7 +202,9 @@ export async function checkStack(
 ): Promise<Violation[]> {
   const p = policy(stack, name) as StackValidationPolicy;
   const out: Violation[] = [];
-  await p.validateStack(stackArgs(stack, fixtures, config), collector(out));
+  const level = configuredLevel(p, config);
+  if (level === "disabled") return out;
+  await p.validateStack(stackArgs(stack, fixtures, propertiesOf(config)), collector(out, level));
   return out;
 }
 
@@ -188,16 +216,19 @@ export async function checkAll(
 ): Promise<(Violation & { policy: string })[]> {
   const out: (Violation & { policy: string })[] = [];
   for (const p of policiesFor(stack)) {
-    if (p.enforcementLevel === "disabled") continue;
+    const given = config[p.name] ?? {};
+    const level = configuredLevel(p, given);
+    if (level === "disabled") continue;
+    const properties = propertiesOf(given);
     const found: Violation[] = [];
     if ("validateStack" in p) {
-      await p.validateStack(stackArgs(stack, fixtures, config[p.name]), collector(found));
+      await p.validateStack(stackArgs(stack, fixtures, properties), collector(found, level));
     } else {
       const validations = validationsOf(p);
       for (const f of fixtures) {
         const mine: Violation[] = [];
         for (const v of validations)
-          await v(resourceArgs(stack, f, config[p.name]), collector(mine));
+          await v(resourceArgs(stack, f, properties), collector(mine, level));
         found.push(...mine.map((v) => ({ ...v, urn: urnOf(stack, f.type, f.name) })));
       }
     }

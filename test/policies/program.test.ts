@@ -1,7 +1,12 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { RegisteredResource } from "../../src/cli/mock-run";
 import { STACKS, type StackName } from "../../src/model";
 import { runStack } from "../program/harness";
+import { parseSuppressedMessage } from "../../policies/catalog";
+import { latestExpiry, today } from "../../policies/suppressions";
 import { UNKNOWN } from "../../policies/unknowns";
 import { checkAll, type Fixture } from "./harness";
 
@@ -100,6 +105,43 @@ describe("hand edits to the stage stack's resources", () => {
     );
     expect(found).toEqual([
       "Set database.instanceClass to db.r6g.large: stage must mirror prod (stage declares db.r6g.xlarge).",
+    ]);
+  });
+
+  it("suppresses only the parity attribute a suppression names", async () => {
+    const db = base.find((f) => f.type === RDS && primary(f))!;
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "envstack-parity-")), "s.yaml");
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        suppressions: [
+          {
+            policy: "stage-mirrors-prod",
+            stack: "stage",
+            resource: `${RDS}::${db.name}`,
+            attribute: "database.multiAz",
+            reason: "Single-AZ while the stage failover drill is rebuilt this quarter.",
+            owner: "@dba-team",
+            expires: latestExpiry(today()),
+          },
+        ],
+      }),
+    );
+    const found = await checkAll(
+      "stage",
+      edit(RDS, primary, { multiAz: false, instanceClass: "db.r6g.xlarge" }),
+      { "stage-mirrors-prod": { suppressionsFile: file } },
+    );
+    expect(
+      found
+        .filter((v) => v.policy === "stage-mirrors-prod")
+        .map((v) => [v.enforcementLevel, parseSuppressedMessage(v.message)?.original ?? v.message]),
+    ).toEqual([
+      [
+        "mandatory",
+        "Set database.instanceClass to db.r6g.large: stage must mirror prod (stage declares db.r6g.xlarge).",
+      ],
+      ["advisory", "Set database.multiAz to true: stage must mirror prod (stage declares false)."],
     ]);
   });
 

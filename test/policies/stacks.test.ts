@@ -4,6 +4,8 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ENVIRONMENTS, GUARDS_STACK, STACKS, type StackName } from "../../src/model";
 import { parseSuppressedMessage } from "../../policies/catalog";
+import { stageMirrorsProd } from "../../policies/parity";
+import { latestExpiry, today } from "../../policies/suppressions";
 import { UNKNOWN } from "../../policies/unknowns";
 import { checkResource, checkStack, urnOf, type Fixture } from "./harness";
 
@@ -623,14 +625,18 @@ describe("suppressions", () => {
     fs.writeFileSync(f, JSON.stringify({ suppressions: entries }));
     return f;
   }
+  const EXPIRES = latestExpiry(today());
   const entry = (extra: Record<string, unknown> = {}) => ({
     policy: "database-backup-retention",
+    stack: "prod",
     resource: "aws:rds/instance:Instance::database-primary",
     reason: "Restored from a snapshot; retention raised in the next change window.",
     owner: "@dba-team",
-    expires: "2999-12-31",
+    expires: EXPIRES,
     ...extra,
   });
+  const dayAfter = (date: string) =>
+    new Date(Date.parse(`${date}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
   const db: Fixture = {
     type: "aws:rds/instance:Instance",
     name: "database-primary",
@@ -645,24 +651,166 @@ describe("suppressions", () => {
     });
     expect(found).toEqual([
       {
-        message: `Suppressed (owner @dba-team, expires 2999-12-31): Restored from a snapshot; retention raised in the next change window. Original: ${original}`,
+        message: `Suppressed (owner @dba-team, expires ${EXPIRES}): Restored from a snapshot; retention raised in the next change window. Original: ${original}`,
         enforcementLevel: "advisory",
       },
     ]);
     expect(parseSuppressedMessage(found[0]!.message)).toEqual({
       owner: "@dba-team",
-      expires: "2999-12-31",
+      expires: EXPIRES,
       reason: "Restored from a snapshot; retention raised in the next change window",
       original,
     });
   });
 
-  it("matches by URN too", async () => {
+  it("matches by URN too, which names its stack", async () => {
     const urn = urnOf("prod", "aws:rds/instance:Instance", "database-primary");
     const found = await checkResource("prod", "database-backup-retention", db, {
-      suppressionsFile: file([entry({ resource: urn })]),
+      suppressionsFile: file([entry({ resource: urn, stack: undefined })]),
     });
     expect(found.map((v) => v.enforcementLevel)).toEqual(["advisory"]);
+    const elsewhere = await checkResource("stage", "database-backup-retention", db, {
+      suppressionsFile: file([entry({ resource: urn, stack: undefined })]),
+    });
+    expect(elsewhere.map((v) => v.enforcementLevel)).toEqual(["mandatory"]);
+  });
+
+  it("applies in its own stack only", async () => {
+    const f = file([entry({ stack: "stage" })]);
+    expect(
+      await checkResource("prod", "database-backup-retention", db, { suppressionsFile: f }),
+    ).toEqual([{ message: original, enforcementLevel: "mandatory" }]);
+    expect(await messages("prod", "suppressions-are-valid", [], { suppressionsFile: f })).toEqual(
+      [],
+    );
+    const found = await checkResource("stage", "database-backup-retention", db, {
+      suppressionsFile: f,
+    });
+    expect(found.map((v) => v.enforcementLevel)).toEqual(["advisory"]);
+  });
+
+  it("reports an entry that matches no violation in its stack as stale", async () => {
+    const f = file([entry({ resource: "aws:rds/instance:Instance::database-replica" })]);
+    expect(
+      await checkResource("prod", "database-backup-retention", db, { suppressionsFile: f }),
+    ).toEqual([{ message: original, enforcementLevel: "mandatory" }]);
+    expect(await checkStack("prod", "suppressions-are-valid", [], { suppressionsFile: f })).toEqual(
+      [
+        {
+          message: `Remove the suppression of database-backup-retention for aws:rds/instance:Instance::database-replica in prod (${f}: suppressions[0]): it matches no violation in prod, so it suppresses nothing.`,
+          enforcementLevel: "advisory",
+        },
+      ],
+    );
+    const used = file([entry()]);
+    await checkResource("prod", "database-backup-retention", db, { suppressionsFile: used });
+    expect(
+      await messages("prod", "suppressions-are-valid", [], { suppressionsFile: used }),
+    ).toEqual([]);
+  });
+
+  it.each([
+    [
+      "a <type>::<name> entry without its stack",
+      { stack: undefined },
+      "stack",
+      "the stack the resource is in (dev, stage, prod): <type>::<name> names a resource in every stack",
+      "nothing (the key is missing)",
+    ],
+    [
+      "an unknown stack",
+      { stack: "production" },
+      "stack",
+      "one of dev, stage, prod",
+      'string "production"',
+    ],
+    [
+      "a stack the URN contradicts",
+      { resource: "urn:pulumi:stage::envstack::aws:rds/instance:Instance::database-primary" },
+      "stack",
+      '"stage", the stack the resource\'s URN names (or no stack key)',
+      'string "prod"',
+    ],
+    [
+      "a * wildcard",
+      { resource: "aws:rds/instance:Instance::database-*" },
+      "resource",
+      "one resource named exactly (no wildcards or patterns)",
+      'string "aws:rds/instance:Instance::database-*"',
+    ],
+    [
+      "a ? wildcard",
+      { resource: "aws:rds/instance:Instance::database-primar?" },
+      "resource",
+      "one resource named exactly (no wildcards or patterns)",
+      'string "aws:rds/instance:Instance::database-primar?"',
+    ],
+    [
+      "a regular expression",
+      { resource: "aws:rds/instance:Instance::database-(primary|replica)" },
+      "resource",
+      "one resource named exactly (no wildcards or patterns)",
+      'string "aws:rds/instance:Instance::database-(primary|replica)"',
+    ],
+    [
+      "a URN pattern",
+      {
+        resource: "urn:pulumi:prod::envstack::aws:rds/instance:Instance::[a-z]+",
+        stack: undefined,
+      },
+      "resource",
+      "one resource named exactly (no wildcards or patterns)",
+      'string "urn:pulumi:prod::envstack::aws:rds/instance:Instance::[a-z]+"',
+    ],
+    [
+      "an attribute wildcard",
+      { attribute: "database.*" },
+      "attribute",
+      "one attribute named exactly (no wildcards or patterns)",
+      'string "database.*"',
+    ],
+  ])("refuses %s, and applies none of it", async (_what, extra, key, expected, found) => {
+    const f = file([entry(extra)]);
+    expect(await messages("prod", "suppressions-are-valid", [], { suppressionsFile: f })).toEqual([
+      `Fix the suppressions file: ${f}: suppressions[0].${key}: expected ${expected}, found ${found}.`,
+    ]);
+    const violations = await checkResource("prod", "database-backup-retention", db, {
+      suppressionsFile: f,
+    });
+    expect(violations.map((v) => v.enforcementLevel)).toEqual(["mandatory"]);
+  });
+
+  it("refuses an expiry more than a year ahead, and accepts one exactly a year ahead", async () => {
+    const late = dayAfter(EXPIRES);
+    const f = file([entry({ expires: late })]);
+    expect(await messages("prod", "suppressions-are-valid", [], { suppressionsFile: f })).toEqual([
+      `Fix the suppressions file: ${f}: suppressions[0].expires: expected an expiry at most one year ahead (on or before ${EXPIRES}), found string "${late}".`,
+    ]);
+    expect(
+      await checkResource("prod", "database-backup-retention", db, { suppressionsFile: f }),
+    ).toEqual([{ message: original, enforcementLevel: "mandatory" }]);
+    expect(latestExpiry("2026-11-22")).toBe("2027-11-22");
+    expect(latestExpiry("2028-02-29")).toBe("2029-03-01");
+  });
+
+  it("asks a policy that reports several attributes for exactly one, and others for none", async () => {
+    const parity = {
+      policy: "stage-mirrors-prod",
+      stack: "stage",
+      resource: "aws:rds/instance:Instance::database-primary",
+    };
+    const attributes = stageMirrorsProd.attributes ?? [];
+    expect(attributes).toContain("database.multiAz");
+    const f = file([
+      entry(parity),
+      entry({ ...parity, attribute: "database.colour" }),
+      entry({ attribute: "backupRetentionPeriod" }),
+    ]);
+    expect(await messages("stage", "suppressions-are-valid", [], { suppressionsFile: f })).toEqual([
+      `Fix the suppressions file: ${f}: suppressions[0].attribute: expected one of the attributes stage-mirrors-prod reports (${attributes.join(", ")}), found nothing (the key is missing).`,
+      `Fix the suppressions file: ${f}: suppressions[1].attribute: expected one of the attributes stage-mirrors-prod reports (${attributes.join(", ")}), found "database.colour".`,
+      `Fix the suppressions file: ${f}: suppressions[2].attribute: expected no attribute (database-backup-retention reports none), found "backupRetentionPeriod".`,
+    ]);
   });
 
   it("stops suppressing once expired, and the suppressions policy reports the expiry", async () => {
@@ -674,7 +822,7 @@ describe("suppressions", () => {
       [
         {
           message:
-            "Renew or remove the suppression for aws:rds/instance:Instance::database-primary: it expired on 2001-01-31 (owner @dba-team), so the violation is enforced again.",
+            "Renew or remove the suppression for aws:rds/instance:Instance::database-primary in prod: it expired on 2001-01-31 (owner @dba-team), so the violation is enforced again.",
           enforcementLevel: "advisory",
         },
       ],
@@ -752,5 +900,70 @@ describe("suppressions", () => {
       reason: "long enough reason",
       original: "x",
     });
+  });
+});
+
+describe("enforcement levels from the policy config", () => {
+  const db: Fixture = {
+    type: "aws:rds/instance:Instance",
+    name: "database-primary",
+    props: { backupRetentionPeriod: 0 },
+  };
+  const vpc: Fixture = {
+    type: "aws:ec2/vpc:Vpc",
+    name: "network-vpc",
+    props: { cidrBlock: "10.30.1.0/16" },
+  };
+  const levels = async (stack: StackName, name: string, fixture: Fixture, level?: string) =>
+    (
+      await checkResource(
+        stack,
+        name,
+        fixture,
+        level === undefined ? {} : { enforcementLevel: level },
+      )
+    ).map((v) => v.enforcementLevel);
+
+  it.each([
+    ["prod", undefined, ["mandatory"]],
+    ["prod", "advisory", ["advisory"]],
+    ["prod", "disabled", []],
+    ["dev", undefined, ["advisory"]],
+    ["dev", "mandatory", ["mandatory"]],
+    ["dev", "remediate", ["mandatory"]],
+  ] as const)(
+    "reports a suppressible policy in %s configured %s at %j",
+    async (stack, level, expected) => {
+      expect(await levels(stack, "database-backup-retention", db, level)).toEqual(expected);
+    },
+  );
+
+  it("keeps an unsuppressible policy at its floor when the config lowers it", async () => {
+    expect(await levels("stage", "vpc-cidr-valid", vpc, "advisory")).toEqual(["mandatory"]);
+    expect(await levels("stage", "vpc-cidr-valid", vpc)).toEqual(["mandatory"]);
+  });
+
+  it("still lowers a suppressed violation of a policy the config raised", async () => {
+    const f = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "envstack-levels-")), "s.yaml");
+    fs.writeFileSync(
+      f,
+      JSON.stringify({
+        suppressions: [
+          {
+            policy: "database-backup-retention",
+            stack: "dev",
+            resource: "aws:rds/instance:Instance::database-primary",
+            reason: "Restored from a snapshot; retention raised in the next change window.",
+            owner: "@dba-team",
+            expires: latestExpiry(today()),
+          },
+        ],
+      }),
+    );
+    const found = await checkResource("dev", "database-backup-retention", db, {
+      enforcementLevel: "mandatory",
+      suppressionsFile: f,
+    });
+    expect(found.map((v) => v.enforcementLevel)).toEqual(["advisory"]);
   });
 });
