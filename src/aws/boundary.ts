@@ -1,5 +1,6 @@
 import { physicalPrefix, scopePrefix, type StackName } from "../model";
 import {
+  denyRetaggingOtherEnvironments,
   environmentPathStatement,
   TAGGING_ACTIONS,
   type PolicyDocument,
@@ -156,20 +157,12 @@ export function environmentBoundaryPolicy(input: BoundaryInput): PolicyDocument 
       Resource: "*",
       Condition: { StringEquals: { ...requested, ...inRegion } },
     },
-    {
-      // Same reason as the deploy role's: tagging another environment's resource `env=<stack>`
-      // would otherwise claim it.
-      Sid: "DenyRetaggingOtherEnvironments",
-      Effect: "Deny",
-      Action: TAGGING_ACTIONS.filter((a) =>
+    denyRetaggingOtherEnvironments(
+      stack,
+      TAGGING_ACTIONS.filter((a) =>
         (BOUNDED_TAG_SERVICES as readonly string[]).includes(a.split(":")[0]!),
       ),
-      Resource: "*",
-      Condition: {
-        StringNotEquals: { "aws:ResourceTag/env": stack },
-        Null: { "aws:ResourceTag/env": "false" },
-      },
-    },
+    ),
     {
       // ECS task definitions take no resource-level tag condition on register/deregister/describe
       // (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelasticcontainerservice.html):

@@ -122,6 +122,26 @@ export function environmentPathStatement(
   };
 }
 
+/**
+ * Denies re-tagging a resource another environment owns: without it, tagging that resource
+ * `env=<stack>` would claim it for this environment. Shared by the deploy role and the boundary.
+ */
+export function denyRetaggingOtherEnvironments(
+  stack: StackName,
+  actions: readonly string[],
+): PolicyStatement {
+  return {
+    Sid: "DenyRetaggingOtherEnvironments",
+    Effect: "Deny",
+    Action: [...actions],
+    Resource: "*",
+    Condition: {
+      StringNotEquals: { "aws:ResourceTag/env": stack },
+      Null: { "aws:ResourceTag/env": "false" },
+    },
+  };
+}
+
 /** An IAM policy document as plain data. */
 export interface PolicyDocument {
   readonly Version: "2012-10-17";
@@ -225,17 +245,7 @@ export function deployPermissionsPolicy(input: DeployPermissionsInput): PolicyDo
       Resource: "*",
       Condition: { StringEquals: requested },
     },
-    {
-      // Without this, tagging a resource of another environment `env=<stack>` would claim it.
-      Sid: "DenyRetaggingOtherEnvironments",
-      Effect: "Deny",
-      Action: [...TAGGING_ACTIONS],
-      Resource: "*",
-      Condition: {
-        StringNotEquals: { "aws:ResourceTag/env": stack },
-        Null: { "aws:ResourceTag/env": "false" },
-      },
-    },
+    denyRetaggingOtherEnvironments(stack, TAGGING_ACTIONS),
     {
       Sid: "DenyRemovingEnvironmentTags",
       Effect: "Deny",
