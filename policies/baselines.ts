@@ -1,14 +1,44 @@
 import * as fs from "node:fs";
-import { ConfigErrors, loadSpecFromFile, type EnvironmentSpec, type StackName } from "../src/model";
-import { packPath, type Setting } from "./support";
+import {
+  ConfigErrors,
+  loadSpecFromFile,
+  STACKS,
+  type EnvironmentSpec,
+  type StackName,
+} from "../src/model";
+import { packPath, type Setting, type Settings } from "./support";
 
-/** The committed stack file a setting defaults to, relative to the pack directory. */
-export function stackFileSetting(stack: StackName, what: string): Setting {
-  return {
-    type: "string",
-    description: `${what} (a Pulumi.<stack>.yaml), relative to the pack directory.`,
-    default: `../Pulumi.${stack}.yaml`,
-  };
+/**
+ * The setting naming the stack file a stack uses: `<stack>StackFile`. Every policy that reads
+ * stack files takes the same keys, so one map (the gate hands `stackFiles(projectDir,
+ * --config-file overrides)`) reaches every policy, and no policy builds a path itself.
+ */
+export function stackFileKey(stack: StackName): string {
+  return `${stack}StackFile`;
+}
+
+/**
+ * The stack-file settings of a policy that reads stack files: one per stack, so one policy config
+ * (the same map) serves every stack's run. The default is the project layout the Pulumi CLI runs
+ * the pack in (`pulumi preview --policy-pack policies`): the pack directory sits in the project,
+ * next to the Pulumi.<stack>.yaml files.
+ */
+export function stackFileSettings(): Record<string, Setting> {
+  return Object.fromEntries(
+    STACKS.map((stack) => [
+      stackFileKey(stack),
+      {
+        type: "string",
+        description: `The stack file ${stack} uses (a Pulumi.<stack>.yaml), relative to the pack directory.`,
+        default: `../Pulumi.${stack}.yaml`,
+      } satisfies Setting,
+    ]),
+  );
+}
+
+/** The stack file a stack uses, as the policy's settings name it, loaded through the model. */
+export function baselineOf(settings: Settings, stack: StackName): Baseline {
+  return loadBaseline(settings.text(stackFileKey(stack)), stack);
 }
 
 export type Baseline =

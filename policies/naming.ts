@@ -7,7 +7,7 @@ import {
   scopePrefix,
   STACKS,
 } from "../src/model";
-import { loadBaseline, stackFileSetting } from "./baselines";
+import { baselineOf, stackFileSettings } from "./baselines";
 import { LOG_GROUP } from "./data-safety";
 import { SECRET } from "./security";
 import {
@@ -17,18 +17,18 @@ import {
   show,
   type Report,
   type ResourcePolicyDefinition,
-  type Setting,
+  type Settings,
 } from "./support";
 
 export const SSM_PARAMETER = "aws:ssm/parameter:Parameter";
 
-const appSettings = (stack: (typeof STACKS)[number]): Record<string, Setting> => ({
-  stackFile: stackFileSetting(stack, "This stack's committed stack file (the app name)"),
-});
-
 /** The app the stack's committed file names, or a reported reason it cannot be read. */
-function appOf(file: string, stack: (typeof STACKS)[number], report: Report): string | undefined {
-  const baseline = loadBaseline(file, stack);
+function appOf(
+  settings: Settings,
+  stack: (typeof STACKS)[number],
+  report: Report,
+): string | undefined {
+  const baseline = baselineOf(settings, stack);
   if (!baseline.ok) {
     report(baseline.message);
     return undefined;
@@ -59,7 +59,7 @@ export const requiredTags: ResourcePolicyDefinition = {
     "Declare AWS resources under the stack's explicit aws.Provider, whose defaultTags come from src/model defaultTags(stack, app); never override env, app or managed-by on a resource.",
   levels: { dev: "advisory", stage: "mandatory", prod: "mandatory" },
   suppressible: true,
-  settings: appSettings,
+  settings: stackFileSettings,
   validateResource: (args, report, { stack, settings }) => {
     if (!args.type.startsWith("aws:")) return;
     const defaults = providerDefaultTags(args);
@@ -71,7 +71,7 @@ export const requiredTags: ResourcePolicyDefinition = {
       );
       return;
     }
-    const app = appOf(settings.text("stackFile"), stack, report);
+    const app = appOf(settings, stack, report);
     if (app === undefined) return;
     const tags: Record<string, unknown> = {
       ...defaults,
@@ -114,7 +114,7 @@ export const awsNamesScoped: ResourcePolicyDefinition = {
     "Name them with src/model scopedName(stack, app, ...) or logGroupName(stack, app, component); IAM grants are scoped to that prefix.",
   levels: { dev: "advisory", stage: "mandatory", prod: "mandatory" },
   suppressible: true,
-  settings: appSettings,
+  settings: stackFileSettings,
   validateResource: (args, report, { stack, settings }) => {
     const property = SCOPED[args.type];
     if (!property) return;
@@ -123,7 +123,7 @@ export const awsNamesScoped: ResourcePolicyDefinition = {
       report(`Cannot check ${property} during preview: ${name.reason}.`, { level: "advisory" });
       return;
     }
-    const app = appOf(settings.text("stackFile"), stack, report);
+    const app = appOf(settings, stack, report);
     if (app === undefined) return;
     const prefix = scopePrefix(stack, app);
     if (typeof name.value === "string" && name.value.startsWith(prefix)) return;

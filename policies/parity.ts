@@ -9,8 +9,8 @@ import {
   type ParityAttribute,
   type StackName,
 } from "../src/model";
-import { loadBaseline, stackFileSetting } from "./baselines";
-import { show, type Report, type StackPolicyDefinition } from "./support";
+import { baselineOf, stackFileSettings } from "./baselines";
+import { show, type Report, type Settings, type StackPolicyDefinition } from "./support";
 
 function declared(args: StackValidationArgs): DeclaredResource[] {
   return args.resources.map((r) => ({ type: r.type, name: r.name, urn: r.urn, props: r.props }));
@@ -25,10 +25,10 @@ function compare(
   report: Report,
   attributes: readonly ParityAttribute[],
   baselineStack: StackName,
-  file: string,
+  settings: Settings,
   why: (attribute: ParityAttribute, found: string) => string,
 ): void {
-  const baseline = loadBaseline(file, baselineStack);
+  const baseline = baselineOf(settings, baselineStack);
   if (!baseline.ok) {
     report(baseline.message);
     return;
@@ -65,18 +65,12 @@ export const stageMirrorsProd: StackPolicyDefinition = {
   attributes: mustEqualAttributes()
     .filter((a) => a.observed)
     .map((a) => a.key),
-  settings: () => ({ prodStackFile: stackFileSetting("prod", "The prod baseline") }),
+  settings: stackFileSettings,
   validateStack: (args, report, { stack, settings }) =>
-    compare(
-      args,
-      report,
-      mustEqualAttributes(),
-      "prod",
-      settings.text("prodStackFile"),
-      (_attribute, found) =>
-        stack === "prod"
-          ? `prod must match its committed Pulumi.prod.yaml (prod declares ${found}).`
-          : `${stack} must mirror prod (${stack} declares ${found}).`,
+    compare(args, report, mustEqualAttributes(), "prod", settings, (_attribute, found) =>
+      stack === "prod"
+        ? `prod must match its committed Pulumi.prod.yaml (prod declares ${found}).`
+        : `${stack} must mirror prod (${stack} declares ${found}).`,
     ),
 };
 
@@ -90,14 +84,14 @@ export const devFollowsStage: StackPolicyDefinition = {
   levels: { dev: "advisory", stage: "disabled", prod: "disabled" },
   suppressible: true,
   attributes: PARITY.filter((a) => a.devFollowsStage === true && a.observed).map((a) => a.key),
-  settings: () => ({ stageStackFile: stackFileSetting("stage", "The stage baseline") }),
+  settings: stackFileSettings,
   validateStack: (args, report, { stack, settings }) =>
     compare(
       args,
       report,
       PARITY.filter((a) => a.devFollowsStage === true),
       "stage",
-      settings.text("stageStackFile"),
+      settings,
       (_attribute, found) =>
         `${stack} must run the engine versions stage runs (${stack} declares ${found}).`,
     ),

@@ -1,6 +1,6 @@
 import type { PolicyResource } from "@pulumi/policy";
-import { imageDigest, isDigestPinned, previousStack, type StackName } from "../src/model";
-import { loadBaseline, stackFileSetting } from "./baselines";
+import { imageDigest, isDigestPinned, type StackName } from "../src/model";
+import { baselineOf, stackFileSettings } from "./baselines";
 import {
   isRecord,
   parseJson,
@@ -108,8 +108,8 @@ function promotedFrom(
   target: StackName,
 ): StackPolicyDefinition["validateStack"] {
   return (args, report, { settings }) => {
-    const from = loadBaseline(settings.text("sourceStackFile"), source);
-    const own = loadBaseline(settings.text("stackFile"), target);
+    const from = baselineOf(settings, source);
+    const own = baselineOf(settings, target);
     for (const b of [from, own]) if (!b.ok) report(b.message);
     if (!from.ok || !own.ok) return;
     const sourceImage = from.spec.service.image;
@@ -133,14 +133,6 @@ function promotedFrom(
   };
 }
 
-function promotionSettings(target: StackName) {
-  const source = previousStack(target)!;
-  return () => ({
-    stackFile: stackFileSetting(target, `This stack's committed stack file`),
-    sourceStackFile: stackFileSetting(source, `The stack file of ${source}, promoted from`),
-  });
-}
-
 export const prodRunsStageDigest: StackPolicyDefinition = {
   name: "prod-runs-stage-digest",
   description:
@@ -150,7 +142,7 @@ export const prodRunsStageDigest: StackPolicyDefinition = {
     "Promote with `envstack promote --to prod`, which copies stage's committed digest into Pulumi.prod.yaml; do not edit image references in code. This policy cannot be suppressed.",
   levels: { dev: "disabled", stage: "disabled", prod: "mandatory" },
   suppressible: false,
-  settings: promotionSettings("prod"),
+  settings: stackFileSettings,
   validateStack: promotedFrom("stage", "prod"),
 };
 
@@ -163,7 +155,7 @@ export const stageRunsDevDigest: StackPolicyDefinition = {
     "Promote with `envstack promote --to stage`, which copies dev's digest into Pulumi.stage.yaml. Advisory: dev moves on continuously.",
   levels: { dev: "disabled", stage: "advisory", prod: "disabled" },
   suppressible: true,
-  settings: promotionSettings("stage"),
+  settings: stackFileSettings,
   validateStack: promotedFrom("dev", "stage"),
 };
 

@@ -1,7 +1,7 @@
 import type { PolicyResource } from "@pulumi/policy";
 import { githubOidcSubject } from "../src/model/github-rules";
 import { physicalPrefix } from "../src/model/naming";
-import { loadBaseline, stackFileSetting } from "./baselines";
+import { baselineOf, stackFileSettings } from "./baselines";
 import { LOG_GROUP, RDS_INSTANCE, REPLICATION_GROUP } from "./data-safety";
 import {
   expectProp,
@@ -458,12 +458,7 @@ export const ciDeployRoleTrust: ResourcePolicyDefinition = {
     "Trust the OIDC provider only with StringEquals on token.actions.githubusercontent.com:sub = repo:<owner>/<repository>:environment:<stack> and :aud = sts.amazonaws.com; never StringLike wildcards, the pull-request subject or other principals. Pull-request code runs before any review and holds no cloud credential. This rule cannot be suppressed.",
   levels: { dev: "mandatory", stage: "mandatory", prod: "mandatory" },
   suppressible: false,
-  settings: (stack) => ({
-    stackFile: stackFileSetting(
-      stack,
-      "This stack's committed stack file (GitHub owner and repository)",
-    ),
-  }),
+  settings: stackFileSettings,
   validateResource: (args, report, { stack, settings }) => {
     if (args.type !== IAM_ROLE) return;
     const trust = read(args.props, "assumeRolePolicy");
@@ -475,7 +470,7 @@ export const ciDeployRoleTrust: ResourcePolicyDefinition = {
     }
     const statements = statementsOf(trust.value) ?? [];
     if (!statements.some(trustsGithub)) return;
-    const baseline = loadBaseline(settings.text("stackFile"), stack);
+    const baseline = baselineOf(settings, stack);
     if (!baseline.ok) {
       report(baseline.message);
       return;
@@ -525,9 +520,7 @@ export const iamPermissionsBoundary: ResourcePolicyDefinition = {
     "Set permissionsBoundary on the role to the environment's boundary (the deploy role's boundaryPolicyArn, policy/ci/<app>-<stack>-boundary); the deploy role can create no role without it.",
   levels: { dev: "mandatory", stage: "mandatory", prod: "mandatory" },
   suppressible: false,
-  settings: (stack) => ({
-    stackFile: stackFileSetting(stack, "This stack's committed stack file (the app name)"),
-  }),
+  settings: stackFileSettings,
   validateResource: (args, report, { stack, settings }) => {
     if (args.type !== IAM_ROLE) return;
     const rolePath = read(args.props, "path");
@@ -538,7 +531,7 @@ export const iamPermissionsBoundary: ResourcePolicyDefinition = {
       return;
     }
     if (rolePath.value === CI_ROLE_PATH) return;
-    const baseline = loadBaseline(settings.text("stackFile"), stack);
+    const baseline = baselineOf(settings, stack);
     if (!baseline.ok) {
       report(baseline.message);
       return;

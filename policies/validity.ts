@@ -10,7 +10,7 @@ import {
   parseIpv4Block,
   type StackName,
 } from "../src/model";
-import { loadBaseline, stackFileSetting } from "./baselines";
+import { baselineOf, stackFileSettings } from "./baselines";
 import { RDS_INSTANCE, REPLICATION_GROUP } from "./data-safety";
 import {
   isReplica,
@@ -230,10 +230,10 @@ export const vpcDisjointFromProd: StackPolicyDefinition = {
   // are created, which is why dev only hears about it.
   levels: { dev: "advisory", stage: "mandatory", prod: "disabled" },
   suppressible: true,
-  settings: () => ({ prodStackFile: stackFileSetting("prod", "The prod baseline") }),
+  settings: stackFileSettings,
   validateStack: (args, report, { stack, settings }) => {
     if (stack === "prod") return;
-    const baseline = loadBaseline(settings.text("prodStackFile"), "prod");
+    const baseline = baselineOf(settings, "prod");
     if (!baseline.ok) {
       report(baseline.message);
       return;

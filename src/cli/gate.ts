@@ -1,5 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { stackFileKey } from "../../policies/baselines";
 import { POLICY_CATALOG, parseSuppressedMessage, type PolicyMeta } from "../../policies/catalog";
 import {
   ConfigError,
@@ -155,15 +156,13 @@ function loadTargets(options: GateOptions): Target[] {
 }
 
 /**
- * Pack settings that name a stack file (`prodStackFile`, `stageStackFile`, ...) point at the
- * files this run uses, so a baseline overridden with --config-file is the one compared against.
+ * The one map of stack files this run uses (`--project-dir`, `--config-file`), as the pack
+ * settings every policy that reads stack files takes (`<stack>StackFile`): a baseline overridden
+ * with --config-file is the one every policy compares against.
  */
 function baselineSettings(options: GateOptions): Record<string, string> {
-  return Object.fromEntries(
-    STACKS.map((s) => [`${s}StackFile`, stackFile(options, s)] as const).filter(([, f]) =>
-      fs.existsSync(f),
-    ),
-  );
+  const files = stackFiles(options.projectDir, options.configFiles);
+  return Object.fromEntries(STACKS.map((s) => [stackFileKey(s), files[s]] as const));
 }
 
 function withBaselines(

@@ -21,8 +21,9 @@ Options:
   -s, --stack <name>          A stack to preview (dev, stage, prod); repeat for several.
   -a, --all                   Every stack (the default when no --stack is given).
   -c, --config-file <path>    A stack file replacing the committed Pulumi.<stack>.yaml. Its
-                              stack is --stack (when exactly one is given) or the one its name
-                              denotes (Pulumi.<stack>.yaml). Repeatable.
+                              stack is the one its name denotes (Pulumi.<stack>.yaml), or
+                              --stack when exactly one is given and the name denotes none.
+                              Every policy reads it. Repeatable.
   -f, --format <format>       text (default), json, sarif or markdown.
   -o, --output <file>         Write the report to a file instead of stdout.
       --policy-config <file>  Policy config (JSON, as \`pulumi preview --policy-config\` takes it).
@@ -83,7 +84,11 @@ export function parsePreviewArgs(argv: readonly string[]): PreviewArgs | "help" 
   const files = values["config-file"] ?? [];
   const configFiles: Partial<Record<StackName, string>> = {};
   for (const file of files) {
-    const stack = files.length === 1 && given.length === 1 ? given[0] : stackFromFileName(file);
+    // A file named for a stack is that stack's, whatever is previewed (prod compared with an
+    // edited Pulumi.stage.yaml); any other name needs exactly one --stack to say whose it is.
+    const named = stackFromFileName(file);
+    const stack =
+      isStackName(named) || !(files.length === 1 && given.length === 1) ? named : given[0];
     if (!isStackName(stack)) {
       throw new GateError(
         `--config-file ${file}: expected a file named Pulumi.<stack>.yaml for one of ${STACKS.join(", ")}, or exactly one --stack`,

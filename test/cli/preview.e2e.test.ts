@@ -131,6 +131,30 @@ describe("envstack preview (end to end, the built CLI as a child process)", () =
     ]);
   });
 
+  it("compares prod with the stage file given by --config-file, in every policy that reads it", async () => {
+    const dir = scratchProject();
+    const file = path.join(dir, "Pulumi.stage.yaml");
+    const digest = `sha256:${"b".repeat(64)}`;
+    editFile(file, /@sha256:[0-9a-f]{64}/, `@${digest}`);
+    const run = await runCli([
+      "preview",
+      "--stack",
+      "prod",
+      "--config-file",
+      file,
+      "--format",
+      "json",
+    ]);
+    expect(run.code).toBe(1);
+    const report = JSON.parse(run.stdout) as ContractReport;
+    const promotion = report.stacks[0]!.violations.filter(
+      (v) => v.policy === "prod-runs-stage-digest",
+    );
+    expect(promotion).toHaveLength(1);
+    expect(promotion[0]!.enforcement).toBe("mandatory");
+    expect(promotion[0]!.message).toContain(digest);
+  });
+
   it("exits 2 on an invalid CIDR, naming network.cidr and the file, with no verdict", async () => {
     const dir = scratchProject();
     const file = path.join(dir, "Pulumi.stage.yaml");

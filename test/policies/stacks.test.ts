@@ -4,6 +4,7 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ENVIRONMENTS, GUARDS_STACK, STACKS, type StackName } from "../../src/model";
 import { parseSuppressedMessage } from "../../policies/catalog";
+import { stackFileKey } from "../../policies/baselines";
 import { stageMirrorsProd } from "../../policies/parity";
 import { latestExpiry, today } from "../../policies/suppressions";
 import { UNKNOWN } from "../../policies/unknowns";
@@ -528,7 +529,11 @@ describe("promotion", () => {
       ]),
     },
   });
-  const config = (stage: string, prod: string) => ({ sourceStackFile: stage, stackFile: prod });
+  /** The pack settings naming these files, each as the stack its name starts with. */
+  const config = (...files: string[]) =>
+    Object.fromEntries(
+      files.map((f) => [stackFileKey(path.basename(f).split("-")[0] as StackName), f]),
+    );
 
   it("passes prod running stage's digest", async () => {
     const image = `${repo}@${digest("1")}`;
@@ -610,10 +615,10 @@ describe("promotion", () => {
       "prod",
       "prod-runs-stage-digest",
       [],
-      config(path.join(tmp, "missing.yaml"), stackFile("prod", `${repo}@${digest("1")}`)),
+      config(path.join(tmp, "stage-missing.yaml"), stackFile("prod", `${repo}@${digest("1")}`)),
     );
     expect(found.map((v) => v.message)).toEqual([
-      `Fix the stage baseline before this check can run: ${path.join(tmp, "missing.yaml")}: (file): expected a readable stack file, found ENOENT`,
+      `Fix the stage baseline before this check can run: ${path.join(tmp, "stage-missing.yaml")}: (file): expected a readable stack file, found ENOENT`,
     ]);
   });
 });
