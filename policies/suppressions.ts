@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import { parseDocument } from "yaml";
 import { z } from "zod";
-import { ConfigError, STACKS, describeFound } from "../src/model";
+import { ConfigError, STACKS, UnreadableFile, describeFound, readInputFile } from "../src/model";
 
 /** Where the reviewed suppressions live, relative to the pack directory. */
 export const DEFAULT_SUPPRESSIONS_FILE = "suppressions.yaml";
@@ -193,7 +193,18 @@ export function loadSuppressions(file: string): SuppressionFile {
   const on = today();
   const hit = cache.get(file);
   if (hit && hit.mtimeMs === stat.mtimeMs && hit.on === on) return hit.result;
-  const doc = parseDocument(fs.readFileSync(file, "utf8"));
+  let text: string;
+  try {
+    text = readInputFile(file);
+  } catch (err) {
+    if (!(err instanceof UnreadableFile)) throw err;
+    return {
+      file,
+      entries: [],
+      errors: [new ConfigError(file, "(file)", "a readable suppressions file", err.found)],
+    };
+  }
+  const doc = parseDocument(text);
   const result =
     doc.errors.length > 0
       ? {

@@ -126,6 +126,17 @@ export function checkPackDir(packDir: string): void {
   }
 }
 
+/** Every pack process started and not yet exited, so an interrupted gate can stop them. */
+const live = new Set<PackProcess>();
+
+/** Stops every pack process still running (on exit, or when the gate is interrupted). */
+export function stopAllPacks(): void {
+  for (const pack of live) pack.kill();
+}
+
+// A pack outliving the gate would keep serving on its port; a normal exit takes them along.
+process.once("exit", stopAllPacks);
+
 /**
  * A policy pack process started exactly as the Pulumi CLI starts one:
  * `node <sdk>/cmd/run-policy-pack <engine address> <pack dir>`, cwd the pack, stack, project
@@ -152,6 +163,8 @@ export class PackProcess {
       },
       stdio: ["ignore", "pipe", "pipe"],
     });
+    live.add(this);
+    this.child.once("exit", () => live.delete(this));
     this.child.stderr?.setEncoding("utf8");
     this.child.stderr?.on("data", (chunk: string) => {
       if (this.stderr.length < 64_000) this.stderr += chunk;
@@ -210,6 +223,13 @@ function toStruct(value: Readonly<Record<string, unknown>>): Struct {
   return Struct.fromJavaScript(value as Record<string, JavaScriptValue>);
 }
 
+/**
+ * How long one call to the pack may take before the gate gives up on it. The engine waits as long
+ * as a pack takes; the gate must not hang on a policy that never returns, so a call past this
+ * fails with the call named (gRPC deadline: https://grpc.io/docs/guides/deadlines/).
+ */
+export const ANALYZER_CALL_TIMEOUT_MS = 120_000;
+
 function unary<Req, Res>(
   call: (
     req: Req,
@@ -219,10 +239,17 @@ function unary<Req, Res>(
   ) => grpc.ClientUnaryCall,
   req: Req,
   what: string,
+  timeoutMs: number,
 ): Promise<Res> {
   return new Promise((resolve, reject) => {
-    call(req, new grpc.Metadata(), {}, (err, res) => {
-      if (err) reject(new AnalyzerError(`${what}: ${err.details || err.message}`));
+    call(req, new grpc.Metadata(), { deadline: Date.now() + timeoutMs }, (err, res) => {
+      if (err?.code === grpc.status.DEADLINE_EXCEEDED) {
+        reject(
+          new AnalyzerError(
+            `the policy pack did not answer ${what} within ${timeoutMs / 1000} s (a policy that never returns?)`,
+          ),
+        );
+      } else if (err) reject(new AnalyzerError(`${what}: ${err.details || err.message}`));
       else resolve(res);
     });
   });
@@ -440,6 +467,8 @@ export interface AnalyzeOptions {
   readonly policyConfigSource?: string;
   /** Analyze calls in flight at once. Defaults to 64. */
   readonly concurrency?: number;
+  /** How long one call to the pack may take. Defaults to ANALYZER_CALL_TIMEOUT_MS. */
+  readonly callTimeoutMs?: number;
 }
 
 export interface AnalysisResult {
@@ -451,7 +480,10 @@ export interface AnalysisResult {
 export class AnalyzerConnection {
   private readonly client: analyzerGrpc.AnalyzerClient;
 
-  constructor(port: number) {
+  constructor(
+    port: number,
+    private readonly timeoutMs: number = ANALYZER_CALL_TIMEOUT_MS,
+  ) {
     this.client = new analyzerGrpc.AnalyzerClient(
       `127.0.0.1:${port}`,
       grpc.credentials.createInsecure(),
@@ -467,6 +499,7 @@ export class AnalyzerConnection {
       this.client.getAnalyzerInfo.bind(this.client),
       new Empty(),
       "GetAnalyzerInfo",
+      this.timeoutMs,
     );
     const initialConfig: Record<string, PolicyConfigEntry> = {};
     info.getInitialconfigMap().forEach((entry, key) => {
@@ -522,7 +555,7 @@ export class AnalyzerConnection {
       policyConfig.setProperties(toStruct(entry.properties));
       map.set(name, policyConfig);
     }
-    await unary(this.client.configure.bind(this.client), req, "Configure");
+    await unary(this.client.configure.bind(this.client), req, "Configure", this.timeoutMs);
   }
 
   async configureStack(stack: string, project: string, config: Readonly<Record<string, string>>) {
@@ -532,14 +565,22 @@ export class AnalyzerConnection {
     req.setDryRun(true);
     const map = req.getConfigMap();
     for (const [key, value] of Object.entries(config)) map.set(key, value);
-    await unary(this.client.configureStack.bind(this.client), req, "ConfigureStack");
+    await unary(
+      this.client.configureStack.bind(this.client),
+      req,
+      "ConfigureStack",
+      this.timeoutMs,
+    );
   }
 
   analyze(resource: RegisteredResource, provider: ProviderResource | undefined) {
     const req = describeResource(new analyzerPb.AnalyzeRequest(), resource, provider);
-    return unary(this.client.analyze.bind(this.client), req, `Analyze ${resource.urn}`).then(
-      diagnosticsOf,
-    );
+    return unary(
+      this.client.analyze.bind(this.client),
+      req,
+      `Analyze ${resource.urn}`,
+      this.timeoutMs,
+    ).then(diagnosticsOf);
   }
 
   analyzeStack(
@@ -564,9 +605,12 @@ export class AnalyzerConnection {
         return message;
       }),
     );
-    return unary(this.client.analyzeStack.bind(this.client), req, "AnalyzeStack").then(
-      diagnosticsOf,
-    );
+    return unary(
+      this.client.analyzeStack.bind(this.client),
+      req,
+      "AnalyzeStack",
+      this.timeoutMs,
+    ).then(diagnosticsOf);
   }
 
   close(): void {
@@ -585,7 +629,7 @@ export async function analyzeStack(
   resources: readonly RegisteredResource[],
   options: AnalyzeOptions = {},
 ): Promise<AnalysisResult> {
-  const connection = new AnalyzerConnection(port);
+  const connection = new AnalyzerConnection(port, options.callTimeoutMs);
   try {
     const pack = await connection.info();
     await connection.configure(

@@ -7,6 +7,7 @@ import {
   GUARDS_STACK,
   loadSpecFromFile,
   stackFiles,
+  writeFileAtomic,
 } from "../model";
 import { GateError } from "./gate";
 import { EXIT, processIo, reportError, type Io } from "./io";
@@ -60,10 +61,7 @@ export function runCodeowners(argv: readonly string[], io: Io = processIo): numb
       );
       return EXIT.violations;
     }
-    fs.mkdirSync(path.dirname(target), { recursive: true });
-    const temp = `${target}.${process.pid}.tmp`;
-    fs.writeFileSync(temp, text);
-    fs.renameSync(temp, target);
+    writeFileAtomic(target, text);
     io.stdout(`Wrote ${CODEOWNERS_PATH}.\n`);
     return EXIT.ok;
   } catch (err) {

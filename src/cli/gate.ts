@@ -1,4 +1,3 @@
-import * as fs from "node:fs";
 import * as path from "node:path";
 import { stackFileKey } from "../../policies/baselines";
 import { POLICY_CATALOG, parseSuppressedMessage, type PolicyMeta } from "../../policies/catalog";
@@ -12,10 +11,12 @@ import {
   loadGuardedSpecs,
   loadSpecFromEngineConfig,
   loadSpecFromFile,
+  readInputFile,
   stackFiles,
   readStackConfigFile,
   stackFileName,
   toEngineConfig,
+  UnreadableFile,
   type StackName,
 } from "../model";
 import {
@@ -96,6 +97,8 @@ export interface GateOptions {
   readonly packDir: string;
   /** The user's policy config (`--policy-config`), parsed, and its file for messages. */
   readonly policyConfig?: { readonly file: string; readonly values: Record<string, unknown> };
+  /** How long one call to a pack may take (defaults to the analyzer's limit). */
+  readonly callTimeoutMs?: number;
 }
 
 interface Target {
@@ -397,6 +400,9 @@ export async function runGate(options: GateOptions): Promise<GateResult> {
                 return floored.config;
               },
               policyConfigSource: source,
+              ...(options.callTimeoutMs === undefined
+                ? {}
+                : { callTimeoutMs: options.callTimeoutMs }),
             },
           );
           pack.kill();
@@ -429,15 +435,11 @@ export async function runGate(options: GateOptions): Promise<GateResult> {
 export function readPolicyConfig(file: string): { file: string; values: Record<string, unknown> } {
   let values: unknown;
   try {
-    values = JSON.parse(fs.readFileSync(file, "utf8")) as unknown;
+    values = JSON.parse(readInputFile(file)) as unknown;
   } catch (err) {
+    const found = err instanceof UnreadableFile ? err.found : (err as Error).message;
     throw new ConfigErrors([
-      new ConfigError(
-        file,
-        "(file)",
-        "a readable JSON policy config file",
-        (err as NodeJS.ErrnoException).code ?? (err as Error).message,
-      ),
+      new ConfigError(file, "(file)", "a readable JSON policy config file", found),
     ]);
   }
   if (!values || typeof values !== "object" || Array.isArray(values)) {

@@ -1,6 +1,4 @@
-import * as fs from "node:fs";
-import * as path from "node:path";
-import { ConfigErrors } from "../model";
+import { ConfigErrors, writeFileAtomic } from "../model";
 import { GateError } from "./gate";
 
 /** Where a command writes. Tests and the bench pass their own. */
@@ -48,6 +46,5 @@ export function emit(io: Io, text: string, output: string | undefined): void {
     io.stdout(text);
     return;
   }
-  fs.mkdirSync(path.dirname(path.resolve(output)), { recursive: true });
-  fs.writeFileSync(output, text);
+  writeFileAtomic(output, text);
 }

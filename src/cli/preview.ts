@@ -1,6 +1,6 @@
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { STACKS, isStackName, stackFromFileName, type StackName } from "../model";
+import { STACKS, isStackName, stackFromFileName, unwritableReason, type StackName } from "../model";
 import { GateError, exitCode, readPolicyConfig, runGate, type GateResult } from "./gate";
 import { EXIT, emit, processIo, reportError, type Io } from "./io";
 import { GATE_OPTIONS, gateDirectories } from "./paths";
@@ -132,6 +132,12 @@ export async function runPreview(argv: readonly string[], io: Io = processIo): P
     if (args === "help") {
       io.stdout(`${PREVIEW_USAGE}\n`);
       return EXIT.ok;
+    }
+    // An output that cannot be written fails now, not after every stack ran.
+    const unwritable =
+      args.output === undefined || args.output === "-" ? undefined : unwritableReason(args.output);
+    if (unwritable !== undefined) {
+      throw new GateError(`--output ${args.output}: expected a writable file, found ${unwritable}`);
     }
     const result = await runGate({
       stacks: args.stacks,

@@ -1,4 +1,3 @@
-import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { Scalar, isScalar, parseDocument } from "yaml";
@@ -13,8 +12,11 @@ import {
   nextStack,
   parseSpec,
   previousStack,
+  readInputFile,
   readStackConfigText,
   stackFileName,
+  UnreadableFile,
+  writeFileAtomic,
   type StackName,
 } from "../model";
 import { GateError, exitCode, readPolicyConfig, runGate } from "./gate";
@@ -147,6 +149,16 @@ function parsePromoteArgs(argv: readonly string[]): PromoteArgs | "help" {
   };
 }
 
+/** The target stack file's text; an unreadable one is a config error naming it. */
+function readTargetFile(file: string): string {
+  try {
+    return readInputFile(file);
+  } catch (err) {
+    if (!(err instanceof UnreadableFile)) throw err;
+    throw new ConfigErrors([new ConfigError(file, "(file)", "a readable stack file", err.found)]);
+  }
+}
+
 /** `envstack promote`: returns the exit code. */
 export async function runPromote(argv: readonly string[], io: Io = processIo): Promise<number> {
   const verbose = argv.includes("--verbose") || argv.includes("-v");
@@ -178,7 +190,7 @@ export async function runPromote(argv: readonly string[], io: Io = processIo): P
       );
       return EXIT.violations;
     }
-    const change = setImage(fs.readFileSync(targetFile, "utf8"), targetFile, source.service.image);
+    const change = setImage(readTargetFile(targetFile), targetFile, source.service.image);
     if (change.before === change.after) {
       io.stdout(
         `${args.to} already runs ${args.from}'s image (${change.after}); nothing to promote.\n`,
@@ -195,7 +207,8 @@ export async function runPromote(argv: readonly string[], io: Io = processIo): P
     if (args.dryRun) {
       io.stdout("Dry run: nothing written.\n");
     } else {
-      fs.writeFileSync(targetFile, change.text);
+      // Temp file and rename: an interrupted or failed write leaves the stack file as it was.
+      writeFileAtomic(targetFile, change.text);
       io.stdout(`Wrote ${displayPath(targetFile)}.\n`);
     }
     return EXIT.ok;

@@ -1,5 +1,6 @@
 export * from "./environments";
 export * from "./errors";
+export * from "./files";
 export * from "./guards";
 export * from "./naming";
 export * from "./parity";

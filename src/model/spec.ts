@@ -1,9 +1,9 @@
-import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseDocument } from "yaml";
 import type { z } from "zod";
 import { STACKS, isStackName, type StackName } from "./environments";
 import { ConfigError, ConfigErrors, describeFound } from "./errors";
+import { readInputFile, UnreadableFile } from "./files";
 import { AWS_REGIONS, isAwsRegion } from "./catalogue";
 import {
   configSchema,
@@ -322,16 +322,10 @@ export function toEngineConfig(values: Readonly<Record<string, unknown>>): Recor
 export function readStackConfigFile(file: string): Record<string, unknown> {
   let text: string;
   try {
-    text = fs.readFileSync(file, "utf8");
+    text = readInputFile(file);
   } catch (err) {
-    throw new ConfigErrors([
-      new ConfigError(
-        file,
-        "(file)",
-        "a readable stack file",
-        (err as NodeJS.ErrnoException).code ?? String(err),
-      ),
-    ]);
+    if (!(err instanceof UnreadableFile)) throw err;
+    throw new ConfigErrors([new ConfigError(file, "(file)", "a readable stack file", err.found)]);
   }
   return readStackConfigText(text, file);
 }
