@@ -230,8 +230,8 @@ const READ_VERBS = [
  * (secret values, objects, items, messages, records, images), decided here:
  * - SSM parameters: GetParameter* decrypt a SecureString when asked WithDecryption
  *   (https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_GetParameter.html).
- * - KMS Decrypt returns plaintext; GenerateDataKey* and ReEncrypt* are not read verbs, so they
- *   count as writes anyway.
+ * - KMS Decrypt returns plaintext. Like GenerateDataKey* and ReEncrypt* its verb is not a read
+ *   one (the service authorization reference lists it at the Write level), so it counts as both.
  * - Log content (GetLogEvents, FilterLogEvents, StartQuery and its results, live tails): logs
  *   carry what the application printed, requests and personal data included.
  * - Lambda GetFunction returns a link to the function's code; Redshift GetClusterCredentials a
