@@ -1,8 +1,27 @@
 import type { PolicyResource } from "@pulumi/policy";
+import { MAX_ACCESS_SESSION_SECONDS, type StackName } from "../src/model";
 import { githubOidcSubject } from "../src/model/github-rules";
 import { physicalPrefix } from "../src/model/naming";
 import { baselineOf, stackFileSettings } from "./baselines";
 import { LOG_GROUP, RDS_INSTANCE, REPLICATION_GROUP } from "./data-safety";
+import {
+  IAM_ROLE,
+  KMS_KEY,
+  KMS_KEY_POLICY,
+  actionMatches,
+  adminStatements,
+  conditionValues,
+  declaredDocuments,
+  grantsOf,
+  isAccountRoot,
+  principalAccount,
+  readDocument,
+  resourcesWithin,
+  restrictsAccount,
+  rolePolicies,
+  statementName,
+  type Statement,
+} from "./iam";
 import {
   expectProp,
   fsbp,
@@ -27,15 +46,7 @@ export const SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup";
 export const INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
 export const SECURITY_GROUP_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule";
 export const ECS_SERVICE = "aws:ecs/service:Service";
-export const IAM_ROLE = "aws:iam/role:Role";
-export const IAM_POLICY_TYPES: Readonly<Record<string, string>> = {
-  "aws:iam/policy:Policy": "policy",
-  "aws:iam/rolePolicy:RolePolicy": "policy",
-  "aws:iam/userPolicy:UserPolicy": "policy",
-  "aws:iam/groupPolicy:GroupPolicy": "policy",
-};
-export const ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";
-export const ROLE_POLICY_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment";
+export { IAM_ROLE };
 export const GITHUB_OIDC_HOST = "token.actions.githubusercontent.com";
 export const GITHUB_OIDC_AUDIENCE = "sts.amazonaws.com";
 
@@ -279,33 +290,31 @@ export function statementsOf(document: unknown): Record<string, unknown>[] | und
 
 const asList = (v: unknown): unknown[] => (Array.isArray(v) ? [...v] : v === undefined ? [] : [v]);
 
-function policyDocuments(type: string, props: unknown): { label: string; document: unknown }[] {
-  const property = IAM_POLICY_TYPES[type];
-  if (property) return [{ label: "policy", document: readStrict(props, property) }];
-  if (type === IAM_ROLE) {
-    return asList(readStrict(props, "inlinePolicies"))
-      .filter(isRecord)
-      .map((p) => ({ label: `inline policy ${show(p["name"])}`, document: p["policy"] }));
-  }
-  return [];
-}
-
-function readStrict(props: unknown, key: string): unknown {
-  return isRecord(props) ? props[key] : undefined;
+/** Where a statement's Allow reaches, as messages name it. */
+function reach(s: Statement): string {
+  const r = s.resources;
+  if (r === undefined) return "every resource (no Resource)";
+  if (r.not) return `every resource (NotResource ${show(r.values)})`;
+  return r.values
+    .filter((v) => [...v].every((c) => c === "*" || c === "?"))
+    .map((v) => `"${v}"`)
+    .join(", ");
 }
 
 export const noWildcardAdmin: ResourcePolicyDefinition = {
   name: "no-iam-wildcard-admin",
   description:
-    'Checks whether any IAM policy document allows every action ("*") on every resource ("*").',
+    'Checks whether any IAM policy document (a policy, a role, user or group policy, a role\'s inline policies) allows every action ("*", "*:*"), a whole identity service ("iam:*", "sts:*", "organizations:*", ...) or everything but some actions (NotAction), on every resource ("*" or NotResource).',
   severity: "critical",
   framework: fsbp("IAM.1", 'IAM policies should not allow full "*" administrative privileges'),
+  documentation:
+    "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_action.html",
   remediationSteps:
-    "Grant the actions a role needs on the resources it needs, scoped by ARN or by the env/app tags.",
+    "Grant the actions a role needs on the resources it needs, scoped by ARN or by the env/app tags; list actions instead of NotAction; grant IAM, STS and Organizations actions by name, on the ARNs they concern.",
   levels: { dev: "advisory", stage: "mandatory", prod: "mandatory" },
   suppressible: true,
   validateResource: (args, report) => {
-    const docs = whenKnown(() => policyDocuments(args.type, args.props));
+    const docs = whenKnown(() => declaredDocuments(args.type, args.props));
     if (isUnknown(docs)) {
       report(`Cannot check the policy document during preview: ${docs.reason}.`, {
         level: "advisory",
@@ -313,106 +322,117 @@ export const noWildcardAdmin: ResourcePolicyDefinition = {
       return;
     }
     for (const { label, document } of docs) {
-      const statements = whenKnown(() => statementsOf(document));
-      if (isUnknown(statements)) {
-        report(`Cannot check the ${label} of ${args.name} during preview: ${statements.reason}.`, {
+      const doc = readDocument(document);
+      if (isUnknown(doc)) {
+        report(`Cannot check the ${label} of ${args.name} during preview: ${doc.reason}.`, {
           level: "advisory",
         });
         continue;
       }
-      if (statements === undefined) {
+      if (doc === undefined) {
         if (document !== undefined)
           report(`Make the ${label} of ${args.name} a JSON policy document: it cannot be read.`);
         continue;
       }
-      for (const s of statements) {
-        if (s["Effect"] !== "Allow") continue;
-        if (asList(s["Action"]).includes("*") && asList(s["Resource"]).includes("*")) {
-          report(
-            `Remove the statement${typeof s["Sid"] === "string" ? ` ${s["Sid"]}` : ""} allowing "*" on "*" from the ${label} of ${args.name}: grant only the actions needed, on the resources needed.`,
-          );
-        }
+      for (const { statement, what } of adminStatements(doc)) {
+        report(
+          `Remove the ${statementName(statement)} allowing ${what} on ${reach(statement)} from the ${label} of ${args.name}: grant only the actions needed, on the resources needed.`,
+        );
       }
     }
   },
 };
 
-const READ_VERBS =
-  /^[a-z0-9-]+:(Describe|Get|List|BatchGet|BatchDescribe|Filter|Search|Lookup|Select|Query|StartQuery|StopQuery|Head|View)[A-Za-z0-9*]*$/;
-
-/** Whether an IAM action only reads. */
-export function isReadOnlyAction(action: unknown): boolean {
-  return typeof action === "string" && READ_VERBS.test(action);
-}
-
-function linkedTo(role: PolicyResource, r: PolicyResource): boolean {
-  if ((r.propertyDependencies?.["role"] ?? []).some((d) => d.urn === role.urn)) return true;
-  // The access component names a role's inline policy after the role.
-  return r.name === role.name;
-}
-
 type StackReport = Parameters<NonNullable<StackPolicyDefinition["validateStack"]>>[1];
 
 /**
- * Reports every action a role's policies (inline, linked role policies, attached managed policies)
- * allow beyond reading; `permitted` admits extra actions the role's purpose needs.
+ * Reports every write and every read of data or secrets a role's documents allow, whatever
+ * attaches them; data reads are admitted on resources within `readable` (ARN patterns).
  */
-function reportRoleWrites(
+function reportBeyondMetadata(
   role: PolicyResource,
   resources: readonly PolicyResource[],
   report: StackReport,
-  message: (what: string) => string,
-  permitted: (action: string) => boolean = () => false,
+  readable: readonly string[],
+  why: string,
 ): void {
-  const on = (text: string, urn: string) => report(text, { urn });
-  const documents: { label: string; urn: string; document: unknown }[] = [];
-  const inline = whenKnown(() => policyDocuments(IAM_ROLE, role.props));
-  if (!isUnknown(inline))
-    documents.push(
-      ...inline.map((d) => ({ ...d, urn: role.urn, label: `${d.label} of ${role.name}` })),
+  const { documents, unverified, unknown } = rolePolicies(role, resources);
+  for (const u of unknown)
+    report(`Cannot check the ${u.what} of ${role.name} during preview: ${u.reason}.`, {
+      level: "advisory",
+      urn: u.urn,
+    });
+  for (const u of unverified)
+    report(
+      `Detach ${u.arn} from the developer role ${role.name}: ${why}, and what it allows cannot be verified (${u.reason}).`,
+      { urn: u.urn },
     );
-  for (const r of resources) {
-    if (r.type === ROLE_POLICY && linkedTo(role, r)) {
-      documents.push({
-        label: `policy ${r.name}`,
-        urn: r.urn,
-        document: whenKnown(() => r.props["policy"] as unknown),
-      });
-    }
-    if (r.type === ROLE_POLICY_ATTACHMENT && linkedTo(role, r)) {
-      const arn = read(r.props, "policyArn");
-      if (arn.known && !(typeof arn.value === "string" && /ReadOnlyAccess$/.test(arn.value)))
-        on(message(`Detach ${show(arn.value)} from ${role.name}`), r.urn);
-    }
-  }
   for (const { label, urn, document } of documents) {
-    const statements = isUnknown(document) ? document : whenKnown(() => statementsOf(document));
-    if (isUnknown(statements)) {
-      report(`Cannot check the ${label} during preview: ${statements.reason}.`, {
+    const doc = readDocument(document);
+    if (isUnknown(doc)) {
+      report(`Cannot check the ${label} during preview: ${doc.reason}.`, {
         level: "advisory",
         urn,
       });
       continue;
     }
-    const writes = (statements ?? [])
-      .filter((s) => s["Effect"] === "Allow")
-      .flatMap((s) => asList(s["Action"]))
-      .filter((a) => !isReadOnlyAction(a) && !(typeof a === "string" && permitted(a)));
-    for (const action of [...new Set(writes.map(show))])
-      on(message(`Remove ${action} from the ${label}`), urn);
+    if (doc === undefined) {
+      if (document !== undefined)
+        report(`Make the ${label} a JSON policy document: it cannot be read.`, { urn });
+      continue;
+    }
+    const seen = new Set<string>();
+    for (const statement of doc.statements) {
+      for (const grant of grantsOf(statement)) {
+        const data = grant.data && !resourcesWithin(statement, readable);
+        if ((!grant.write && !data) || seen.has(grant.action)) continue;
+        seen.add(grant.action);
+        const does =
+          grant.write && data
+            ? "writes and reads data"
+            : grant.write
+              ? "writes"
+              : "reads data or secrets";
+        report(`Remove ${grant.action} from the ${label}: ${why} (it ${does}).`, { urn });
+      }
+    }
   }
+}
+
+/**
+ * The data a developer may read in a production-like stack: the environment's log groups (people
+ * debug from them) and the parameters the program writes as plain String values (endpoints,
+ * secret ARNs, feature flags), never their secrets.
+ */
+function developerReadableData(stack: StackName): string[] {
+  return [
+    `arn:*:logs:*:*:log-group:/${stack}/*`,
+    `arn:*:ssm:*:*:parameter/${stack}/*/connections`,
+    `arn:*:ssm:*:*:parameter/${stack}/*/connections/*`,
+    `arn:*:ssm:*:*:parameter/${stack}/*/flags`,
+    `arn:*:ssm:*:*:parameter/${stack}/*/flags/*`,
+  ];
 }
 
 export const developerReadOnly: StackPolicyDefinition = {
   name: "developer-read-only",
   description:
-    "Checks whether the developer role (an IAM role tagged team-role=developer) only reads in production-like stacks.",
+    "Checks whether the developer role (an IAM role tagged team-role=developer) only reads metadata in production-like stacks: no write and no read of data or secrets (objects, secret values, decryption, parameters, items, messages) through any policy attached to it, inline, as a role policy or by ARN.",
   severity: "high",
   remediationSteps:
-    "Set envstack:access.developer to read-only (or none) for stage and prod; changes reach those stacks through pull requests and deploy jobs, never a developer's role.",
+    "Set envstack:access.developer to read-only (or none) for stage and prod and keep the read-only level to Describe/List/Get calls that return metadata; changes reach those stacks through pull requests and deploy jobs, never a developer's role. Data a developer may read (the environment's logs, its plain String parameters) is listed, as ARN patterns, in developerReadableData.",
   levels: { dev: "disabled", stage: "mandatory", prod: "mandatory" },
   suppressible: true,
-  validateStack: (args, report, { stack }) => {
+  settings: (stack) => ({
+    developerReadableData: {
+      type: "array",
+      items: { type: "string" },
+      description:
+        "ARN patterns of the resources a developer may read data from (a statement's data reads pass when every resource it names lies within one).",
+      default: developerReadableData(stack),
+    },
+  }),
+  validateStack: (args, report, { stack, settings }) => {
     for (const role of args.resources) {
       if (role.type !== IAM_ROLE) continue;
       const team = read(role.props, "tags.team-role");
@@ -423,10 +443,12 @@ export const developerReadOnly: StackPolicyDefinition = {
           `Set the developer role ${role.name} to read-only: developers only read in ${stack} (found ${show(level.value)}).`,
           { urn: role.urn },
         );
-      reportRoleWrites(role, args.resources, report, (what) =>
-        what.startsWith("Detach")
-          ? `${what.replace(` from ${role.name}`, ` from the developer role ${role.name}`)}: developers only read in ${stack}.`
-          : `${what}: developers only read in ${stack}.`,
+      reportBeyondMetadata(
+        role,
+        args.resources,
+        report,
+        settings.list("developerReadableData"),
+        `developers neither write nor read data in ${stack}`,
       );
     }
   },
@@ -552,6 +574,248 @@ export const iamPermissionsBoundary: ResourcePolicyDefinition = {
   },
 };
 
+/**
+ * Services that take the environment's roles: ECS tasks (task and execution roles) and VPC flow
+ * logs. A role trusting any other service is not one the model declares.
+ */
+const TRUSTED_SERVICES = ["ecs-tasks.amazonaws.com", "vpc-flow-logs.amazonaws.com"];
+
+/**
+ * The account a stack's roles live in: `envstack:accountId` when set. Unset (the shared-account
+ * layout), the account cannot be known offline; a role's permissions boundary is a managed policy
+ * of the role's own account (iam-permissions-boundary requires one), so its ARN names it.
+ */
+function ownAccount(configured: string | undefined, props: unknown): string | undefined {
+  if (configured !== undefined) return configured;
+  const boundary = read(props, "permissionsBoundary");
+  return boundary.known && typeof boundary.value === "string"
+    ? principalAccount(boundary.value)
+    : undefined;
+}
+
+/** Whether a normalised trust statement admits GitHub Actions' OIDC tokens. */
+const trustsGithubOidc = (s: Statement) =>
+  (s.principals?.byKind["Federated"] ?? []).some((f) => f.includes(GITHUB_OIDC_HOST));
+
+export const iamRoleTrust: ResourcePolicyDefinition = {
+  name: "iam-role-trust",
+  description:
+    "Checks whether every IAM role trusts only whom it is for: no one (\"*\") without an account condition, no NotPrincipal, principals of the stack's own account only, the services that take the environment's roles only; an access role (tagged team-role) only this account's people of that team, signed in with MFA, for sessions of at most an hour. Roles GitHub Actions assumes are ci-deploy-role-trust's.",
+  severity: "critical",
+  documentation:
+    "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html",
+  remediationSteps:
+    "Trust principals of the stack's account by ARN (arn:aws:iam::<account>:root with conditions, or named roles), services only for the roles they take (ECS tasks, flow logs); on access roles require Bool aws:MultiFactorAuthPresent true, NumericLessThan aws:MultiFactorAuthAge at most 3600 and StringEquals aws:PrincipalTag/team-role, and keep maxSessionDuration at most 3600. Set envstack:accountId so the account is checked offline.",
+  levels: { dev: "advisory", stage: "mandatory", prod: "mandatory" },
+  suppressible: true,
+  settings: () => ({
+    ...stackFileSettings(),
+    trustedServices: {
+      type: "array",
+      items: { type: "string" },
+      description: "Service principals that may assume the stack's roles.",
+      default: TRUSTED_SERVICES,
+    },
+  }),
+  validateResource: (args, report, { stack, settings }) => {
+    if (args.type !== IAM_ROLE) return;
+    const trust = read(args.props, "assumeRolePolicy");
+    if (!trust.known) {
+      report(`Cannot check assumeRolePolicy during preview: ${trust.reason}.`, {
+        level: "advisory",
+      });
+      return;
+    }
+    const doc = readDocument(trust.value);
+    if (isUnknown(doc)) {
+      report(`Cannot check assumeRolePolicy during preview: ${doc.reason}.`, { level: "advisory" });
+      return;
+    }
+    if (doc === undefined) {
+      report(
+        `Make the assumeRolePolicy of ${args.name} a JSON policy document: it cannot be read.`,
+      );
+      return;
+    }
+    if (doc.statements.some(trustsGithubOidc)) return;
+    const baseline = baselineOf(settings, stack);
+    if (!baseline.ok) {
+      report(baseline.message);
+      return;
+    }
+    const account = ownAccount(baseline.spec.accountId, args.props);
+    const team = read(args.props, "tags.team-role");
+    const person = team.known && typeof team.value === "string" ? team.value : undefined;
+    const services = settings.list("trustedServices");
+    const trusts = (who: string, why: string) =>
+      report(`Remove the trust of ${who} from ${args.name}: ${why}.`);
+    for (const s of doc.statements) {
+      if (s.effect !== "Allow") continue;
+      const p = s.principals;
+      if (p === undefined) continue;
+      if (p.not) {
+        report(
+          `Remove NotPrincipal from the trust of ${args.name}: an Allow with NotPrincipal trusts every principal it does not name.`,
+        );
+        continue;
+      }
+      if (p.anyone && !restrictsAccount(s)) {
+        trusts(
+          'everyone ("*")',
+          `a role is assumed only by principals of ${stack}'s account (add an aws:PrincipalAccount condition at least)`,
+        );
+        continue;
+      }
+      for (const [kind, values] of Object.entries(p.byKind)) {
+        for (const value of values) {
+          if (kind === "AWS") {
+            if (value === "*") continue;
+            const of = principalAccount(value);
+            if (account === undefined) {
+              report(
+                `Cannot check that ${value}, trusted by ${args.name}, belongs to ${stack}'s account: set envstack:accountId or a permissions boundary.`,
+                { level: "advisory" },
+              );
+            } else if (of !== account) {
+              trusts(
+                value,
+                `only principals of ${stack}'s account ${account} may assume its roles`,
+              );
+            }
+          } else if (kind === "Service") {
+            if (person !== undefined)
+              trusts(
+                `the service ${value}`,
+                "an access role is assumed by people, never by a service",
+              );
+            else if (!services.includes(value))
+              trusts(`the service ${value}`, `only ${services.join(", ")} take ${stack}'s roles`);
+          } else {
+            trusts(
+              `${kind} ${value}`,
+              `${stack}'s roles trust the account's principals and its services; GitHub Actions is the only federated identity (ci-deploy-role-trust)`,
+            );
+          }
+        }
+      }
+      if (person === undefined) continue;
+      if (!conditionValues(s, "Bool", "aws:MultiFactorAuthPresent").includes("true"))
+        report(
+          `Require MFA in the trust of ${args.name} (Bool aws:MultiFactorAuthPresent "true"): people assume access roles only signed in with MFA.`,
+        );
+      const ages = [
+        ...conditionValues(s, "NumericLessThan", "aws:MultiFactorAuthAge"),
+        ...conditionValues(s, "NumericLessThanEquals", "aws:MultiFactorAuthAge"),
+      ].map(toNumber);
+      if (ages.length === 0 || ages.some((a) => !(a <= MAX_ACCESS_SESSION_SECONDS)))
+        report(
+          `Set NumericLessThan aws:MultiFactorAuthAge to at most ${MAX_ACCESS_SESSION_SECONDS} in the trust of ${args.name}: an MFA sign-in is good for an hour (found ${ages.length === 0 ? "nothing" : ages.join(", ")}).`,
+        );
+      const tag = conditionValues(s, "StringEquals", `aws:PrincipalTag/team-role`);
+      if (tag.length !== 1 || tag[0] !== person)
+        report(
+          `Set StringEquals aws:PrincipalTag/team-role to ${person} in the trust of ${args.name}: only that team's people assume its access role (found ${show(tag.length === 0 ? undefined : tag)}).`,
+        );
+    }
+    if (person === undefined) return;
+    const session = read(args.props, "maxSessionDuration");
+    if (!session.known) {
+      report(`Cannot check maxSessionDuration of ${args.name} during preview: ${session.reason}.`, {
+        level: "advisory",
+      });
+      return;
+    }
+    // Unset, a role's sessions last one hour: https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html
+    if (session.value !== undefined && !(toNumber(session.value) <= MAX_ACCESS_SESSION_SECONDS))
+      report(
+        `Set maxSessionDuration on ${args.name} to at most ${MAX_ACCESS_SESSION_SECONDS} seconds: access sessions last at most an hour (found ${show(session.value)}).`,
+      );
+  },
+};
+
+/** Whether an Allow statement grants every KMS action: kms:*, *, *:*, or NotAction. */
+function grantsAllOfKms(s: Statement): boolean {
+  if (s.actions.not) return true;
+  return s.actions.values.some((a) => {
+    const colon = a.indexOf(":");
+    const name = colon < 0 ? a : a.slice(colon + 1);
+    const service = colon < 0 ? "*" : a.slice(0, colon);
+    return [...name].every((c) => c === "*") && name !== "" && actionMatches(service, "kms");
+  });
+}
+
+export const kmsKeyPolicy: ResourcePolicyDefinition = {
+  name: "kms-key-policy",
+  description:
+    'Checks whether every KMS key policy (a key\'s policy, a KeyPolicy) lets no one ("*") use the key without a condition restricting it to an account or service, has no NotPrincipal, and grants kms:* (key administration) to the account root only.',
+  severity: "critical",
+  documentation: "https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html",
+  remediationSteps:
+    'Keep the default statement giving kms:* to arn:aws:iam::<account>:root, grant services and roles only the KMS actions they use, and restrict any "*" principal with kms:CallerAccount, aws:SourceAccount or aws:SourceArn.',
+  levels: { dev: "advisory", stage: "mandatory", prod: "mandatory" },
+  suppressible: true,
+  settings: stackFileSettings,
+  validateResource: (args, report, { stack, settings }) => {
+    if (args.type !== KMS_KEY && args.type !== KMS_KEY_POLICY) return;
+    const policy = read(args.props, "policy");
+    if (!policy.known) {
+      report(`Cannot check the key policy of ${args.name} during preview: ${policy.reason}.`, {
+        level: "advisory",
+      });
+      return;
+    }
+    // A key without a policy gets the default one: kms:* for the account root only.
+    if (policy.value === undefined || policy.value === "") return;
+    const doc = readDocument(policy.value);
+    if (isUnknown(doc)) {
+      report(`Cannot check the key policy of ${args.name} during preview: ${doc.reason}.`, {
+        level: "advisory",
+      });
+      return;
+    }
+    if (doc === undefined) {
+      report(`Make the key policy of ${args.name} a JSON policy document: it cannot be read.`);
+      return;
+    }
+    const baseline = baselineOf(settings, stack);
+    const account = baseline.ok ? baseline.spec.accountId : undefined;
+    for (const s of doc.statements) {
+      if (s.effect !== "Allow" || s.principals === undefined) continue;
+      const name = statementName(s);
+      if (s.principals.not) {
+        report(
+          `Remove NotPrincipal from the ${name} of the key policy of ${args.name}: an Allow with NotPrincipal lets everyone else use the key.`,
+        );
+        continue;
+      }
+      if (s.principals.anyone && !restrictsAccount(s)) {
+        report(
+          `Restrict the ${name} of the key policy of ${args.name} to the account (kms:CallerAccount or aws:SourceAccount) or remove it: it lets anyone ("*") use the key.`,
+        );
+        continue;
+      }
+      if (!grantsAllOfKms(s)) continue;
+      const others = Object.entries(s.principals.byKind).flatMap(([kind, values]) =>
+        values
+          .filter(
+            (v) =>
+              !(
+                kind === "AWS" &&
+                isAccountRoot(v) &&
+                (account === undefined || principalAccount(v) === account)
+              ),
+          )
+          .map((v) => (kind === "AWS" ? v : `${kind} ${v}`)),
+      );
+      if (s.principals.anyone) others.unshift('"*"');
+      if (others.length > 0)
+        report(
+          `Grant ${others.join(", ")} only the KMS actions it uses in the ${name} of the key policy of ${args.name}: kms:* administers the key and belongs to the account root${account === undefined ? "" : ` (${account})`} only.`,
+        );
+    }
+  },
+};
+
 export const GITHUB_SECRETS = [
   "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret",
   "github:index/actionsSecret:ActionsSecret",
@@ -614,6 +878,8 @@ export const securityPolicies: readonly (ResourcePolicyDefinition | StackPolicyD
   noWildcardAdmin,
   developerReadOnly,
   ciDeployRoleTrust,
+  iamRoleTrust,
   iamPermissionsBoundary,
+  kmsKeyPolicy,
   noPlaintextGithubSecrets,
 ];

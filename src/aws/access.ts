@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { AccessLevel, TeamRole } from "../model";
+import { MAX_ACCESS_SESSION_SECONDS, type AccessLevel, type TeamRole } from "../model";
 import { componentTags, kebab, physicalName, scoped, type Naming } from "./naming";
 
 export interface AccessArgs {
@@ -37,9 +37,6 @@ export function ecrRepositoryArn(image: string): string | undefined {
 }
 
 type Statement = aws.iam.PolicyStatement;
-
-/** The longest session an access role allows, seconds. */
-export const MAX_ACCESS_SESSION_SECONDS = 3600;
 
 /**
  * Who may assume a team role's access role: principals of this account, signed in with MFA in

@@ -42,6 +42,12 @@ export const TEAM_ROLES = [
 ] as const;
 export type TeamRole = (typeof TEAM_ROLES)[number];
 
+/**
+ * The longest session a team role's access role allows, and the longest an MFA sign-in stays
+ * good for assuming it, seconds. Read by the access component and the pack.
+ */
+export const MAX_ACCESS_SESSION_SECONDS = 3600;
+
 export const GITHUB_PLANS = ["free", "pro", "team", "enterprise"] as const;
 export type GithubPlan = (typeof GITHUB_PLANS)[number];
 

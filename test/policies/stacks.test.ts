@@ -451,58 +451,6 @@ describe("buckets-versioned-and-private", () => {
   });
 });
 
-describe("developer-read-only", () => {
-  const NAME = "developer-read-only";
-  const role = (level: string): Fixture => ({
-    type: "aws:iam/role:Role",
-    name: "access-developer",
-    props: { tags: { component: "access", "team-role": "developer", "access-level": level } },
-  });
-  const inline = (actions: string[]): Fixture => ({
-    type: "aws:iam/rolePolicy:RolePolicy",
-    name: "access-developer",
-    props: {
-      policy: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [{ Effect: "Allow", Action: actions, Resource: "*" }],
-      }),
-    },
-  });
-
-  it("passes a read-only developer role", async () => {
-    expect(
-      await messages("prod", NAME, [
-        role("read-only"),
-        inline(["ec2:Describe*", "logs:GetLogEvents", "logs:StartQuery"]),
-      ]),
-    ).toEqual([]);
-  });
-
-  it("reports a deploy-level developer and each write it grants", async () => {
-    expect(
-      await messages("stage", NAME, [
-        role("deploy"),
-        inline(["ecs:Describe*", "ecs:UpdateService", "ecs:*"]),
-      ]),
-    ).toEqual([
-      "Set the developer role access-developer to read-only: developers only read in stage (found deploy).",
-      "Remove ecs:UpdateService from the policy access-developer: developers only read in stage.",
-      "Remove ecs:* from the policy access-developer: developers only read in stage.",
-    ]);
-  });
-
-  it("reports a managed policy that writes", async () => {
-    const attachment: Fixture = {
-      type: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
-      name: "access-developer",
-      props: { policyArn: "arn:aws:iam::aws:policy/PowerUserAccess" },
-    };
-    expect(await messages("prod", NAME, [role("read-only"), attachment])).toEqual([
-      "Detach arn:aws:iam::aws:policy/PowerUserAccess from the developer role access-developer: developers only read in prod.",
-    ]);
-  });
-});
-
 describe("promotion", () => {
   const digest = (c: string) => `sha256:${c.repeat(64)}`;
   const repo = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/trading-platform";
