@@ -7,9 +7,12 @@ import {
   ENVIRONMENTS,
   GITHUB_ACTIONS_APP_ID,
   GUARDS_STACK,
+  loadSpecFromFile,
   STACKS,
+  type GithubConfig,
   type StackName,
 } from "../../src/model";
+import { splitReviewers } from "../../src/model/github-rules";
 import { stackFileKey } from "../../policies/baselines";
 import { BRANCH_DEFAULT, DEPLOYMENT_POLICY, ENVIRONMENT, RULESET } from "../../policies/approvals";
 import { UNKNOWN } from "../../policies/unknowns";
@@ -18,17 +21,30 @@ import { checkStack, fixturesOf, urnOf, type Fixture, type Violation } from "./h
 
 const BRANCH_RULES = "branch-rules-match-promotion-model";
 const ENVIRONMENT_RULES = "deployment-environment-rules";
-const HOME = "acme/trading-platform";
 
 type Props = Record<string, unknown>;
 type Edit = (props: Props) => void;
 
 /** The resources the guards stack declares, as the engine hands them to the pack. */
 let declared: Fixture[] = [];
+/** Each stack file's validated `envstack:github` settings. */
+const github = {} as Record<StackName, GithubConfig>;
 
 beforeAll(async () => {
   declared = fixturesOf((await runStack(GUARDS_STACK)).resources);
+  for (const stack of STACKS) github[stack] = loadSpecFromFile(stackFile(stack), stack).github;
 });
+
+const owner = () => github[GUARDS_STACK].owner;
+const repository = () => github[GUARDS_STACK].repository;
+/** The repository the stack files name, as messages show it. */
+const home = () => `${owner()}/${repository()}`;
+
+/** How a stack file's deployment reviewers read in messages. */
+function reviewers(stack: StackName): string {
+  const { teams, users } = splitReviewers(github[stack].deploymentReviewers);
+  return `the ${teams.length} team(s) and ${users.length} user(s) envstack:github.deploymentReviewers names (${github[stack].deploymentReviewers.join(", ")})`;
+}
 
 const clone = <T>(value: T): T => structuredClone(value);
 
@@ -229,10 +245,10 @@ const BRANCH_BREAKS: BranchBreak[] = [
     title: "another repository",
     applies: () => true,
     edit: () => (p) => {
-      p["repository"] = "trading-platform-fork";
+      p["repository"] = `${repository()}-fork`;
     },
     message: (s, b, on) =>
-      `Declare ${on.name} on ${HOME}, the repository the stack files name: it is declared on acme/trading-platform-fork, where it guards nothing here (${why(s, b)}).`,
+      `Declare ${on.name} on ${home()}, the repository the stack files name: it is declared on ${home()}-fork, where it guards nothing here (${why(s, b)}).`,
   },
   {
     title: "the branch itself excluded",
@@ -266,16 +282,43 @@ describe("branch-rules-match-promotion-model: one property broken on each stack'
     const target = branchRuleset(stack);
     const found = await check(
       BRANCH_RULES,
-      edited(target, () => undefined, { provider: { ...target.provider, owner: "acme-forks" } }),
+      edited(target, () => undefined, {
+        provider: { ...target.provider, owner: `${owner()}-forks` },
+      }),
     );
     expect(found).toEqual(
       ENVIRONMENTS[stack].branches.map((b) =>
         mandatory(
-          `Declare ${target.name} on ${HOME}, the repository the stack files name: it is declared on acme-forks/trading-platform, where it guards nothing here (${why(stack, b)}).`,
+          `Declare ${target.name} on ${home()}, the repository the stack files name: it is declared on ${owner()}-forks/${repository()}, where it guards nothing here (${why(stack, b)}).`,
           target,
         ),
       ),
     );
+  });
+
+  it("does not count a ruleset on the default provider, whose owner the pack cannot see", async () => {
+    const target = branchRuleset("dev");
+    const fixtures = declared.map((f) =>
+      f === target ? { type: f.type, name: f.name, props: f.props } : f,
+    );
+    expect(await check(BRANCH_RULES, fixtures)).toEqual([
+      mandatory(
+        `Declare ${target.name} on ${home()}, the repository the stack files name: it is declared on (an owner no GitHub provider names)/${repository()}, where it guards nothing here (${why("dev", "develop")}).`,
+        target,
+      ),
+    ]);
+  });
+
+  it("notes a ruleset whose provider's owner is unknown during preview", async () => {
+    const target = branchRuleset("dev");
+    const found = await check(
+      BRANCH_RULES,
+      edited(target, () => undefined, { provider: { ...target.provider, owner: UNKNOWN.string } }),
+    );
+    expect(found.map((v) => [v.enforcementLevel, v.urn])).toEqual([
+      ["advisory", urn(target)],
+      ["mandatory", undefined],
+    ]);
   });
 
   it.each(STACKS)("%s: no ruleset at all", async (stack) => {
@@ -286,7 +329,7 @@ describe("branch-rules-match-promotion-model: one property broken on each stack'
     expect(found).toEqual(
       ENVIRONMENTS[stack].branches.map((b) =>
         mandatory(
-          `Declare an active branch ruleset including refs/heads/${b} on ${HOME}: ${why(stack, b)} (the prod stack declares none).`,
+          `Declare an active branch ruleset including refs/heads/${b} on ${home()}: ${why(stack, b)} (the prod stack declares none).`,
         ),
       ),
     );
@@ -355,10 +398,10 @@ describe("branch-rules-match-promotion-model: ref conditions as GitHub matches t
     ]);
   });
 
-  const defaultBranch = (branch: string, repository = "trading-platform"): Fixture => ({
+  const defaultBranch = (branch: string, repo?: string): Fixture => ({
     type: BRANCH_DEFAULT,
     name: "default-branch",
-    props: { repository, branch },
+    props: { repository: repo ?? repository(), branch },
     provider: branchRuleset("prod").provider!,
   });
 
@@ -371,24 +414,21 @@ describe("branch-rules-match-promotion-model: ref conditions as GitHub matches t
   });
 
   it.each([
-    ["another branch", "develop", "trading-platform"],
+    ["another branch", "develop", undefined],
     ["main on another repository", "main", "elsewhere"],
-  ])(
-    "refuses ~DEFAULT_BRANCH when the declared default is %s",
-    async (_title, branch, repository) => {
-      const target = branchRuleset("prod");
-      const found = await check(BRANCH_RULES, [
-        ...edited(target, cover(["~DEFAULT_BRANCH"])),
-        defaultBranch(branch, repository),
-      ]);
-      expect(found.map((v) => [v.urn, v.message.replace(/ \(no include.*$/, "")])).toEqual([
-        [
-          urn(target),
-          `Include every ref refs/heads/main matches in ${target.name} and exclude none of them: ${why("prod", "main")}`,
-        ],
-      ]);
-    },
-  );
+  ])("refuses ~DEFAULT_BRANCH when the declared default is %s", async (_title, branch, repo) => {
+    const target = branchRuleset("prod");
+    const found = await check(BRANCH_RULES, [
+      ...edited(target, cover(["~DEFAULT_BRANCH"])),
+      defaultBranch(branch, repo),
+    ]);
+    expect(found.map((v) => [v.urn, v.message.replace(/ \(no include.*$/, "")])).toEqual([
+      [
+        urn(target),
+        `Include every ref refs/heads/main matches in ${target.name} and exclude none of them: ${why("prod", "main")}`,
+      ],
+    ]);
+  });
 
   it("accepts ~ALL with the other environments' branches", async () => {
     const target = branchRuleset("prod");
@@ -435,7 +475,7 @@ describe("branch-rules-match-promotion-model: release tags", () => {
         p["repository"] = "elsewhere";
       },
       (n) =>
-        `Declare ${n} on ${HOME}, the repository the stack files name: it is declared on acme/elsewhere, where it guards nothing here (${tagWhy}).`,
+        `Declare ${n} on ${home()}, the repository the stack files name: it is declared on ${owner()}/elsewhere, where it guards nothing here (${tagWhy}).`,
     ],
     [
       "a narrower include",
@@ -530,11 +570,12 @@ describe("branch-rules-match-promotion-model: bypass actors", () => {
 
 describe("branch-rules-match-promotion-model: what the stack files require", () => {
   it("requires the approvals the stack file asks above the model's floor", async () => {
-    const config = withGithub("stage", { requiredApprovals: 2 });
+    const found = github.stage.requiredApprovals;
+    const config = withGithub("stage", { requiredApprovals: found + 1 });
     expect(await check(BRANCH_RULES, declared, config)).toEqual(
       ENVIRONMENTS.stage.branches.map((b) =>
         mandatory(
-          `Set requiredApprovingReviewCount to at least 2 on ${b}: stage needs 2 approval(s), the model's floor or envstack:github.requiredApprovals if higher (found 1).`,
+          `Set requiredApprovingReviewCount to at least ${found + 1} on ${b}: stage needs ${found + 1} approval(s), the model's floor or envstack:github.requiredApprovals if higher (found ${found}).`,
           branchRuleset("stage"),
         ),
       ),
@@ -552,12 +593,12 @@ describe("branch-rules-match-promotion-model: what the stack files require", () 
   });
 
   it("judges against the repository the guards stack's file names", async () => {
-    const config = withGithub("prod", { repository: "trading" });
+    const config = withGithub("prod", { repository: `${repository()}-next` });
     const found = await check(BRANCH_RULES, declared, config);
     expect(found).toHaveLength(
       STACKS.reduce((n, s) => n + ENVIRONMENTS[s].branches.length + ENVIRONMENTS[s].tags.length, 0),
     );
-    expect(found.every((v) => v.message.includes("on acme/trading, the repository"))).toBe(true);
+    expect(found.every((v) => v.message.includes(`on ${home()}-next, the repository`))).toBe(true);
   });
 
   it("notes a ruleset unknown during preview", async () => {
@@ -576,7 +617,7 @@ describe("branch-rules-match-promotion-model: what the stack files require", () 
         enforcementLevel: "advisory",
       },
       mandatory(
-        `Declare an active branch ruleset including refs/heads/develop on ${HOME}: ${why("dev", "develop")} (the prod stack declares none).`,
+        `Declare an active branch ruleset including refs/heads/develop on ${home()}: ${why("dev", "develop")} (the prod stack declares none).`,
       ),
     ]);
   });
@@ -596,7 +637,7 @@ describe("deployment-environment-rules: one property broken on each stack's envi
     );
     expect(found).toEqual([
       mandatory(
-        `Declare the GitHub environment "${stack}" on ${HOME}, the repository the stack files name: ${target.name} is on acme/elsewhere, where no ${stack} deployment goes through it.`,
+        `Declare the GitHub environment "${stack}" on ${home()}, the repository the stack files name: ${target.name} is on ${owner()}/elsewhere, where no ${stack} deployment goes through it.`,
         target,
       ),
       mandatory(
@@ -617,7 +658,7 @@ describe("deployment-environment-rules: one property broken on each stack's envi
       );
       expect(found).toEqual([
         mandatory(
-          `Declare ${target.name} on ${HOME}, the repository the stack files name: it is on acme/elsewhere, where it allows nothing for the ${stack} environment.`,
+          `Declare ${target.name} on ${home()}, the repository the stack files name: it is on ${owner()}/elsewhere, where it allows nothing for the ${stack} environment.`,
           target,
         ),
         mandatory(
@@ -652,7 +693,7 @@ describe("deployment-environment-rules: one property broken on each stack's envi
         p["reviewers"] = [];
       },
       (s) =>
-        `Add required reviewers to the ${s} environment: every ${s} deployment needs a human approval from the 2 team(s) and 0 user(s) envstack:github.deploymentReviewers names (release-managers, sre-leads).`,
+        `Add required reviewers to the ${s} environment: every ${s} deployment needs a human approval from ${reviewers(s)}.`,
     ],
     [
       "one reviewer team dropped",
@@ -661,7 +702,7 @@ describe("deployment-environment-rules: one property broken on each stack's envi
         r["teams"] = (r["teams"] as number[]).slice(0, 1);
       },
       (s) =>
-        `Set the ${s} environment's reviewers to the 2 team(s) and 0 user(s) envstack:github.deploymentReviewers names (release-managers, sre-leads): every ${s} deployment needs their approval and no one else's (found 1 team(s) and 0 user(s)).`,
+        `Set the ${s} environment's reviewers to ${reviewers(s)}: every ${s} deployment needs their approval and no one else's (found 1 team(s) and 0 user(s)).`,
     ],
     [
       "an extra user",
@@ -670,7 +711,7 @@ describe("deployment-environment-rules: one property broken on each stack's envi
         r["users"] = [99];
       },
       (s) =>
-        `Set the ${s} environment's reviewers to the 2 team(s) and 0 user(s) envstack:github.deploymentReviewers names (release-managers, sre-leads): every ${s} deployment needs their approval and no one else's (found 2 team(s) and 1 user(s)).`,
+        `Set the ${s} environment's reviewers to ${reviewers(s)}: every ${s} deployment needs their approval and no one else's (found 2 team(s) and 1 user(s)).`,
     ],
     [
       "one team twice",
@@ -680,7 +721,7 @@ describe("deployment-environment-rules: one property broken on each stack's envi
         r["teams"] = [teams[0], teams[0]];
       },
       (s) =>
-        `Set the ${s} environment's reviewers to the 2 team(s) and 0 user(s) envstack:github.deploymentReviewers names (release-managers, sre-leads): every ${s} deployment needs their approval and no one else's (found 1 team(s) and 0 user(s), 1 repeated).`,
+        `Set the ${s} environment's reviewers to ${reviewers(s)}: every ${s} deployment needs their approval and no one else's (found 1 team(s) and 0 user(s), 1 repeated).`,
     ],
     [
       "self-review allowed",
