@@ -520,25 +520,43 @@ describe("branch-rules-match-promotion-model: bypass actors", () => {
         : type === "Team"
           ? "0 team(s) are configured and 0 already bypass"
           : `a ${type} actor is not a configured team`;
-  const cases = STACKS.flatMap((stack) =>
-    MODES.flatMap((mode) => TYPES.map((type) => [stack, mode, type] as const)),
+  /** Every guarding ruleset: each stack's branch ruleset, and the release-tag ruleset. */
+  const guards: [string, () => Fixture, string][] = [
+    ...STACKS.map((s): [string, () => Fixture, string] => [
+      `${s} branches`,
+      () => branchRuleset(s),
+      ENVIRONMENTS[s].branches.join(", "),
+    ]),
+    ...STACKS.flatMap((s) =>
+      ENVIRONMENTS[s].tags.map((t): [string, () => Fixture, string] => [
+        `${s} tags`,
+        () => tagRuleset(s),
+        `tags ${t}`,
+      ]),
+    ),
+  ];
+  const cases = guards.flatMap(([title, ruleset, guarded]) =>
+    MODES.flatMap((mode) => TYPES.map((type) => [title, mode, type, ruleset, guarded] as const)),
   );
 
-  it.each(cases)("%s: %s by %s, with no team configured", async (stack, mode, type) => {
-    const target = branchRuleset(stack);
-    const found = await check(
-      BRANCH_RULES,
-      edited(target, (p) => {
-        p["bypassActors"] = [{ actorType: type, actorId: 42, bypassMode: mode }];
-      }),
-    );
-    expect(found).toEqual([
-      mandatory(
-        `Remove the bypass actor ${type} 42 (mode ${mode}) from ${target.name}: ${reason(type, mode)}; only the teams envstack:github.pullRequestBypassTeams names (none here) may bypass the rules guarding ${ENVIRONMENTS[stack].branches.join(", ")}, and only through a pull request (mode pull_request).`,
-        target,
-      ),
-    ]);
-  });
+  it.each(cases)(
+    "%s: %s by %s, with no team configured",
+    async (_title, mode, type, ruleset, guarded) => {
+      const target = ruleset();
+      const found = await check(
+        BRANCH_RULES,
+        edited(target, (p) => {
+          p["bypassActors"] = [{ actorType: type, actorId: 42, bypassMode: mode }];
+        }),
+      );
+      expect(found).toEqual([
+        mandatory(
+          `Remove the bypass actor ${type} 42 (mode ${mode}) from ${target.name}: ${reason(type, mode)}; only the teams envstack:github.pullRequestBypassTeams names (none here) may bypass the rules guarding ${guarded}, and only through a pull request (mode pull_request).`,
+          target,
+        ),
+      ]);
+    },
+  );
 
   it("lets the configured teams bypass through pull requests only, as many as configured", async () => {
     const target = branchRuleset("stage");
