@@ -1,5 +1,16 @@
 import type { PolicyResource } from "@pulumi/policy";
-import { ENVIRONMENTS, GUARDS_STACK, holdsGuards, STACKS, type StackName } from "../src/model";
+import {
+  ENVIRONMENTS,
+  GITHUB_ACTIONS_APP_ID,
+  GUARDS_STACK,
+  holdsGuards,
+  STACKS,
+  type GithubConfig,
+  type StackName,
+} from "../src/model";
+import { conditionTouches, uncoveredBecause, type RefKind } from "../src/model/fnmatch";
+import { splitReviewers } from "../src/model/github-rules";
+import { baselineOf, stackFileSettings } from "./baselines";
 import {
   isRecord,
   isUnknown,
@@ -7,6 +18,7 @@ import {
   show,
   whenKnown,
   type Report,
+  type Settings,
   type StackPolicyDefinition,
 } from "./support";
 
@@ -14,15 +26,72 @@ export const RULESET = "github:index/repositoryRuleset:RepositoryRuleset";
 export const ENVIRONMENT = "github:index/repositoryEnvironment:RepositoryEnvironment";
 export const DEPLOYMENT_POLICY =
   "github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy";
+/** Sets a repository's default branch, which `~DEFAULT_BRANCH` in a ruleset condition names. */
+export const BRANCH_DEFAULT = "github:index/branchDefault:BranchDefault";
+
+const RULESETS_DOC =
+  "https://docs.github.com/en/repositories/configuring-branches-and-merges-in-your-repository/managing-rulesets/creating-rulesets-for-a-repository#using-fnmatch-syntax";
+const ENVIRONMENTS_DOC =
+  "https://docs.github.com/en/actions/reference/workflows-and-actions/deployments-and-environments";
+
+/** The repository the stack files name: where every guard that counts must be declared. */
+interface Home {
+  readonly owner: string;
+  readonly repository: string;
+}
+
+const showHome = (home: Home) => `${home.owner}/${home.repository}`;
+
+/**
+ * Where a GitHub resource is declared: its `repository` input, under the owner its GitHub
+ * provider names (the program gives the provider the owner; a resource on the default provider
+ * names none the pack can see, so it is not shown to be on the configured repository).
+ */
+interface Place {
+  readonly owner: string | undefined;
+  readonly repository: string;
+}
+
+function placeOf(resource: PolicyResource): Place {
+  const owner = resource.provider?.props["owner"];
+  const repository = resource.props["repository"];
+  return {
+    owner: typeof owner === "string" ? owner : undefined,
+    repository: typeof repository === "string" ? repository : "",
+  };
+}
+
+/** GitHub owner and repository names are case-insensitive. */
+function isHome(place: Place, home: Home): boolean {
+  return (
+    place.owner?.toLowerCase() === home.owner.toLowerCase() &&
+    place.repository.toLowerCase() === home.repository.toLowerCase()
+  );
+}
+
+const showPlace = (place: Place) =>
+  `${place.owner ?? "(an owner no GitHub provider names)"}/${place.repository || "(no repository)"}`;
+
+interface BypassActor {
+  readonly type: string;
+  readonly id: unknown;
+  readonly mode: string;
+}
+
+interface RequiredCheck {
+  readonly context: string;
+  readonly integrationId: unknown;
+}
 
 /** The rules of one ruleset, read once (reads may throw for unknown values). */
 interface Ruleset {
   readonly resource: PolicyResource;
+  readonly place: Place;
   readonly target: string;
-  readonly active: boolean;
+  readonly enforcement: string;
   readonly includes: readonly string[];
   readonly excludes: readonly string[];
-  readonly alwaysBypass: readonly string[];
+  readonly bypass: readonly BypassActor[];
   readonly pullRequest: boolean;
   readonly approvals: number;
   readonly codeOwnerReview: boolean;
@@ -30,7 +99,9 @@ interface Ruleset {
   readonly lastPushApproval: boolean;
   readonly resolveReviewThreads: boolean;
   readonly linearHistory: boolean;
-  readonly checks: readonly string[];
+  readonly strictChecks: boolean;
+  readonly checksOnCreate: boolean;
+  readonly checks: readonly RequiredCheck[];
   readonly deployments: readonly string[];
   readonly noForcePush: boolean;
   readonly noDeletion: boolean;
@@ -39,6 +110,7 @@ interface Ruleset {
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? [...v] : []);
 const strings = (v: unknown): string[] => list(v).filter((x): x is string => typeof x === "string");
 const flag = (v: unknown): boolean => v === true;
+const text = (v: unknown): string => (typeof v === "string" ? v : "");
 
 function readRuleset(resource: PolicyResource): Ruleset {
   const p = resource.props;
@@ -50,13 +122,16 @@ function readRuleset(resource: PolicyResource): Ruleset {
   const deployments = isRecord(r["requiredDeployments"]) ? r["requiredDeployments"] : {};
   return {
     resource,
-    target: typeof p["target"] === "string" ? p["target"] : "",
-    active: p["enforcement"] === "active",
+    place: placeOf(resource),
+    target: text(p["target"]),
+    enforcement: text(p["enforcement"]),
     includes: strings(isRecord(refName) ? refName["includes"] : undefined),
     excludes: strings(isRecord(refName) ? refName["excludes"] : undefined),
-    alwaysBypass: list(p["bypassActors"])
-      .filter((a) => isRecord(a) && a["bypassMode"] === "always")
-      .map((a) => (isRecord(a) ? `${show(a["actorType"])} ${show(a["actorId"])}` : "")),
+    bypass: list(p["bypassActors"]).map((a) =>
+      isRecord(a)
+        ? { type: text(a["actorType"]), id: a["actorId"], mode: text(a["bypassMode"]) }
+        : { type: "", id: undefined, mode: "" },
+    ),
     pullRequest: pr !== undefined,
     approvals:
       typeof pr?.["requiredApprovingReviewCount"] === "number"
@@ -67,26 +142,17 @@ function readRuleset(resource: PolicyResource): Ruleset {
     lastPushApproval: flag(pr?.["requireLastPushApproval"]),
     resolveReviewThreads: flag(pr?.["requiredReviewThreadResolution"]),
     linearHistory: flag(r["requiredLinearHistory"]),
-    checks: list(statusChecks["requiredChecks"])
-      .map((c) => (isRecord(c) ? c["context"] : undefined))
-      .filter((c): c is string => typeof c === "string"),
+    strictChecks: flag(statusChecks["strictRequiredStatusChecksPolicy"]),
+    checksOnCreate: !flag(statusChecks["doNotEnforceOnCreate"]),
+    checks: list(statusChecks["requiredChecks"]).flatMap((c) =>
+      isRecord(c) && typeof c["context"] === "string"
+        ? [{ context: c["context"], integrationId: c["integrationId"] }]
+        : [],
+    ),
     deployments: strings(deployments["requiredDeploymentEnvironments"]),
     noForcePush: flag(r["nonFastForward"]),
     noDeletion: flag(r["deletion"]),
   };
-}
-
-/** Whether a ruleset's ref conditions cover a branch or tag pattern of the environment. */
-export function guards(ruleset: Ruleset, kind: "heads" | "tags", pattern: string): boolean {
-  const ref = `refs/${kind}/${pattern}`;
-  const hit = (list: readonly string[]) =>
-    list.some(
-      (i) =>
-        i === ref ||
-        i === "~ALL" ||
-        (kind === "heads" && pattern === "main" && i === "~DEFAULT_BRANCH"),
-    );
-  return hit(ruleset.includes) && !hit(ruleset.excludes);
 }
 
 function readRulesets(resources: readonly PolicyResource[], report: Report): Ruleset[] {
@@ -106,17 +172,125 @@ function readRulesets(resources: readonly PolicyResource[], report: Report): Rul
   return out;
 }
 
-function checkBranch(stack: StackName, branch: string, rulesets: Ruleset[], report: Report): void {
-  const merge = ENVIRONMENTS[stack].merge;
-  const guarding = rulesets.filter(
-    (r) => r.active && r.target === "branch" && guards(r, "heads", branch),
-  );
-  if (guarding.length === 0) {
-    report(
-      `Declare an active branch ruleset including refs/heads/${branch}: ${stack} deploys from ${branch} and the promotion model guards it (the ${GUARDS_STACK} stack declares none).`,
-    );
-    return;
+/**
+ * The configured repository's default branch, where the guards stack declares it (a
+ * `github.BranchDefault`); undefined when it does not, or not knowably, and `~DEFAULT_BRANCH`
+ * then names no branch for certain.
+ */
+function defaultBranchOf(resources: readonly PolicyResource[], home: Home): string | undefined {
+  for (const resource of resources) {
+    if (resource.type !== BRANCH_DEFAULT) continue;
+    const declared = whenKnown(() => ({
+      place: placeOf(resource),
+      branch: resource.props["branch"],
+    }));
+    if (isUnknown(declared) || !isHome(declared.place, home)) continue;
+    if (typeof declared.branch === "string") return declared.branch;
   }
+  return undefined;
+}
+
+/** The settings a guarded stack's stack file gives its GitHub rules, or undefined if broken. */
+type Configs = Readonly<Record<StackName, GithubConfig | undefined>>;
+
+/**
+ * Reads every stack file through the policy's settings. The guards stack's names the repository;
+ * a broken file is reported, and its stack is then held to the model's floors only.
+ */
+function readConfigs(settings: Settings, report: Report): { home?: Home; configs: Configs } {
+  const configs = {} as Record<StackName, GithubConfig | undefined>;
+  for (const stack of STACKS) {
+    const baseline = baselineOf(settings, stack);
+    if (!baseline.ok) report(baseline.message);
+    configs[stack] = baseline.ok ? baseline.spec.github : undefined;
+  }
+  const guards = configs[GUARDS_STACK];
+  return guards
+    ? { home: { owner: guards.owner, repository: guards.repository }, configs }
+    : { configs };
+}
+
+const TARGET: Readonly<Record<RefKind, string>> = { heads: "branch", tags: "tag" };
+
+/** What a ruleset on an environment's pattern protects, for messages. */
+function purpose(stack: StackName, kind: RefKind, pattern: string): string {
+  return kind === "heads"
+    ? `${stack} deploys from ${pattern} and the promotion model guards every branch it matches`
+    : `${stack} release tags ${pattern} must not move or disappear`;
+}
+
+/**
+ * The active rulesets on the configured repository whose target and ref conditions cover every
+ * ref the environment's pattern matches, as GitHub matches refs (src/model/fnmatch). A ruleset
+ * meant for the pattern that does not is reported on its own URN with the first reason it fails;
+ * with none meant for it, the stack is told to declare one.
+ */
+function guardingRulesets(
+  stack: StackName,
+  kind: RefKind,
+  pattern: string,
+  rulesets: readonly Ruleset[],
+  home: Home,
+  defaultBranch: string | undefined,
+  report: Report,
+): Ruleset[] {
+  const ref = `refs/${kind}/${pattern}`;
+  const target = TARGET[kind];
+  const why = purpose(stack, kind, pattern);
+  const failures = new Map<Ruleset, string>();
+  const guarding: Ruleset[] = [];
+  for (const r of rulesets) {
+    if (!conditionTouches(r, kind, pattern)) continue;
+    const name = r.resource.name;
+    if (!isHome(r.place, home)) {
+      failures.set(
+        r,
+        `Declare ${name} on ${showHome(home)}, the repository the stack files name: it is declared on ${showPlace(r.place)}, where it guards nothing here (${why}).`,
+      );
+      continue;
+    }
+    if (r.enforcement !== "active") {
+      failures.set(
+        r,
+        `Set enforcement to active on ${name}: only an active ruleset is enforced (evaluate only reports, disabled does nothing) and ${why} (found ${show(r.enforcement || undefined)}).`,
+      );
+      continue;
+    }
+    if (r.target !== target) {
+      failures.set(
+        r,
+        `Set target to ${target} on ${name}: it includes ${ref}, but a ${show(r.target || undefined)} ruleset never applies to ${kind === "heads" ? "branches" : "tags"} and ${why}.`,
+      );
+      continue;
+    }
+    const uncovered = uncoveredBecause(r, kind, pattern, defaultBranch);
+    if (uncovered !== undefined) {
+      failures.set(
+        r,
+        `Include every ref ${ref} matches in ${name} and exclude none of them: ${why} (${uncovered}).`,
+      );
+      continue;
+    }
+    guarding.push(r);
+  }
+  if (guarding.length > 0) return guarding;
+  if (failures.size === 0) {
+    report(
+      `Declare an active ${target} ruleset including ${ref} on ${showHome(home)}: ${why} (the ${GUARDS_STACK} stack declares none).`,
+    );
+  }
+  for (const [r, message] of failures) report(message, { urn: r.resource.urn });
+  return [];
+}
+
+function checkBranch(
+  stack: StackName,
+  branch: string,
+  guarding: readonly Ruleset[],
+  config: GithubConfig | undefined,
+  report: Report,
+): void {
+  const merge = ENVIRONMENTS[stack].merge;
   const urn = guarding[0]!.resource.urn;
   const on = (message: string) => report(message, { urn });
   const any = (pick: (r: Ruleset) => boolean) => guarding.some(pick);
@@ -125,10 +299,12 @@ function checkBranch(stack: StackName, branch: string, rulesets: Ruleset[], repo
       `Require pull requests into ${branch}: ${stack} merges only through reviewed pull requests.`,
     );
   }
+  // The stack file may ask more than the model's floor; the ruleset must give what it asks.
+  const needed = Math.max(merge.minApprovals, config?.requiredApprovals ?? 0);
   const approvals = Math.max(...guarding.map((r) => r.approvals));
-  if (approvals < merge.minApprovals) {
+  if (approvals < needed) {
     on(
-      `Set requiredApprovingReviewCount to at least ${merge.minApprovals} on ${branch}: ${stack} needs ${merge.minApprovals} approval(s) (found ${approvals}).`,
+      `Set requiredApprovingReviewCount to at least ${needed} on ${branch}: ${stack} needs ${needed} approval(s), the model's floor or envstack:github.requiredApprovals if higher (found ${approvals}).`,
     );
   }
   const required: [boolean, (r: Ruleset) => boolean, string, string][] = [
@@ -157,16 +333,38 @@ function checkBranch(stack: StackName, branch: string, rulesets: Ruleset[], repo
       "review threads resolved",
     ],
     [merge.linearHistory, (r) => r.linearHistory, "requiredLinearHistory", "a linear history"],
+    [
+      merge.strictChecks,
+      (r) => r.strictChecks,
+      "strictRequiredStatusChecksPolicy",
+      "branches up to date before merging, so what merges is what was checked",
+    ],
     [true, (r) => r.noForcePush, "nonFastForward", "no force pushes"],
     [true, (r) => r.noDeletion, "deletion", "the branch never deleted"],
   ];
-  for (const [needed, has, rule, what] of required) {
-    if (needed && !any(has)) on(`Set ${rule} to true on ${branch}: ${stack} requires ${what}.`);
+  for (const [need, has, rule, what] of required) {
+    if (need && !any(has)) on(`Set ${rule} to true on ${branch}: ${stack} requires ${what}.`);
   }
-  const checks = new Set(guarding.flatMap((r) => r.checks));
-  for (const check of merge.requiredChecks) {
-    if (!checks.has(check))
+  const checks = guarding.flatMap((r) => r.checks);
+  for (const check of new Set([...merge.requiredChecks, ...(config?.requiredChecks ?? [])])) {
+    const named = checks.filter((c) => c.context === check);
+    if (named.length === 0) {
       on(`Require the status check "${check}" on ${branch}: ${stack} merges only when it passes.`);
+    } else if (!named.some((c) => c.integrationId === GITHUB_ACTIONS_APP_ID)) {
+      // https://docs.github.com/en/rest/repos/rules#create-a-repository-ruleset (integration_id)
+      on(
+        `Bind the status check "${check}" on ${branch} to GitHub Actions (integrationId ${GITHUB_ACTIONS_APP_ID}): otherwise a commit status any token with statuses: write can post satisfies it (found ${named.map((c) => show(c.integrationId)).join(", ")}).`,
+      );
+    }
+  }
+  // do_not_enforce_on_create: "Allow repositories and branches to be created if a check would
+  // otherwise prohibit it" (https://docs.github.com/en/rest/repos/rules#create-a-repository-ruleset).
+  for (const r of guarding) {
+    if (r.checks.length > 0 && !r.checksOnCreate)
+      report(
+        `Set doNotEnforceOnCreate to false on ${r.resource.name}: a new branch matching ${branch} would be created without its required checks passing.`,
+        { urn: r.resource.urn },
+      );
   }
   const deployments = new Set(guarding.flatMap((r) => r.deployments));
   for (const env of merge.requiredDeployments) {
@@ -175,29 +373,68 @@ function checkBranch(stack: StackName, branch: string, rulesets: Ruleset[], repo
         `Require a successful ${env} deployment on ${branch}: ${stack} receives only what ran in ${env}.`,
       );
   }
-  for (const r of guarding) {
-    for (const actor of r.alwaysBypass) {
-      report(
-        `Remove the always-bypass actor ${actor} from ${r.resource.name}: nobody skips the rules guarding ${branch} (use bypass mode pull_request for the pull-request rule only).`,
-        { urn: r.resource.urn },
-      );
-    }
-  }
 }
 
-function checkTag(stack: StackName, tag: string, rulesets: Ruleset[], report: Report): void {
-  const guarding = rulesets.filter((r) => r.active && r.target === "tag" && guards(r, "tags", tag));
-  if (guarding.length === 0) {
-    report(
-      `Declare an active tag ruleset including refs/tags/${tag}: ${stack} release tags must not move or disappear (the ${GUARDS_STACK} stack declares none).`,
-    );
-    return;
-  }
+function checkTag(tag: string, guarding: readonly Ruleset[], report: Report): void {
   const urn = guarding[0]!.resource.urn;
   if (!guarding.some((r) => r.noForcePush))
     report(`Set nonFastForward to true for tags ${tag}: release tags never move.`, { urn });
   if (!guarding.some((r) => r.noDeletion))
     report(`Set deletion to true for tags ${tag}: release tags are never deleted.`, { urn });
+}
+
+/** What a ruleset was found guarding: which stacks' branches, and whether any release tags. */
+interface Guarded {
+  readonly stacks: Set<StackName>;
+  readonly patterns: string[];
+  tags: boolean;
+}
+
+/**
+ * Bypass actors of a guarding ruleset. GitHub's modes: `always` skips every rule at any time,
+ * `pull_request` only the rules of a pull request (merging it without them), `exempt` takes the
+ * actor out of the rules entirely, with no bypass recorded; any actor type may hold any mode
+ * (`pull_request` is not applicable to DeployKey).
+ * https://docs.github.com/en/rest/repos/rules#create-a-repository-ruleset (bypass_actors)
+ * https://github.com/integrations/terraform-provider-github/issues/2802 (exempt)
+ *
+ * The model lets only the configured `pullRequestBypassTeams` bypass, in mode `pull_request`, on
+ * the branch rulesets (src/model/github-rules.ts branchRuleset; tagRuleset allows none). Team ids
+ * are looked up by slug when the program runs, so the pack cannot tell which team an id is: it
+ * allows at most as many distinct Team ids as the stack file names teams, and reports every other
+ * actor.
+ */
+function checkBypass(ruleset: Ruleset, guarded: Guarded, configs: Configs, report: Report): void {
+  const stacks = [...guarded.stacks];
+  const teams = guarded.tags
+    ? []
+    : stacks
+        .map((s) => configs[s]?.pullRequestBypassTeams ?? [])
+        .reduce((a, b) => (a.length <= b.length ? a : b));
+  const allowed = new Set<unknown>();
+  const name = ruleset.resource.name;
+  const rule = `only the teams envstack:github.pullRequestBypassTeams names (${teams.length > 0 ? teams.join(", ") : "none here"}) may bypass the rules guarding ${guarded.patterns.join(", ")}, and only through a pull request (mode pull_request)`;
+  for (const actor of ruleset.bypass) {
+    const teamInPullRequests = actor.type === "Team" && actor.mode === "pull_request";
+    if (teamInPullRequests && (allowed.has(actor.id) || allowed.size < teams.length)) {
+      allowed.add(actor.id);
+      continue;
+    }
+    const why =
+      actor.mode === "always"
+        ? "mode always skips every rule, at any time"
+        : actor.mode === "exempt"
+          ? "mode exempt takes it out of the rules entirely, with no bypass recorded"
+          : actor.mode === "pull_request"
+            ? actor.type === "Team"
+              ? `${teams.length} team(s) are configured and ${allowed.size} already bypass`
+              : `a ${show(actor.type || undefined)} actor is not a configured team`
+            : `mode ${show(actor.mode || undefined)} is not pull_request`;
+    report(
+      `Remove the bypass actor ${show(actor.type || undefined)} ${show(actor.id)} (mode ${show(actor.mode || undefined)}) from ${name}: ${why}; ${rule}.`,
+      { urn: ruleset.resource.urn },
+    );
+  }
 }
 
 /**
@@ -222,81 +459,117 @@ function reportGithubResources(
 export const branchRules: StackPolicyDefinition = {
   name: "branch-rules-match-promotion-model",
   description:
-    "Checks whether the active rulesets guarding the branches (and release tags) every environment deploys from require everything the promotion model requires (pull requests, approvals, code owners, stale-review dismissal, last-push approval, status checks, the prior deployment, no force push or deletion, no always-bypass actors), and whether only the prod stack declares GitHub resources.",
+    "Checks whether the active rulesets on the repository the stack files name, whose ref conditions cover (as GitHub matches refs: fnmatch with FNM_PATHNAME, ~ALL, ~DEFAULT_BRANCH, excludes) every branch and release tag every environment deploys from, require everything the promotion model and the stack files require (pull requests, approvals at least envstack:github.requiredApprovals, code owners, stale-review dismissal, last-push approval, strict status checks bound to GitHub Actions and enforced on creation, the prior deployment, no force push or deletion), let only the configured teams bypass and only through pull requests, and whether only the prod stack declares GitHub resources.",
   severity: "critical",
   framework: scorecard(
     "Branch-Protection",
     "Branch protection tier 4-5: reviews, code owners, stale dismissal, status checks, no force push or deletion, no admin bypass",
   ),
+  documentation: RULESETS_DOC,
   remediationSteps:
-    "Declare the stack's rulesets through the GitHub branch-rules component from src/model ENVIRONMENTS (do not hand-edit rules); set envstack:github.requiredChecks and requiredApprovals to at least the model's values. These rules cannot be suppressed.",
+    "Declare the stack's rulesets through the GitHub branch-rules component from src/model ENVIRONMENTS (do not hand-edit rules) on envstack:github.owner/repository; set envstack:github.requiredChecks and requiredApprovals to at least the model's values and name bypass teams only in pullRequestBypassTeams. These rules cannot be suppressed.",
   levels: { dev: "mandatory", stage: "mandatory", prod: "mandatory" },
   suppressible: false,
-  validateStack: (args, report, { stack }) => {
+  settings: stackFileSettings,
+  validateStack: (args, report, { stack, settings }) => {
     if (!holdsGuards(stack)) {
       reportGithubResources(stack, args.resources, report);
       return;
     }
+    const { home, configs } = readConfigs(settings, report);
+    if (home === undefined) return;
     const rulesets = readRulesets(args.resources, report);
+    const defaultBranch = defaultBranchOf(args.resources, home);
+    const guardedBy = new Map<Ruleset, Guarded>();
+    const record = (r: Ruleset, s: StackName, pattern: string, tag: boolean) => {
+      const g = guardedBy.get(r) ?? { stacks: new Set<StackName>(), patterns: [], tags: false };
+      g.stacks.add(s);
+      g.patterns.push(pattern);
+      g.tags ||= tag;
+      guardedBy.set(r, g);
+    };
     for (const guarded of STACKS) {
       const env = ENVIRONMENTS[guarded];
-      for (const branch of env.branches) checkBranch(guarded, branch, rulesets, report);
-      for (const tag of env.tags) checkTag(guarded, tag, rulesets, report);
+      const find = (kind: RefKind, pattern: string) =>
+        guardingRulesets(guarded, kind, pattern, rulesets, home, defaultBranch, report);
+      for (const branch of env.branches) {
+        const guarding = find("heads", branch);
+        if (guarding.length === 0) continue;
+        checkBranch(guarded, branch, guarding, configs[guarded], report);
+        guarding.forEach((r) => record(r, guarded, branch, false));
+      }
+      for (const tag of env.tags) {
+        const guarding = find("tags", tag);
+        if (guarding.length === 0) continue;
+        checkTag(tag, guarding, report);
+        guarding.forEach((r) => record(r, guarded, `tags ${tag}`, true));
+      }
     }
+    for (const [r, guarded] of guardedBy) checkBypass(r, guarded, configs, report);
   },
 };
 
 interface Environment {
   readonly resource: PolicyResource;
+  readonly place: Place;
   readonly name: string;
   readonly customBranchPolicies: boolean;
   readonly protectedBranches: boolean;
-  readonly reviewers: number;
+  readonly teams: readonly unknown[];
+  readonly users: readonly unknown[];
   readonly preventSelfReview: boolean;
   readonly canAdminsBypass: boolean;
+  readonly waitTimer: number;
 }
 
 function readEnvironment(resource: PolicyResource): Environment {
   const p = resource.props;
   const policy = isRecord(p["deploymentBranchPolicy"]) ? p["deploymentBranchPolicy"] : undefined;
-  const reviewers = list(p["reviewers"]).reduce<number>(
-    (n, r) => n + (isRecord(r) ? list(r["teams"]).length + list(r["users"]).length : 0),
-    0,
-  );
+  const reviewers = list(p["reviewers"]).filter(isRecord);
   return {
     resource,
-    name: typeof p["environment"] === "string" ? p["environment"] : "",
+    place: placeOf(resource),
+    name: text(p["environment"]),
     customBranchPolicies: flag(policy?.["customBranchPolicies"]),
     protectedBranches: flag(policy?.["protectedBranches"]),
-    reviewers,
+    teams: reviewers.flatMap((r) => list(r["teams"])),
+    users: reviewers.flatMap((r) => list(r["users"])),
     preventSelfReview: flag(p["preventSelfReview"]),
     // GitHub lets admins bypass unless told otherwise.
     canAdminsBypass: p["canAdminsBypass"] !== false,
+    waitTimer: typeof p["waitTimer"] === "number" ? p["waitTimer"] : 0,
   };
 }
 
 export const deploymentEnvironment: StackPolicyDefinition = {
   name: "deployment-environment-rules",
   description:
-    "Checks whether every environment's GitHub deployment environment (declared by the prod stack) deploys only from the environment's branches (and release tags) and, where the promotion model requires a human approval, has reviewers, prevents self-review and gives admins no bypass.",
+    "Checks whether every environment's GitHub deployment environment (declared by the prod stack on the repository the stack files name) deploys only from the environment's branches and, where the promotion model requires a human approval, has exactly the reviewers envstack:github.deploymentReviewers names, prevents self-review, waits envstack:github.waitTimerMinutes and gives admins no bypass.",
   severity: "critical",
   framework: scorecard(
     "Branch-Protection",
     "Deployment protection: required reviewers, no self-review, no admin bypass",
   ),
+  documentation: ENVIRONMENTS_DOC,
   remediationSteps:
-    "Declare the environment through the GitHub deployment-environment component from src/model ENVIRONMENTS; set envstack:github.deploymentReviewers (two distinct reviewers for prod). These rules cannot be suppressed.",
+    "Declare the environment through the GitHub deployment-environment component from src/model ENVIRONMENTS on envstack:github.owner/repository; set envstack:github.deploymentReviewers (two distinct reviewers for prod). These rules cannot be suppressed.",
   levels: { dev: "mandatory", stage: "mandatory", prod: "mandatory" },
   suppressible: false,
-  validateStack: (args, report, { stack }) => {
+  settings: stackFileSettings,
+  validateStack: (args, report, { stack, settings }) => {
     if (!holdsGuards(stack)) return;
-    for (const guarded of STACKS) checkEnvironment(guarded, args.resources, report);
+    const { home, configs } = readConfigs(settings, report);
+    if (home === undefined) return;
+    for (const guarded of STACKS)
+      checkEnvironment(guarded, args.resources, home, configs[guarded], report);
   },
 };
 
 function checkEnvironment(
   stack: StackName,
   resources: readonly PolicyResource[],
+  home: Home,
+  config: GithubConfig | undefined,
   report: Report,
 ): void {
   const env = ENVIRONMENTS[stack];
@@ -311,7 +584,15 @@ function checkEnvironment(
       });
       return;
     }
-    if (e.name === stack) found = e;
+    if (e.name !== stack) continue;
+    if (!isHome(e.place, home)) {
+      report(
+        `Declare the GitHub environment "${stack}" on ${showHome(home)}, the repository the stack files name: ${e.resource.name} is on ${showPlace(e.place)}, where no ${stack} deployment goes through it.`,
+        { urn: resource.urn },
+      );
+      continue;
+    }
+    found = e;
   }
   if (!found) {
     report(
@@ -330,6 +611,7 @@ function checkEnvironment(
   for (const resource of resources) {
     if (resource.type !== DEPLOYMENT_POLICY) continue;
     const entry = whenKnown(() => ({
+      place: placeOf(resource),
       environment: resource.props["environment"] as unknown,
       branch: resource.props["branchPattern"] as unknown,
       tag: resource.props["tagPattern"] as unknown,
@@ -342,6 +624,13 @@ function checkEnvironment(
       continue;
     }
     if (entry.environment !== stack) continue;
+    if (!isHome(entry.place, home)) {
+      report(
+        `Declare ${resource.name} on ${showHome(home)}, the repository the stack files name: it is on ${showPlace(entry.place)}, where it allows nothing for the ${stack} environment.`,
+        { urn: resource.urn },
+      );
+      continue;
+    }
     if (typeof entry.branch === "string") {
       patterns.branch.add(entry.branch);
       if (!env.branches.includes(entry.branch))
@@ -363,10 +652,7 @@ function checkEnvironment(
     if (!patterns.branch.has(b))
       on(`Allow deployments from branch ${b} to ${stack}: it is the branch ${stack} deploys from.`);
   const deploy = env.deploy;
-  if (deploy.humanApproval && found.reviewers === 0)
-    on(
-      `Add required reviewers to the ${stack} environment: every ${stack} deployment needs a human approval.`,
-    );
+  if (deploy.humanApproval) checkReviewers(stack, found, config, on);
   if (deploy.preventSelfReview && !found.preventSelfReview)
     on(
       `Set preventSelfReview to true on the ${stack} environment: nobody approves their own deployment.`,
@@ -375,6 +661,44 @@ function checkEnvironment(
     on(
       `Set canAdminsBypass to false on the ${stack} environment: admins get no bypass of the approval.`,
     );
+  const wait = config?.waitTimerMinutes ?? 0;
+  if (found.waitTimer < wait)
+    on(
+      `Set waitTimer to ${wait} on the ${stack} environment: envstack:github.waitTimerMinutes holds every ${stack} deployment that long after approval (found ${found.waitTimer}).`,
+    );
+}
+
+/**
+ * The environment's required reviewers are exactly the configured ones: as many distinct teams
+ * and users as envstack:github.deploymentReviewers names. GitHub takes reviewer ids, which the
+ * program looks up from the configured slugs and logins, so the pack compares kinds and counts.
+ */
+function checkReviewers(
+  stack: StackName,
+  found: Environment,
+  config: GithubConfig | undefined,
+  on: (message: string) => void,
+): void {
+  const teams = new Set(found.teams).size;
+  const users = new Set(found.users).size;
+  if (config === undefined) {
+    if (teams + users === 0)
+      on(
+        `Add required reviewers to the ${stack} environment: every ${stack} deployment needs a human approval.`,
+      );
+    return;
+  }
+  const wanted = splitReviewers(config.deploymentReviewers);
+  const repeated = found.teams.length + found.users.length - teams - users;
+  if (teams !== wanted.teams.length || users !== wanted.users.length || repeated > 0) {
+    const named =
+      config.deploymentReviewers.length > 0 ? ` (${config.deploymentReviewers.join(", ")})` : "";
+    on(
+      teams + users === 0
+        ? `Add required reviewers to the ${stack} environment: every ${stack} deployment needs a human approval from the ${wanted.teams.length} team(s) and ${wanted.users.length} user(s) envstack:github.deploymentReviewers names${named}.`
+        : `Set the ${stack} environment's reviewers to the ${wanted.teams.length} team(s) and ${wanted.users.length} user(s) envstack:github.deploymentReviewers names${named}: every ${stack} deployment needs their approval and no one else's (found ${teams} team(s) and ${users} user(s)${repeated > 0 ? `, ${repeated} repeated` : ""}).`,
+    );
+  }
 }
 
 export const approvalPolicies: readonly StackPolicyDefinition[] = [

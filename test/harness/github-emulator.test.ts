@@ -52,7 +52,9 @@ describe("fnmatch, as rulesets and deployment branch policies match names", () =
   it.each([
     ["release/*", "release/1.4", true],
     ["release/*", "release/a/b", false],
-    ["release/**", "release/a/b", true],
+    // Ruby's dir.c: `**` is recursive only as `**/`; a trailing `**` is a plain `*`.
+    ["release/**", "release/a/b", false],
+    ["release/**/*", "release/a/b", true],
     ["release/*/*", "release/a/b", true],
     ["refs/heads/release/*", "refs/heads/release/1.4", true],
     ["refs/heads/release/*", "refs/heads/release/a/b", false],

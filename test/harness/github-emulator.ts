@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { conditionApplies, fnmatch } from "../../src/model/fnmatch";
 
 /**
  * GitHub's branch rules, emulated over a real git repository so a branch model can be replayed
@@ -134,49 +135,11 @@ export function rulesFromRegistrations(registrations: readonly Registration[]): 
   return { rulesets: [...rulesets.values()], deploymentPolicies: [...policies.values()] };
 }
 
-function escapeRegExp(text: string): string {
-  return text.replace(/[.+^${}()|\\]/g, "\\$&");
-}
+export { fnmatch };
 
-/**
- * Ruby's `File.fnmatch(pattern, name, File::FNM_PATHNAME)`, as rulesets and deployment branch
- * policies use it: `*` and `?` never match `/`, `**` spans directories, `[...]` is a class.
- */
-export function fnmatch(pattern: string, name: string): boolean {
-  let source = "";
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i]!;
-    if (c === "*" && pattern[i + 1] === "*") {
-      // `**/` matches zero or more directories; a trailing `**` anything below.
-      if (pattern[i + 2] === "/") {
-        source += "(?:[^/]*/)*";
-        i += 2;
-      } else {
-        source += ".*";
-        i += 1;
-      }
-    } else if (c === "*") source += "[^/]*";
-    else if (c === "?") source += "[^/]";
-    else if (c === "[") {
-      const end = pattern.indexOf("]", i + 1);
-      if (end < 0) source += "\\[";
-      else {
-        const body = pattern.slice(i + 1, end).replace(/^!/, "^");
-        source += `(?!/)[${body.replace(/\\/g, "\\\\")}]`;
-        i = end;
-      }
-    } else source += escapeRegExp(c);
-  }
-  return new RegExp(`^${source}$`).test(name);
-}
-
-/** Whether a ruleset applies to a ref (`refs/heads/main`). */
+/** Whether a ruleset applies to a ref (`refs/heads/main`): GitHub's matching, src/model/fnmatch. */
 export function rulesetApplies(ruleset: EmulatedRuleset, ref: string, defaultBranch: string) {
-  const hit = (pattern: string) =>
-    pattern === "~ALL" ||
-    (pattern === "~DEFAULT_BRANCH" && ref === `refs/heads/${defaultBranch}`) ||
-    fnmatch(pattern, ref);
-  return ruleset.includes.some(hit) && !ruleset.excludes.some(hit);
+  return conditionApplies(ruleset, ref, defaultBranch);
 }
 
 /** The verdict of one required check on a pull request: undefined passes, a string fails. */
