@@ -12,6 +12,7 @@ import type {
 import type { StackName } from "../../src/model";
 import { policiesFor } from "../../policies/catalog";
 import { unknownCheckingProxy } from "../../policies/unknowns";
+import type { RegisteredResource } from "../../src/cli/mock-run";
 
 export const PROJECT = "envstack";
 export const APP = "trading";
@@ -235,4 +236,48 @@ export async function checkAll(
     out.push(...found.map((v) => ({ policy: p.name, ...v })));
   }
   return out;
+}
+
+/** Provider inputs as the engine hands them to a pack: objects JSON-encoded. */
+function engineProviderProps(inputs: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(inputs).map(([k, v]) => [
+      k,
+      v !== null && typeof v === "object" ? JSON.stringify(v) : v,
+    ]),
+  );
+}
+
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+
+/** Secrets unwrapped, as the SDK's server deserializes inputs for a pack (keepSecrets false). */
+function plain(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(plain);
+  if (value !== null && typeof value === "object") {
+    const record = value as Record<string, unknown>;
+    if (SECRET_SIG in record) return plain(record["value"]);
+    return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, plain(v)]));
+  }
+  return value;
+}
+
+/** The resources a program run registered, as fixtures: custom resources with their inputs as a pack sees them. */
+export function fixturesOf(resources: readonly RegisteredResource[]): Fixture[] {
+  const providers = new Map(
+    resources.filter((r) => r.type.startsWith("pulumi:providers:")).map((r) => [r.urn, r]),
+  );
+  return resources
+    .filter((r) => r.custom)
+    .map((r) => {
+      const providerUrn = r.provider.split("::").slice(0, -1).join("::");
+      const provider = providers.get(providerUrn);
+      return {
+        type: r.type,
+        name: r.name,
+        props: plain(r.inputs) as Record<string, unknown>,
+        protect: r.protect,
+        ...(provider ? { provider: engineProviderProps(provider.inputs) } : {}),
+        propertyDependencies: r.propertyDependencies,
+      };
+    });
 }
