@@ -714,6 +714,32 @@ describe("promotion", () => {
     ]);
   });
 
+  it("notes a task definition unknown during preview and still checks the other colour", async () => {
+    const image = `${repo}@${digest("1")}`;
+    const edited = `${repo}@${digest("3")}`;
+    const found = await prod(
+      [
+        { type: TD, name: "blue", props: { containerDefinitions: UNKNOWN.string } },
+        task("green", edited),
+      ],
+      stackFile("stage", image),
+      stackFile("prod", image),
+    );
+    expect(found).toEqual([
+      {
+        message:
+          "Cannot check the images of blue during preview: string value at .containerDefinitions can't be known during preview.",
+        urn: urnOf("prod", TD, "blue"),
+        enforcementLevel: "advisory",
+      },
+      {
+        message: `Run ${image} or ${xray} in container app of green: prod runs only the images its stack file names (found ${edited}).`,
+        urn: urnOf("prod", TD, "green"),
+        enforcementLevel: "mandatory",
+      },
+    ]);
+  });
+
   it("reports an unreadable baseline instead of throwing", async () => {
     const found = await prod(
       [],
