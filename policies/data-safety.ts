@@ -29,15 +29,22 @@ const PUBLIC_ACCESS_FLAGS = [
   "restrictPublicBuckets",
 ] as const;
 
+/**
+ * Stage and prod keep deletion protection and a final snapshot on the primary, prod also
+ * Pulumi's `protect` (README, "What a stack declares"). Replicas are exempt: a replica holds no
+ * data of its own and RDS deletes it only with SkipFinalSnapshot
+ * (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DeleteDBInstance.html), and its
+ * deletion protection is compared with prod's by stage-mirrors-prod instead.
+ */
 export const prodDatabaseProtected: ResourcePolicyDefinition = {
   name: "prod-database-protected",
   description:
-    "Checks whether prod's primary database has deletion protection, leaves a final snapshot and carries the protect resource option.",
+    "Checks whether the primary database of stage and prod has deletion protection and leaves a final snapshot, and in prod carries the protect resource option.",
   severity: "critical",
   framework: fsbp("RDS.8", "RDS DB instances should have deletion protection enabled"),
   remediationSteps:
-    "Set envstack:database.deletionProtection to true in Pulumi.prod.yaml; the database component sets skipFinalSnapshot false, a finalSnapshotIdentifier and `protect: true` on the primary in prod. Deleting the database takes a reviewed change that lifts all three.",
-  levels: { dev: "disabled", stage: "disabled", prod: "mandatory" },
+    "Set envstack:database.deletionProtection to true in Pulumi.stage.yaml and Pulumi.prod.yaml; the database component sets skipFinalSnapshot false and a finalSnapshotIdentifier on the primary in stage and prod, and `protect: true` in prod. Deleting the database takes a reviewed change that lifts them.",
+  levels: { dev: "disabled", stage: "mandatory", prod: "mandatory" },
   suppressible: true,
   validateResource: (args, report, { stack }) => {
     if (args.type !== RDS_INSTANCE || isReplica(args.props)) return;
@@ -59,7 +66,7 @@ export const prodDatabaseProtected: ResourcePolicyDefinition = {
         `Set skipFinalSnapshot to false and a finalSnapshotIdentifier on ${args.name}: deleting ${stack}'s primary database must leave a snapshot.`,
       );
     }
-    if (args.opts.protect !== true) {
+    if (stack === "prod" && args.opts.protect !== true) {
       report(
         `Set the protect resource option on ${args.name}: Pulumi must refuse to delete ${stack}'s primary database.`,
       );

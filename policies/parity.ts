@@ -18,7 +18,9 @@ function declared(args: StackValidationArgs): DeclaredResource[] {
 
 /**
  * Compares the stack's declared resources with a baseline stack file on the given attributes:
- * one violation per differing attribute, an advisory note per attribute unknown during preview.
+ * every instance that carries an attribute is compared on its own, and each that differs is one
+ * violation on its URN, naming the attribute; an instance unknown during preview is an advisory
+ * note on that instance.
  */
 function compare(
   args: StackValidationArgs,
@@ -36,20 +38,27 @@ function compare(
   const resources = declared(args);
   for (const attribute of attributes) {
     if (!attribute.observed) continue;
-    const observation = observe(attribute.observed, resources);
-    if (observation.kind === "unknown") {
-      report(`Cannot check ${attribute.key} during preview: ${observation.reason}.`, {
-        level: "advisory",
-      });
-      continue;
-    }
     const expected = expectedValue(attribute, baseline.spec);
-    if (sameValue(observation.value, expected)) continue;
-    const urn = observation.resources[0]?.urn;
-    report(
-      `Set ${attribute.key} to ${show(expected)}: ${why(attribute, show(observation.value))}`,
-      urn === undefined ? { attribute: attribute.key } : { urn, attribute: attribute.key },
-    );
+    for (const reading of observe(attribute.observed, resources)) {
+      const urn = reading.on?.urn ?? reading.resources[0]?.urn;
+      const where = (urn === undefined ? {} : { urn }) as { urn?: string };
+      const on = reading.on ? ` on ${reading.on.name}` : "";
+      if (!reading.known) {
+        report(`Cannot check ${attribute.key}${on} during preview: ${reading.reason}.`, {
+          ...where,
+          level: "advisory",
+        });
+        continue;
+      }
+      if (sameValue(reading.value, expected)) continue;
+      report(
+        `Set ${attribute.key} to ${show(expected)}${on}: ${why(attribute, show(reading.value))}`,
+        {
+          ...where,
+          attribute: attribute.key,
+        },
+      );
+    }
   }
 }
 

@@ -1,10 +1,13 @@
 import type { PolicyResource } from "@pulumi/policy";
-import { imageDigest, isDigestPinned, type StackName } from "../src/model";
+import { isDigestPinned, type EnvironmentSpec, type StackName } from "../src/model";
 import { baselineOf, stackFileSettings } from "./baselines";
 import {
   isRecord,
+  ofType,
   parseJson,
   read,
+  show,
+  whenKnown,
   type Report,
   type ResourcePolicyDefinition,
   type StackPolicyDefinition,
@@ -82,8 +85,7 @@ interface Images {
 
 function declaredImages(resources: readonly PolicyResource[], report: Report): Images[] {
   const out: Images[] = [];
-  for (const r of resources) {
-    if (r.type !== TASK_DEFINITION) continue;
+  for (const r of ofType(resources, TASK_DEFINITION)) {
     const result = containersOf(r.props);
     if (!result.ok) {
       if (!result.known)
@@ -99,9 +101,32 @@ function declaredImages(resources: readonly PolicyResource[], report: Report): I
 }
 
 /**
- * A stack runs the digest committed for the stack it is promoted from: its newest image (the
- * rollout's nextImage when one is in progress, else image) carries the source's digest, and its
- * task definitions run no other build of the application than the images its stack file names.
+ * The images a stack file names, each with the key naming it: the app's image, the image a
+ * rollout brings (nextImage) and the X-Ray daemon sidecar's. These are the only image fields of
+ * the config contract (src/model/schema.ts).
+ */
+export function namedImages(spec: EnvironmentSpec): ReadonlyMap<string, string> {
+  const named = new Map<string, string>();
+  const add = (key: string, image: string | undefined) => {
+    if (image !== undefined && !named.has(image)) named.set(image, key);
+  };
+  add("service.image", spec.service.image);
+  add("service.deployment.nextImage", spec.service.deployment.nextImage);
+  add("observability.xrayDaemonImage", spec.observability.xrayDaemonImage);
+  return named;
+}
+
+/**
+ * A stack runs what the stack it is promoted from validated, by exact reference (registry,
+ * repository and digest):
+ * - its newest image (the rollout's nextImage when one is in progress, else image) is the
+ *   source's committed image;
+ * - every container of every task definition, from any registry or repository, runs an image its
+ *   own stack file names;
+ * - and an image the source's stack file names too, so every image it serves traffic with, the
+ *   sidecars included, has run in the source. Exempt: the release a rollout or rollback keeps on
+ *   the other colour (the stack's own service.image while nextImage is set, from the app's
+ *   repository), and a sidecar the source runs none of (dev without tracing).
  */
 function promotedFrom(
   source: StackName,
@@ -116,18 +141,39 @@ function promotedFrom(
     const deployment = own.spec.service.deployment;
     const newest = deployment.nextImage ?? own.spec.service.image;
     const field = deployment.nextImage ? "service.deployment.nextImage" : "service.image";
-    if (imageDigest(newest) === undefined || imageDigest(newest) !== imageDigest(sourceImage)) {
+    if (newest !== sourceImage) {
       report(
         `Set ${field} to ${sourceImage}: ${target} runs exactly the digest committed for ${source} (${target} declares ${newest}).`,
       );
     }
-    const named = new Set([own.spec.service.image, deployment.nextImage].filter((i) => i));
-    const repository = repositoryOf(sourceImage);
+    const named = namedImages(own.spec);
+    const validated = namedImages(from.spec);
+    const sidecarUnseen = from.spec.observability.xrayDaemonImage === undefined;
+    // During a rollout or a rollback (docs/RUNBOOK.md) the other colour keeps the release the
+    // stack ran before, which passed this check when it was promoted; the source may have moved
+    // on. It must still be a build of the app's own repository.
+    const previous =
+      deployment.nextImage !== undefined &&
+      repositoryOf(own.spec.service.image) === repositoryOf(sourceImage)
+        ? own.spec.service.image
+        : undefined;
     for (const { taskDefinition, container } of declaredImages(args.resources, report)) {
-      if (repositoryOf(container.image) !== repository || named.has(container.image)) continue;
+      const on = { urn: taskDefinition.urn };
+      const key = named.get(container.image);
+      if (key === undefined) {
+        report(
+          `Run ${[...named.keys()].join(" or ")} in container ${container.name} of ${taskDefinition.name}: ${target} runs only the images its stack file names (found ${container.image || "no image"}).`,
+          on,
+        );
+        continue;
+      }
+      // The newest image is compared with the source's above, once for the stack.
+      if (validated.has(container.image) || container.image === newest) continue;
+      if (container.image === previous) continue;
+      if (key === "observability.xrayDaemonImage" && sidecarUnseen) continue;
       report(
-        `Run ${[...named].join(" or ")} in container ${container.name} of ${taskDefinition.name}: ${target} runs only the images its stack file names (found ${container.image}).`,
-        { urn: taskDefinition.urn },
+        `Run an image ${source}'s stack file names in container ${container.name} of ${taskDefinition.name} (${[...validated.keys()].join(" or ")}), or promote ${container.image} through ${source} first: every image ${target} runs has run in ${source} (${target} names it as ${key}).`,
+        on,
       );
     }
   };
@@ -136,10 +182,10 @@ function promotedFrom(
 export const prodRunsStageDigest: StackPolicyDefinition = {
   name: "prod-runs-stage-digest",
   description:
-    "Checks whether prod's newest image is exactly the digest committed for stage, and whether prod's task definitions run only the images Pulumi.prod.yaml names.",
+    "Checks whether prod's newest image is exactly the image committed for stage, and whether every container of every prod task definition runs an image both Pulumi.prod.yaml and Pulumi.stage.yaml name.",
   severity: "critical",
   remediationSteps:
-    "Promote with `envstack promote --to prod`, which copies stage's committed digest into Pulumi.prod.yaml; do not edit image references in code. This policy cannot be suppressed.",
+    "Promote with `envstack promote --to prod`, which copies stage's committed image into Pulumi.prod.yaml; do not edit image references in code. Sidecar images (observability.xrayDaemonImage) go to stage first. While a rollout or rollback holds nextImage, the other colour may keep prod's previous service.image (a build of the same repository). This policy cannot be suppressed.",
   levels: { dev: "disabled", stage: "disabled", prod: "mandatory" },
   suppressible: false,
   settings: stackFileSettings,
@@ -149,18 +195,95 @@ export const prodRunsStageDigest: StackPolicyDefinition = {
 export const stageRunsDevDigest: StackPolicyDefinition = {
   name: "stage-runs-dev-digest",
   description:
-    "Checks whether stage's newest image is the digest dev runs, and whether stage's task definitions run only the images Pulumi.stage.yaml names.",
+    "Checks whether stage's newest image is the image dev runs, and whether every container of every stage task definition runs an image Pulumi.stage.yaml names and dev has run.",
   severity: "medium",
   remediationSteps:
-    "Promote with `envstack promote --to stage`, which copies dev's digest into Pulumi.stage.yaml. Advisory: dev moves on continuously.",
+    "Promote with `envstack promote --to stage`, which copies dev's image into Pulumi.stage.yaml. Advisory: dev moves on continuously.",
   levels: { dev: "disabled", stage: "advisory", prod: "disabled" },
   suppressible: true,
   settings: stackFileSettings,
   validateStack: promotedFrom("dev", "stage"),
 };
 
+export const ECS_SERVICE = "aws:ecs/service:Service";
+export const ECS_TASK_SET = "aws:ecs/taskSet:TaskSet";
+
+/**
+ * The family (and revision) a `taskDefinition` reference names. ECS takes `family`,
+ * `family:revision` or the full ARN `arn:<partition>:ecs:<region>:<account>:task-definition/
+ * <family>:<revision>`, and a bare family runs the family's latest ACTIVE revision
+ * (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateService.html).
+ */
+export function taskDefinitionRef(
+  value: string,
+): { family: string; revision?: string } | undefined {
+  let rest = value;
+  if (value.startsWith("arn:")) {
+    const parts = value.split(":");
+    if (parts.length !== 7 || parts[2] !== "ecs" || !parts[5]!.startsWith("task-definition/"))
+      return undefined;
+    rest = `${parts[5]!.slice("task-definition/".length)}:${parts[6]}`;
+  }
+  const match = /^([A-Za-z0-9_-]{1,255})(?::(\d+))?$/.exec(rest);
+  if (!match) return undefined;
+  return match[2] === undefined ? { family: match[1]! } : { family: match[1]!, revision: match[2] };
+}
+
+export const servicesRunDeclaredTaskDefinitions: StackPolicyDefinition = {
+  name: "services-run-declared-task-definitions",
+  description:
+    "Checks whether every ECS service and task set runs a task definition the stack declares (by dependency on it, or by its family or ARN), so the image checks see every image a service can run.",
+  severity: "critical",
+  documentation: "https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateService.html",
+  remediationSteps:
+    "Pass the declared task definition's `arn` output as the service's taskDefinition (the service component does for each colour). A literal family or ARN passes only when it names a declared family, and its revision cannot be checked before the update; a looked-up or foreign task definition runs images no stack file names. This policy cannot be suppressed.",
+  levels: { dev: "advisory", stage: "mandatory", prod: "mandatory" },
+  suppressible: false,
+  validateStack: (args, report, { stack }) => {
+    const declared = ofType(args.resources, TASK_DEFINITION);
+    const familyOf = (t: PolicyResource) => {
+      const family = whenKnown(() => t.props["family"] as unknown);
+      return typeof family === "string" ? family : undefined;
+    };
+    const families = declared.map(familyOf).filter((f): f is string => f !== undefined);
+    const runners = args.resources.filter((r) => r.type === ECS_SERVICE || r.type === ECS_TASK_SET);
+    for (const runner of runners) {
+      const on = { urn: runner.urn };
+      const wired = (runner.propertyDependencies?.["taskDefinition"] ?? []).filter((d) =>
+        declared.some((t) => t.urn === d.urn),
+      );
+      const value = read(runner.props, "taskDefinition");
+      if (!value.known) {
+        if (wired.length > 0) continue;
+        report(
+          `Set taskDefinition on ${runner.name} to a task definition the stack declares: ${stack} services run only declared task definitions (found a value unknown during preview that depends on none).`,
+          on,
+        );
+        continue;
+      }
+      // A service without one runs the task sets of an external deployment controller, checked
+      // on their own; ECS refuses it under the ECS and CodeDeploy controllers.
+      if (value.value === undefined || value.value === null) continue;
+      const ref = typeof value.value === "string" ? taskDefinitionRef(value.value) : undefined;
+      const wiredFamilies = wired.map(familyOf);
+      const ok =
+        ref !== undefined &&
+        (wired.length > 0
+          ? wiredFamilies.some((f) => f === undefined || f === ref.family)
+          : families.includes(ref.family));
+      if (ok) continue;
+      const expected = wired.length > 0 ? wiredFamilies : families;
+      report(
+        `Set taskDefinition on ${runner.name} to ${expected.length > 0 ? `the declared task definition (family ${expected.filter((f) => f !== undefined).join(" or ")})` : "a task definition the stack declares"}: ${stack} services run only declared task definitions, whose images the promotion checks see (found ${show(value.value)}).`,
+        on,
+      );
+    }
+  },
+};
+
 export const promotionPolicies: readonly (ResourcePolicyDefinition | StackPolicyDefinition)[] = [
   imagesPinnedByDigest,
   prodRunsStageDigest,
   stageRunsDevDigest,
+  servicesRunDeclaredTaskDefinitions,
 ];

@@ -15,9 +15,20 @@ export type ResourceFilter =
 
 /** How an attribute is measured on the declared resources. */
 export type Measure =
-  | { readonly kind: "value"; readonly path: string }
+  /**
+   * Every selected resource carries the attribute and is measured on its own, so each instance
+   * that differs is reported (every colour, replica, target group, log group). Resources matching
+   * `unlessSet` carry it only when they set it: a read replica takes its engine and engine version
+   * from its source, and storage unless it asks for more
+   * (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstanceReadReplica.html).
+   */
+  | {
+      readonly kind: "value";
+      readonly path: string;
+      readonly unlessSet?: readonly ResourceFilter[];
+    }
+  /** The largest value: the one resource holding it is measured (the live colour's capacity). */
   | { readonly kind: "max"; readonly path: string }
-  | { readonly kind: "min"; readonly path: string }
   | { readonly kind: "count" }
   | { readonly kind: "distinct"; readonly path: string }
   | { readonly kind: "exists" }
@@ -50,6 +61,12 @@ const TASK = "aws:ecs/taskDefinition:TaskDefinition";
 const ECS_SERVICE = "aws:ecs/service:Service";
 const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
 const primary: readonly ResourceFilter[] = [{ path: "replicateSourceDb", present: false }];
+const replica: readonly ResourceFilter[] = [{ path: "replicateSourceDb", present: true }];
+/** Every RDS instance, primary or replica; a replica only when it sets the property. */
+const everyInstance = (path: string): ParityObservation => ({
+  type: RDS,
+  measure: { kind: "value", path, unlessSet: replica },
+});
 const alarm = (key: string): readonly ResourceFilter[] => [{ path: "tags.alarm", equals: key }];
 
 /**
@@ -78,20 +95,20 @@ export const PARITY: readonly ParityAttribute[] = [
     key: "database.engine",
     rule: "must-equal",
     note: "Same engine.",
-    observed: { type: RDS, where: primary, measure: { kind: "value", path: "engine" } },
+    observed: everyInstance("engine"),
   },
   {
     key: "database.engineVersion",
     rule: "must-equal",
     note: "Same engine version; dev may not run newer or older than stage.",
-    observed: { type: RDS, where: primary, measure: { kind: "value", path: "engineVersion" } },
+    observed: everyInstance("engineVersion"),
     devFollowsStage: true,
   },
   {
     key: "database.instanceClass",
     rule: "must-equal",
-    note: "Same size.",
-    observed: { type: RDS, where: primary, measure: { kind: "value", path: "instanceClass" } },
+    note: "Same size, on the primary and every replica.",
+    observed: { type: RDS, measure: { kind: "value", path: "instanceClass" } },
   },
   {
     key: "database.multiAz",
@@ -102,13 +119,16 @@ export const PARITY: readonly ParityAttribute[] = [
   {
     key: "database.storageGb",
     rule: "must-equal",
-    note: "Same storage.",
-    observed: { type: RDS, where: primary, measure: { kind: "value", path: "allocatedStorage" } },
+    note: "Same storage (a replica that sets its own must match too).",
+    observed: everyInstance("allocatedStorage"),
   },
   {
     key: "database.backupRetentionDays",
     rule: "must-equal",
-    note: "Same recovery window.",
+    // Backups are the primary's: a source of read replicas keeps them (retention above 0), a
+    // replica is restored from the primary's
+    // (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html).
+    note: "Same recovery window (the primary's; replicas take no backups of their own).",
     observed: {
       type: RDS,
       where: primary,
@@ -118,18 +138,14 @@ export const PARITY: readonly ParityAttribute[] = [
   {
     key: "database.deletionProtection",
     rule: "must-equal",
-    note: "Same protection.",
-    observed: { type: RDS, where: primary, measure: { kind: "value", path: "deletionProtection" } },
+    note: "Same protection, on the primary and every replica that sets it.",
+    observed: everyInstance("deletionProtection"),
   },
   {
     key: "database.readReplicas",
     rule: "must-equal",
     note: "Same read capacity.",
-    observed: {
-      type: RDS,
-      where: [{ path: "replicateSourceDb", present: true }],
-      measure: { kind: "count" },
-    },
+    observed: { type: RDS, where: replica, measure: { kind: "count" } },
   },
   {
     key: "database.accessCidrs",
@@ -164,25 +180,26 @@ export const PARITY: readonly ParityAttribute[] = [
   {
     key: "service.cpu",
     rule: "must-equal",
-    note: "Same task size.",
-    observed: { type: TASK, measure: { kind: "max", path: "cpu" } },
+    note: "Same task size, on every colour's task definition.",
+    observed: { type: TASK, measure: { kind: "value", path: "cpu" } },
   },
   {
     key: "service.memoryMb",
     rule: "must-equal",
-    note: "Same task size.",
-    observed: { type: TASK, measure: { kind: "max", path: "memory" } },
+    note: "Same task size, on every colour's task definition.",
+    observed: { type: TASK, measure: { kind: "value", path: "memory" } },
   },
   {
     key: "service.desiredCount",
     rule: "must-equal",
+    // The idle colour runs no task between rollouts, so the largest count is the live colour's.
     note: "Same capacity on the live colour.",
     observed: { type: ECS_SERVICE, measure: { kind: "max", path: "desiredCount" } },
   },
   {
     key: "service.deployment.strategy",
     rule: "must-equal",
-    note: "Rollouts rehearsed in stage are the ones prod runs.",
+    note: "Rollouts rehearsed in stage are the ones prod runs (every colour's service).",
     observed: { type: ECS_SERVICE, measure: { kind: "value", path: "tags.deployment-strategy" } },
   },
   {
@@ -200,13 +217,13 @@ export const PARITY: readonly ParityAttribute[] = [
   {
     key: "service.containerPort",
     rule: "must-equal",
-    note: "Same wiring.",
-    observed: { type: "aws:lb/targetGroup:TargetGroup", measure: { kind: "max", path: "port" } },
+    note: "Same wiring, on every colour's target group.",
+    observed: { type: "aws:lb/targetGroup:TargetGroup", measure: { kind: "value", path: "port" } },
   },
   {
     key: "service.healthCheckPath",
     rule: "must-equal",
-    note: "Same health semantics.",
+    note: "Same health semantics, on every colour's target group.",
     observed: {
       type: "aws:lb/targetGroup:TargetGroup",
       measure: { kind: "value", path: "healthCheck.path" },
@@ -243,10 +260,10 @@ export const PARITY: readonly ParityAttribute[] = [
   {
     key: "observability.logRetentionDays",
     rule: "must-equal",
-    note: "Same retention.",
+    note: "Same retention, on every log group.",
     observed: {
       type: "aws:cloudwatch/logGroup:LogGroup",
-      measure: { kind: "min", path: "retentionInDays" },
+      measure: { kind: "value", path: "retentionInDays" },
     },
   },
   {
@@ -293,13 +310,24 @@ export function expectedValue(attribute: ParityAttribute, config: EnvstackConfig
   return attribute.expect ? attribute.expect(config) : readPath(config, attribute.key);
 }
 
-export type Observation =
+/**
+ * One measurement of an attribute: the value and the resources it was measured on. `on` is the
+ * single instance a per-instance measure read (a colour's task definition, a replica), which is
+ * the resource a difference is reported on; aggregates (counts, zones, flags) have none.
+ */
+export type Reading =
   | {
-      readonly kind: "known";
+      readonly known: true;
       readonly value: unknown;
+      readonly on?: DeclaredResource;
       readonly resources: readonly DeclaredResource[];
     }
-  | { readonly kind: "unknown"; readonly reason: string };
+  | {
+      readonly known: false;
+      readonly reason: string;
+      readonly on?: DeclaredResource;
+      readonly resources: readonly DeclaredResource[];
+    };
 
 function matches(resource: DeclaredResource, filter: ResourceFilter): boolean {
   const value = readPath(resource.props, filter.path);
@@ -315,45 +343,72 @@ function numeric(value: unknown): number | undefined {
   return undefined;
 }
 
+function reasonOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
 /**
- * Measures an attribute on declared resources. Property reads that throw (the policy SDK's
- * unknown-value proxy during preview) make the observation unknown instead of failing.
+ * Reads a per-instance value on each carrier. A read that throws (the policy SDK's unknown-value
+ * proxy during preview) makes that instance's reading unknown, not the others'.
  */
-export function observe(
+function eachInstance(
   observation: ParityObservation,
+  m: Extract<Measure, { kind: "value" }>,
   resources: readonly DeclaredResource[],
-): Observation {
+): Reading[] {
+  const readings: Reading[] = [];
+  let required = 0;
+  for (const r of resources.filter((x) => x.type === observation.type)) {
+    try {
+      if (!(observation.where ?? []).every((f) => matches(r, f))) continue;
+      const value = readPath(r.props, m.path);
+      const optional = m.unlessSet !== undefined && m.unlessSet.every((f) => matches(r, f));
+      if (!optional) required += 1;
+      else if (value === undefined || value === null) continue;
+      readings.push({ known: true, value: numeric(value) ?? value, on: r, resources: [r] });
+    } catch (err) {
+      readings.push({ known: false, reason: reasonOf(err), on: r, resources: [r] });
+    }
+  }
+  // No instance that must carry it: the stack declares nothing for the attribute.
+  if (required === 0 && !readings.some((x) => !x.known))
+    readings.unshift({ known: true, value: undefined, resources: [] });
+  return readings;
+}
+
+/** Measures an aggregate over the selected resources: one reading, unknown if any read throws. */
+function aggregate(
+  observation: ParityObservation,
+  m: Exclude<Measure, { kind: "value" }>,
+  resources: readonly DeclaredResource[],
+): Reading {
   try {
     const selected = resources.filter(
       (r) => r.type === observation.type && (observation.where ?? []).every((f) => matches(r, f)),
     );
-    const m = observation.measure;
     switch (m.kind) {
       case "count":
-        return { kind: "known", value: selected.length, resources: selected };
+        return { known: true, value: selected.length, resources: selected };
       case "exists":
-        return { kind: "known", value: selected.length > 0, resources: selected };
+        return { known: true, value: selected.length > 0, resources: selected };
       case "distinct":
         return {
-          kind: "known",
+          known: true,
           value: new Set(selected.map((r) => readPath(r.props, m.path))).size,
           resources: selected,
         };
-      case "value": {
-        if (selected.length === 0) return { kind: "known", value: undefined, resources: selected };
-        const value = readPath(selected[0]!.props, m.path);
-        return { kind: "known", value: numeric(value) ?? value, resources: selected.slice(0, 1) };
-      }
-      case "max":
-      case "min": {
+      case "max": {
         const values = selected
-          .map((r) => numeric(readPath(r.props, m.path)))
-          .filter((v): v is number => v !== undefined);
-        if (values.length === 0) return { kind: "known", value: undefined, resources: selected };
+          .map((r) => ({ r, v: numeric(readPath(r.props, m.path)) }))
+          .filter((x): x is { r: DeclaredResource; v: number } => x.v !== undefined);
+        if (values.length === 0) return { known: true, value: undefined, resources: selected };
+        const value = Math.max(...values.map((x) => x.v));
+        const holders = values.filter((x) => x.v === value).map((x) => x.r);
         return {
-          kind: "known",
-          value: m.kind === "max" ? Math.max(...values) : Math.min(...values),
-          resources: selected,
+          known: true,
+          value,
+          ...(holders.length === 1 ? { on: holders[0] } : {}),
+          resources: holders,
         };
       }
       case "map": {
@@ -362,12 +417,27 @@ export function observe(
           const key = String(readPath(r.props, m.keyPath)).split("/").pop()!;
           map[key] = readPath(r.props, m.valuePath);
         }
-        return { kind: "known", value: map, resources: selected };
+        return { known: true, value: map, resources: selected };
       }
     }
   } catch (err) {
-    return { kind: "unknown", reason: err instanceof Error ? err.message : String(err) };
+    return { known: false, reason: reasonOf(err), resources: [] };
   }
+}
+
+/**
+ * Measures an attribute on declared resources: one reading per carrying instance for a
+ * per-instance measure (so every colour, replica, target group and log group is compared), one
+ * reading for an aggregate.
+ */
+export function observe(
+  observation: ParityObservation,
+  resources: readonly DeclaredResource[],
+): readonly Reading[] {
+  const m = observation.measure;
+  return m.kind === "value"
+    ? eachInstance(observation, m, resources)
+    : [aggregate(observation, m, resources)];
 }
 
 /** Deep equality for observed values (scalars, lists and maps). */

@@ -67,7 +67,8 @@ describe("the policy pack over the Analyzer protocol (run-policy-pack, as the CL
         enforcement: "mandatory",
         severity: "high",
         urn: primary.urn,
-        message: "Set database.multiAz to true: stage must mirror prod (stage declares false).",
+        message:
+          "Set database.multiAz to true on database-primary: stage must mirror prod (stage declares false).",
       }),
     ]);
     // The unedited stack is clean, so the finding comes from the edit alone.

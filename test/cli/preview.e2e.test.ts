@@ -102,7 +102,7 @@ describe("envstack preview (end to end, the built CLI as a child process)", () =
     expect(run.stderr).toBe("");
     expect(run.stdout).toContain("stage-mirrors-prod");
     expect(run.stdout).toContain(
-      "Set database.multiAz to true: stage must mirror prod (stage declares false).",
+      "Set database.multiAz to true on database-primary: stage must mirror prod (stage declares false).",
     );
     expect(run.stdout).toMatch(/✖ mandatory {2}stage-mirrors-prod {2}\[high\]/);
     expect(run.stdout).toMatch(
@@ -125,7 +125,8 @@ describe("envstack preview (end to end, the built CLI as a child process)", () =
         enforcement: "mandatory",
         severity: "high",
         urn: primary.urn,
-        message: "Set database.multiAz to true: stage must mirror prod (stage declares false).",
+        message:
+          "Set database.multiAz to true on database-primary: stage must mirror prod (stage declares false).",
         remediation: POLICY_CATALOG.find((p) => p.name === "stage-mirrors-prod")!.remediationSteps,
       },
     ]);
@@ -275,7 +276,7 @@ describe("envstack preview --policy-config", () => {
     const stage = (JSON.parse(run.stdout) as ContractReport).stacks[0]!;
     expect(stage.violations.map((v) => [v.policy, v.enforcement, v.message.split(":")[0]])).toEqual(
       [
-        ["stage-mirrors-prod", "advisory", "Set database.multiAz to true"],
+        ["stage-mirrors-prod", "advisory", "Set database.multiAz to true on database-primary"],
         ...POLICY_CATALOG.filter((p) => !p.suppressible && p.levels.stage === "mandatory").map(
           (p) => [p.name, "advisory", `Ignored all "disabled" from ${config} for ${p.name}`],
         ),

@@ -8,7 +8,7 @@ import { runStack } from "../program/harness";
 import { parseSuppressedMessage } from "../../policies/catalog";
 import { latestExpiry, today } from "../../policies/suppressions";
 import { UNKNOWN } from "../../policies/unknowns";
-import { checkAll, fixturesOf, type Fixture } from "./harness";
+import { checkAll, fixturesOf, urnOf, type Fixture } from "./harness";
 
 /** The program as src/index.ts runs it (the guards stack reads every stack file). */
 async function run(stack: StackName): Promise<RegisteredResource[]> {
@@ -43,7 +43,7 @@ describe("hand edits to the stage stack's resources", () => {
       [
         "stage-mirrors-prod",
         "mandatory",
-        "Set database.multiAz to true: stage must mirror prod (stage declares false).",
+        "Set database.multiAz to true on database-primary: stage must mirror prod (stage declares false).",
       ],
       [
         "redundancy-in-production",
@@ -61,7 +61,7 @@ describe("hand edits to the stage stack's resources", () => {
       edit(RDS, primary, { instanceClass: "db.r6g.xlarge" }),
     );
     expect(found).toEqual([
-      "Set database.instanceClass to db.r6g.large: stage must mirror prod (stage declares db.r6g.xlarge).",
+      "Set database.instanceClass to db.r6g.large on database-primary: stage must mirror prod (stage declares db.r6g.xlarge).",
     ]);
   });
 
@@ -96,9 +96,12 @@ describe("hand edits to the stage stack's resources", () => {
     ).toEqual([
       [
         "mandatory",
-        "Set database.instanceClass to db.r6g.large: stage must mirror prod (stage declares db.r6g.xlarge).",
+        "Set database.instanceClass to db.r6g.large on database-primary: stage must mirror prod (stage declares db.r6g.xlarge).",
       ],
-      ["advisory", "Set database.multiAz to true: stage must mirror prod (stage declares false)."],
+      [
+        "advisory",
+        "Set database.multiAz to true on database-primary: stage must mirror prod (stage declares false).",
+      ],
     ]);
   });
 
@@ -108,9 +111,74 @@ describe("hand edits to the stage stack's resources", () => {
       {
         policy: "stage-mirrors-prod",
         enforcementLevel: "advisory",
+        urn: urnOf("stage", RDS, "database-primary"),
         message:
-          "Cannot check database.multiAz during preview: boolean value at .multiAz can't be known during preview.",
+          "Cannot check database.multiAz on database-primary during preview: boolean value at .multiAz can't be known during preview.",
       },
+    ]);
+  });
+
+  it("compares every colour: one unknown during preview is noted on it, the other still compared", async () => {
+    const TASK = "aws:ecs/taskDefinition:TaskDefinition";
+    const fixtures = base.map((f) =>
+      f.type !== TASK
+        ? f
+        : {
+            ...f,
+            props: { ...f.props, cpu: f.name.endsWith("blue") ? UNKNOWN.string : "2048" },
+          },
+    );
+    const found = (await checkAll("stage", fixtures)).filter(
+      (v) => v.policy === "stage-mirrors-prod",
+    );
+    expect(found).toEqual([
+      {
+        policy: "stage-mirrors-prod",
+        enforcementLevel: "advisory",
+        urn: urnOf("stage", TASK, "service-task-blue"),
+        message:
+          "Cannot check service.cpu on service-task-blue during preview: string value at .cpu can't be known during preview.",
+      },
+      {
+        policy: "stage-mirrors-prod",
+        enforcementLevel: "mandatory",
+        urn: urnOf("stage", TASK, "service-task-green"),
+        message:
+          "Set service.cpu to 1024 on service-task-green: stage must mirror prod (stage declares 2048).",
+      },
+    ]);
+  });
+
+  it("lets a replica inherit what it does not set, and reports what it sets differently", async () => {
+    const replica = (f: Fixture) => f.type === RDS && !primary(f);
+    expect(base.filter(replica).map((f) => f.props["engineVersion"])).toEqual([undefined]);
+    expect(await checkStack_("stage-mirrors-prod", base)).toEqual([]);
+    expect(
+      await checkStack_(
+        "stage-mirrors-prod",
+        edit(RDS, replica, { engineVersion: "16.4", backupRetentionPeriod: 0 }),
+      ),
+    ).toEqual([
+      "Set database.engineVersion to 16.13 on database-replica-1: stage must mirror prod (stage declares 16.4).",
+    ]);
+  });
+
+  it("measures capacity on the live colour: the idle one at 0 tasks passes, a cut live one does not", async () => {
+    const SERVICE = "aws:ecs/service:Service";
+    const counts = base
+      .filter((f) => f.type === SERVICE)
+      .map((f) => [f.name, f.props["desiredCount"]]);
+    expect(counts).toEqual([
+      ["service-svc-blue", 3],
+      ["service-svc-green", 0],
+    ]);
+    expect(
+      await checkStack_(
+        "stage-mirrors-prod",
+        edit(SERVICE, (f) => f.name.endsWith("blue"), { desiredCount: 2 }),
+      ),
+    ).toEqual([
+      "Set service.desiredCount to 3 on service-svc-blue: stage must mirror prod (stage declares 2).",
     ]);
   });
 

@@ -120,6 +120,32 @@ const rows: Row[] = [
       "Cannot check deletionProtection during preview: boolean value at .deletionProtection can't be known during preview.",
     ],
   ],
+  [
+    "stage primary without the protect option",
+    "stage",
+    "prod-database-protected",
+    db({}, false),
+    [],
+  ],
+  [
+    "no deletion protection in stage",
+    "stage",
+    "prod-database-protected",
+    db({ deletionProtection: false }, false),
+    [
+      "Set deletionProtection to true on database-primary: stage's primary database must not be deletable.",
+    ],
+  ],
+  [
+    "final snapshot skipped in stage",
+    "stage",
+    "prod-database-protected",
+    db({ skipFinalSnapshot: true, finalSnapshotIdentifier: undefined }, false),
+    [
+      "Set skipFinalSnapshot to false and a finalSnapshotIdentifier on database-primary: deleting stage's primary database must leave a snapshot.",
+    ],
+  ],
+  ["not checked in dev", "dev", "prod-database-protected", db({ deletionProtection: false }), []],
   // database-backup-retention
   ["retention above the floor", "stage", "database-backup-retention", db(), []],
   [

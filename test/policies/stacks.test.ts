@@ -202,27 +202,39 @@ describe("buckets-versioned-and-private", () => {
 
 describe("promotion", () => {
   const digest = (c: string) => `sha256:${c.repeat(64)}`;
-  const repo = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/trading-platform";
+  const registry = "123456789012.dkr.ecr.eu-west-1.amazonaws.com";
+  const repo = `${registry}/trading-platform`;
+  const TD = "aws:ecs/taskDefinition:TaskDefinition";
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "envstack-promotion-"));
   const root = path.join(__dirname, "..", "..");
+  /** The X-Ray daemon image stage and prod commit. */
+  const xray = /\n\s+xrayDaemonImage: (\S+)/.exec(
+    fs.readFileSync(path.join(root, "Pulumi.prod.yaml"), "utf8"),
+  )![1]!;
 
-  /** A copy of a committed stack file with its service image (and nextImage) replaced. */
-  function stackFile(stack: StackName, image: string, nextImage?: string): string {
+  /** A copy of a committed stack file with its images replaced (and nextImage added). */
+  function stackFile(
+    stack: StackName,
+    image: string,
+    nextImage?: string,
+    xrayDaemonImage?: string,
+  ): string {
     let text = fs.readFileSync(path.join(root, `Pulumi.${stack}.yaml`), "utf8");
     text = text.replace(/(\n\s+image: ).*/, `$1${image}`);
     if (nextImage)
       text = text.replace(/(\n(\s+)canaryPercent: 0)/, `$1\n$2nextImage: ${nextImage}`);
+    if (xrayDaemonImage) text = text.replace(/(\n\s+xrayDaemonImage: ).*/, `$1${xrayDaemonImage}`);
     const file = path.join(tmp, `${stack}-${Math.random().toString(36).slice(2)}.yaml`);
     fs.writeFileSync(file, text);
     return file;
   }
-  const task = (name: string, image: string): Fixture => ({
-    type: "aws:ecs/taskDefinition:TaskDefinition",
+  const task = (name: string, image: string, sidecar = xray): Fixture => ({
+    type: TD,
     name,
     props: {
       containerDefinitions: JSON.stringify([
         { name: "app", image },
-        { name: "xray-daemon", image: `public.ecr.aws/xray/aws-xray-daemon@${digest("b")}` },
+        { name: "xray-daemon", image: sidecar },
       ]),
     },
   });
@@ -231,72 +243,164 @@ describe("promotion", () => {
     Object.fromEntries(
       files.map((f) => [stackFileKey(path.basename(f).split("-")[0] as StackName), f]),
     );
+  const prod = (fixtures: Fixture[], ...files: string[]) =>
+    checkStack("prod", "prod-runs-stage-digest", fixtures, config(...files));
 
-  it("passes prod running stage's digest", async () => {
+  it("passes prod running stage's image and sidecar in both colours", async () => {
     const image = `${repo}@${digest("1")}`;
-    const found = await checkStack(
-      "prod",
-      "prod-runs-stage-digest",
+    const found = await prod(
       [task("blue", image), task("green", image)],
-      config(stackFile("stage", image), stackFile("prod", image)),
+      stackFile("stage", image),
+      stackFile("prod", image),
     );
     expect(found).toEqual([]);
   });
 
-  it("passes a rollout whose nextImage is stage's digest while the live colour runs the previous one", async () => {
+  it("passes a rollout whose nextImage is stage's image while the live colour keeps prod's previous one", async () => {
     const old = `${repo}@${digest("0")}`;
     const next = `${repo}@${digest("1")}`;
-    const found = await checkStack(
-      "prod",
-      "prod-runs-stage-digest",
+    const found = await prod(
       [task("blue", old), task("green", next)],
-      config(stackFile("stage", next), stackFile("prod", old, next)),
+      stackFile("stage", next),
+      stackFile("prod", old, next),
     );
     expect(found).toEqual([]);
   });
 
-  it("reports prod not running stage's digest, unsuppressibly mandatory", async () => {
+  it("reports a previous image from another repository kept during a rollout", async () => {
+    const other = `${registry}/other-app@${digest("0")}`;
+    const next = `${repo}@${digest("1")}`;
+    const found = await prod(
+      [task("blue", other), task("green", next)],
+      stackFile("stage", next),
+      stackFile("prod", other, next),
+    );
+    expect(found).toEqual([
+      {
+        message: `Run an image stage's stack file names in container app of blue (${next} or ${xray}), or promote ${other} through stage first: every image prod runs has run in stage (prod names it as service.image).`,
+        urn: urnOf("prod", TD, "blue"),
+        enforcementLevel: "mandatory",
+      },
+    ]);
+  });
+
+  it("reports prod not running stage's image, unsuppressibly mandatory", async () => {
     const stage = `${repo}@${digest("1")}`;
-    const prod = `${repo}@${digest("2")}`;
-    const found = await checkStack(
-      "prod",
-      "prod-runs-stage-digest",
-      [task("blue", prod)],
-      config(stackFile("stage", stage), stackFile("prod", prod)),
+    const own = `${repo}@${digest("2")}`;
+    const found = await prod(
+      [task("blue", own)],
+      stackFile("stage", stage),
+      stackFile("prod", own),
     );
     expect(found).toEqual([
       {
-        message: `Set service.image to ${stage}: prod runs exactly the digest committed for stage (prod declares ${prod}).`,
+        message: `Set service.image to ${stage}: prod runs exactly the digest committed for stage (prod declares ${own}).`,
         enforcementLevel: "mandatory",
       },
     ]);
   });
 
-  it("reports a task definition running an image the stack file does not name", async () => {
+  it("compares by exact reference: the same digest from another registry is another image", async () => {
+    const stage = `${repo}@${digest("1")}`;
+    const mirrored = `${registry.replace("123456789012", "210987654321")}/trading-platform@${digest("1")}`;
+    const found = await prod(
+      [task("blue", mirrored)],
+      stackFile("stage", stage),
+      stackFile("prod", mirrored),
+    );
+    expect(found.map((v) => v.message)).toEqual([
+      `Set service.image to ${stage}: prod runs exactly the digest committed for stage (prod declares ${mirrored}).`,
+    ]);
+  });
+
+  it.each<[string, (image: string) => Fixture[], string, string]>([
+    [
+      "the app container of the idle colour",
+      (image) => [task("blue", image), task("green", `${repo}@${digest("3")}`)],
+      "green",
+      "app",
+    ],
+    [
+      "a sidecar edited to another digest",
+      (image) => [task("blue", image, `${registry}/aws-xray-daemon@${digest("4")}`)],
+      "blue",
+      "xray-daemon",
+    ],
+    [
+      "a sidecar from another registry",
+      (image) => [
+        task("blue", image),
+        task("green", image, `public.ecr.aws/xray/aws-xray-daemon@${digest("5")}`),
+      ],
+      "green",
+      "xray-daemon",
+    ],
+    [
+      "a third container from another repository",
+      (image) => [
+        task("blue", image),
+        {
+          type: TD,
+          name: "green",
+          props: {
+            containerDefinitions: JSON.stringify([
+              { name: "app", image },
+              { name: "xray-daemon", image: xray },
+              { name: "shell", image: `docker.io/library/busybox@${digest("6")}` },
+            ]),
+          },
+        },
+      ],
+      "green",
+      "shell",
+    ],
+  ])(
+    "reports %s running an image the stack file does not name, on its task definition",
+    async (_title, fixtures, td, container) => {
+      const image = `${repo}@${digest("1")}`;
+      const found = await prod(
+        fixtures(image),
+        stackFile("stage", image),
+        stackFile("prod", image),
+      );
+      expect(found).toEqual([
+        {
+          message: expect.stringMatching(
+            new RegExp(
+              `^Run ${image} or ${xray} in container ${container} of ${td}: prod runs only the images its stack file names \\(found .+\\)\\.$`,
+            ),
+          ) as string,
+          urn: urnOf("prod", TD, td),
+          enforcementLevel: "mandatory",
+        },
+      ]);
+    },
+  );
+
+  it("reports a sidecar prod's stack file names but stage's does not", async () => {
     const image = `${repo}@${digest("1")}`;
-    const edited = `${repo}@${digest("3")}`;
-    const found = await checkStack(
-      "prod",
-      "prod-runs-stage-digest",
-      [task("blue", image), task("green", edited)],
-      config(stackFile("stage", image), stackFile("prod", image)),
+    const sidecar = `${registry}/aws-xray-daemon@${digest("7")}`;
+    const found = await prod(
+      [task("blue", image, sidecar), task("green", image, sidecar)],
+      stackFile("stage", image),
+      stackFile("prod", image, undefined, sidecar),
     );
-    expect(found).toEqual([
-      {
-        message: `Run ${image} in container app of green: prod runs only the images its stack file names (found ${edited}).`,
-        urn: urnOf("prod", "aws:ecs/taskDefinition:TaskDefinition", "green"),
+    expect(found).toEqual(
+      ["blue", "green"].map((td) => ({
+        message: `Run an image stage's stack file names in container xray-daemon of ${td} (${image} or ${xray}), or promote ${sidecar} through stage first: every image prod runs has run in stage (prod names it as observability.xrayDaemonImage).`,
+        urn: urnOf("prod", TD, td),
         enforcementLevel: "mandatory",
-      },
-    ]);
+      })),
+    );
   });
 
-  it("reports stage behind dev as advisory", async () => {
+  it("reports stage behind dev as advisory, and no sidecar dev runs none of", async () => {
     const dev = `${repo}@${digest("4")}`;
     const stage = `${repo}@${digest("1")}`;
     const found = await checkStack(
       "stage",
       "stage-runs-dev-digest",
-      [task("blue", stage)],
+      [task("blue", stage), task("green", stage)],
       config(stackFile("dev", dev), stackFile("stage", stage)),
     );
     expect(found).toEqual([
@@ -307,16 +411,149 @@ describe("promotion", () => {
     ]);
   });
 
+  it("notes a task definition unknown during preview and still checks the other colour", async () => {
+    const image = `${repo}@${digest("1")}`;
+    const edited = `${repo}@${digest("3")}`;
+    const found = await prod(
+      [
+        { type: TD, name: "blue", props: { containerDefinitions: UNKNOWN.string } },
+        task("green", edited),
+      ],
+      stackFile("stage", image),
+      stackFile("prod", image),
+    );
+    expect(found).toEqual([
+      {
+        message:
+          "Cannot check the images of blue during preview: string value at .containerDefinitions can't be known during preview.",
+        urn: urnOf("prod", TD, "blue"),
+        enforcementLevel: "advisory",
+      },
+      {
+        message: `Run ${image} or ${xray} in container app of green: prod runs only the images its stack file names (found ${edited}).`,
+        urn: urnOf("prod", TD, "green"),
+        enforcementLevel: "mandatory",
+      },
+    ]);
+  });
+
   it("reports an unreadable baseline instead of throwing", async () => {
-    const found = await checkStack(
-      "prod",
-      "prod-runs-stage-digest",
+    const found = await prod(
       [],
-      config(path.join(tmp, "stage-missing.yaml"), stackFile("prod", `${repo}@${digest("1")}`)),
+      path.join(tmp, "stage-missing.yaml"),
+      stackFile("prod", `${repo}@${digest("1")}`),
     );
     expect(found.map((v) => v.message)).toEqual([
       `Fix the stage baseline before this check can run: ${path.join(tmp, "stage-missing.yaml")}: (file): expected a readable stack file, found ENOENT`,
     ]);
+  });
+});
+
+describe("services-run-declared-task-definitions", () => {
+  const NAME = "services-run-declared-task-definitions";
+  const TD = "aws:ecs/taskDefinition:TaskDefinition";
+  const SERVICE = "aws:ecs/service:Service";
+  const arn = (family: string, revision = 1) =>
+    `arn:aws:ecs:eu-west-1:123456789012:task-definition/${family}:${revision}`;
+  const tasks = (stack: StackName): Fixture[] =>
+    ["blue", "green"].map((colour) => ({
+      type: TD,
+      name: `service-task-${colour}`,
+      props: { family: `trading-${stack}-${colour}` },
+    }));
+  /** A service per colour; `blue` overrides the blue one's taskDefinition (and dependencies). */
+  const services = (
+    stack: StackName,
+    blue?: { value: unknown; dependsOn?: string[]; type?: string },
+  ): Fixture[] =>
+    ["blue", "green"].map((colour) => {
+      const own = urnOf(stack, TD, `service-task-${colour}`);
+      const edit = colour === "blue" ? blue : undefined;
+      return {
+        type: edit?.type ?? SERVICE,
+        name: `service-svc-${colour}`,
+        props: { taskDefinition: edit ? edit.value : arn(`trading-${stack}-${colour}`) },
+        propertyDependencies: { taskDefinition: edit ? (edit.dependsOn ?? []) : [own] },
+      };
+    });
+  const levelIn = (stack: StackName) => (stack === "dev" ? "advisory" : "mandatory");
+
+  describe.each(STACKS)("in %s", (stack) => {
+    const blueTd = urnOf(stack, TD, "service-task-blue");
+    const family = `trading-${stack}-blue`;
+
+    it.each<[string, { value: unknown; dependsOn?: string[]; type?: string }]>([
+      [
+        "each colour wired to its declared task definition",
+        { value: arn(family), dependsOn: [blueTd] },
+      ],
+      [
+        "a value unknown during preview that depends on a declared one",
+        { value: UNKNOWN.string, dependsOn: [blueTd] },
+      ],
+      ["a literal ARN of a declared family", { value: arn(family, 7) }],
+      ["a literal family:revision of a declared family", { value: `${family}:7` }],
+      ["a bare declared family (its latest ACTIVE revision)", { value: family }],
+      [
+        "a task set wired to a declared task definition",
+        { value: arn(family), dependsOn: [blueTd], type: "aws:ecs/taskSet:TaskSet" },
+      ],
+    ])("passes %s", async (_title, blue) => {
+      expect(await checkStack(stack, NAME, [...tasks(stack), ...services(stack, blue)])).toEqual(
+        [],
+      );
+    });
+
+    it.each<[string, { value: unknown; dependsOn?: string[]; type?: string }, string]>([
+      [
+        "a literal ARN of another task definition",
+        { value: arn("other", 3) },
+        `the declared task definition (family trading-${stack}-blue or trading-${stack}-green)`,
+      ],
+      [
+        "a family:revision of another family",
+        { value: "other:3" },
+        `the declared task definition (family trading-${stack}-blue or trading-${stack}-green)`,
+      ],
+      [
+        "another family while wired to a declared one",
+        { value: arn("other", 3), dependsOn: [blueTd] },
+        `the declared task definition (family trading-${stack}-blue)`,
+      ],
+      [
+        "an ARN that is not a task definition's",
+        { value: "arn:aws:ecs:eu-west-1:123456789012:service/cluster/x" },
+        `the declared task definition (family trading-${stack}-blue or trading-${stack}-green)`,
+      ],
+      [
+        "a task set running another task definition",
+        { value: arn("other", 3), type: "aws:ecs/taskSet:TaskSet" },
+        `the declared task definition (family trading-${stack}-blue or trading-${stack}-green)`,
+      ],
+    ])("reports %s, on the service", async (_title, blue, expected) => {
+      const found = await checkStack(stack, NAME, [...tasks(stack), ...services(stack, blue)]);
+      expect(found).toEqual([
+        {
+          message: `Set taskDefinition on service-svc-blue to ${expected}: ${stack} services run only declared task definitions, whose images the promotion checks see (found ${String(blue.value)}).`,
+          urn: urnOf(stack, blue.type ?? SERVICE, "service-svc-blue"),
+          enforcementLevel: levelIn(stack),
+        },
+      ]);
+    });
+
+    it("reports a value unknown during preview that depends on no declared task definition", async () => {
+      const found = await checkStack(stack, NAME, [
+        ...tasks(stack),
+        ...services(stack, { value: UNKNOWN.string }),
+      ]);
+      expect(found).toEqual([
+        {
+          message: `Set taskDefinition on service-svc-blue to a task definition the stack declares: ${stack} services run only declared task definitions (found a value unknown during preview that depends on none).`,
+          urn: urnOf(stack, SERVICE, "service-svc-blue"),
+          enforcementLevel: levelIn(stack),
+        },
+      ]);
+    });
   });
 });
 

@@ -602,15 +602,16 @@ describe.each(STACKS)("every stack (%s)", (stack) => {
     const observed = mustEqualAttributes().filter((a) => a.observed !== undefined);
     expect(observed.length).toBeGreaterThanOrEqual(20);
     for (const attribute of observed) {
-      const seen = observe(attribute.observed!, declared);
-      expect(seen.kind).toBe("known");
-      const value = seen.kind === "known" ? seen.value : undefined;
       const expected = expectedValue(attribute, run.spec);
-      expect([attribute.key, sameValue(value, expected), value]).toEqual([
-        attribute.key,
-        true,
-        value,
-      ]);
+      for (const seen of observe(attribute.observed!, declared)) {
+        const value = seen.known ? seen.value : seen.reason;
+        expect([attribute.key, seen.on?.name, sameValue(value, expected), value]).toEqual([
+          attribute.key,
+          seen.on?.name,
+          true,
+          value,
+        ]);
+      }
     }
   });
 
