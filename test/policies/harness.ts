@@ -1,3 +1,4 @@
+import * as fs from "node:fs";
 import * as path from "node:path";
 import type {
   PolicyProviderResource,
@@ -9,6 +10,7 @@ import type {
   StackValidationArgs,
   StackValidationPolicy,
 } from "@pulumi/policy";
+import type { RegisteredResource } from "../../src/cli/mock-run";
 import type { StackName } from "../../src/model";
 import { policiesFor } from "../../policies/catalog";
 import { unknownCheckingProxy } from "../../policies/unknowns";
@@ -235,4 +237,78 @@ export async function checkAll(
     out.push(...found.map((v) => ({ policy: p.name, ...v })));
   }
   return out;
+}
+
+/** Provider inputs as the engine hands them to a pack: objects JSON-encoded. */
+function engineProviderProps(inputs: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(inputs).map(([k, v]) => [
+      k,
+      v !== null && typeof v === "object" ? JSON.stringify(v) : v,
+    ]),
+  );
+}
+
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+
+/** Secrets unwrapped, as the SDK's server deserializes inputs for a pack (keepSecrets false). */
+function plain(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(plain);
+  if (value !== null && typeof value === "object") {
+    const record = value as Record<string, unknown>;
+    if (SECRET_SIG in record) return plain(record["value"]);
+    return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, plain(v)]));
+  }
+  return value;
+}
+
+/** The resources a program run registered, as the pack sees them (custom resources only). */
+export function fixturesOf(resources: readonly RegisteredResource[]): Fixture[] {
+  const providers = new Map(
+    resources.filter((r) => r.type.startsWith("pulumi:providers:")).map((r) => [r.urn, r]),
+  );
+  return resources
+    .filter((r) => r.custom)
+    .map((r) => {
+      const providerUrn = r.provider.split("::").slice(0, -1).join("::");
+      const provider = providers.get(providerUrn);
+      return {
+        type: r.type,
+        name: r.name,
+        props: plain(r.inputs) as Record<string, unknown>,
+        protect: r.protect,
+        ...(provider ? { provider: engineProviderProps(provider.inputs) } : {}),
+        propertyDependencies: r.propertyDependencies,
+      };
+    });
+}
+
+const built = new Map<StackName, Promise<readonly Fixture[]>>();
+
+/**
+ * The committed stack's resources as the pack sees them, run under mocks once per process. With
+ * ENVSTACK_FIXTURES_CACHE set to a directory (vitest.mutation.config.mts), they are read from it,
+ * written there by the first run: a mutant of the pack does not change the program's resources.
+ */
+export function stackFixtures(stack: StackName): Promise<readonly Fixture[]> {
+  let fixtures = built.get(stack);
+  if (!fixtures) {
+    fixtures = buildFixtures(stack);
+    built.set(stack, fixtures);
+  }
+  return fixtures;
+}
+
+async function buildFixtures(stack: StackName): Promise<readonly Fixture[]> {
+  const dir = process.env["ENVSTACK_FIXTURES_CACHE"];
+  const file = dir ? path.join(dir, `${stack}.json`) : undefined;
+  if (file && fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, "utf8")) as Fixture[];
+  // Imported here: the program and its providers load only for the tests that run it.
+  const { runStack } = await import("../program/harness.js");
+  const fixtures = fixturesOf((await runStack(stack)).resources);
+  if (file) {
+    fs.writeFileSync(`${file}.${process.pid}`, JSON.stringify(fixtures));
+    fs.renameSync(`${file}.${process.pid}`, file);
+  }
+  return fixtures;
 }

@@ -8,50 +8,7 @@ import { runStack } from "../program/harness";
 import { parseSuppressedMessage } from "../../policies/catalog";
 import { latestExpiry, today } from "../../policies/suppressions";
 import { UNKNOWN } from "../../policies/unknowns";
-import { checkAll, type Fixture } from "./harness";
-
-/** Provider inputs as the engine hands them to a pack: objects JSON-encoded. */
-function engineProviderProps(inputs: Readonly<Record<string, unknown>>): Record<string, unknown> {
-  return Object.fromEntries(
-    Object.entries(inputs).map(([k, v]) => [
-      k,
-      v !== null && typeof v === "object" ? JSON.stringify(v) : v,
-    ]),
-  );
-}
-
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
-
-/** Secrets unwrapped, as the SDK's server deserializes inputs for a pack (keepSecrets false). */
-function plain(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(plain);
-  if (value !== null && typeof value === "object") {
-    const record = value as Record<string, unknown>;
-    if (SECRET_SIG in record) return plain(record["value"]);
-    return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, plain(v)]));
-  }
-  return value;
-}
-
-export function fixturesOf(resources: readonly RegisteredResource[]): Fixture[] {
-  const providers = new Map(
-    resources.filter((r) => r.type.startsWith("pulumi:providers:")).map((r) => [r.urn, r]),
-  );
-  return resources
-    .filter((r) => r.custom)
-    .map((r) => {
-      const providerUrn = r.provider.split("::").slice(0, -1).join("::");
-      const provider = providers.get(providerUrn);
-      return {
-        type: r.type,
-        name: r.name,
-        props: plain(r.inputs) as Record<string, unknown>,
-        protect: r.protect,
-        ...(provider ? { provider: engineProviderProps(provider.inputs) } : {}),
-        propertyDependencies: r.propertyDependencies,
-      };
-    });
-}
+import { checkAll, fixturesOf, type Fixture } from "./harness";
 
 /** The program as src/index.ts runs it (the guards stack reads every stack file). */
 async function run(stack: StackName): Promise<RegisteredResource[]> {
