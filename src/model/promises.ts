@@ -317,7 +317,13 @@ export const PROMISES: readonly StatedPromise[] = [
     id: "database-redundant-and-backed-up",
     statement:
       "In stage and prod the primary database runs Multi-AZ and keeps automated backups for the floor of days.",
-    stated: [{ file: "README.md", phrase: "Multi-AZ, backups" }],
+    stated: [
+      {
+        file: "README.md",
+        phrase:
+          "backups, Performance Insights, and Multi-AZ and read replicas as configured (both on in stage and prod)",
+      },
+    ],
     policies: ["redundancy-in-production", "database-backup-retention"],
     covers: [{ type: RDS, paths: ["multiAz", "backupRetentionPeriod"], instances: "primary" }],
   },
