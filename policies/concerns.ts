@@ -1,3 +1,4 @@
+import { accessControlPolicies } from "./access-controls";
 import { approvalPolicies } from "./approvals";
 import { dataSafetyPolicies } from "./data-safety";
 import { namingPolicies } from "./naming";
@@ -17,6 +18,7 @@ export const CONCERN_POLICIES: readonly PolicyDefinition[] = [
   ...approvalPolicies,
   ...dataSafetyPolicies,
   ...securityPolicies,
+  ...accessControlPolicies,
   ...namingPolicies,
   ...validityPolicies,
 ];

@@ -1,7 +1,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { PARITY, STACKS } from "../src/model";
-import { PACK_NAME, POLICY_DEFINITIONS, SUPPRESSIONS_SETTING } from "./catalog";
+import { PARITY, PROMISES, STACKS, type StackName, type StatedPromise } from "../src/model";
+import { PACK_NAME, POLICY_DEFINITIONS, SUPPRESSIONS_SETTING, policyMeta } from "./catalog";
+import { readMutationScore } from "./mutation-score";
 import { packDir, type Setting } from "./support";
 
 const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/\n/g, " ");
@@ -13,6 +14,50 @@ function settingLine(key: string, s: Setting, perStack: Record<string, unknown>)
       ? `default \`${values[0]}\``
       : `default ${STACKS.map((st) => `${st} \`${JSON.stringify(perStack[st])}\``).join(", ")}`;
   return `- \`${key}\` (${String(s.type)}): ${s.description ?? ""} ${def}.`;
+}
+
+/**
+ * The stacks a promise holds in: those its statement names, else those where one of its policies
+ * is mandatory.
+ */
+export function promiseStacks(promise: StatedPromise): StackName[] {
+  if (promise.stacks) return [...promise.stacks];
+  return STACKS.filter((s) =>
+    promise.policies.some((p) => policyMeta(p)?.levels[s] === "mandatory"),
+  );
+}
+
+function promiseRows(): string[] {
+  return PROMISES.map((p) => {
+    const stated = p.stated.map((s) => `${s.file}: “${s.phrase}”`).join("; ");
+    const policies = p.policies.map((name) => `[\`${name}\`](#${name})`).join(", ");
+    const covers = p.covers
+      .map((c) => `\`${c.type}\`${c.instances ? ` (${c.instances})` : ""}: ${c.paths.join(", ")}`)
+      .join("; ");
+    return `| ${cell(p.statement)} | ${cell(stated)} | ${policies} | ${cell(covers)} | ${promiseStacks(p).join(", ")} |`;
+  });
+}
+
+function mutationSection(): string[] {
+  const m = readMutationScore();
+  if (!m) return [];
+  const kinds = (k: Readonly<Record<string, number>>) =>
+    Object.entries(k)
+      .map(([name, n]) => `${name} ${n}`)
+      .join(", ") || "—";
+  return [
+    "",
+    "## Mutation score",
+    "",
+    `How much of the pack's logic the policy tests pin: StrykerJS mutates \`policies/**/*.ts\` (not \`index.ts\`, \`concerns.ts\` or this score's own script) and runs the tests of \`test/policies\` against each mutant (\`stryker.config.json\`, \`vitest.mutation.config.mts\`), all but \`program.test.ts\`, which runs the program in each test: \`promises.test.ts\` breaks the same resources, run once per stack and cached. Mutants of what runs at import (names, descriptions, levels) are left out: the inventory and this document's drift test pin those. The score is killed (or timed out) over killed, survived and uncovered mutants. Measured on ${m.measured} with \`${m.command}\` (not part of \`npm test\`): **${m.overall.score}%** (${m.overall.killed} killed, ${m.overall.timedOut} timed out, ${m.overall.survived} survived, ${m.overall.noCoverage} without coverage).`,
+    "",
+    "| file | score | killed | timed out | survived | no coverage | surviving mutators |",
+    "|---|---|---|---|---|---|---|",
+    ...Object.entries(m.files).map(
+      ([file, f]) =>
+        `| \`${file}\` | ${f.score}% | ${f.killed} | ${f.timedOut} | ${f.survived} | ${f.noCoverage} | ${kinds(f.survivors)} |`,
+    ),
+  ];
 }
 
 /** docs/POLICIES.md, generated from the policies' own metadata. */
@@ -54,6 +99,14 @@ export function renderPoliciesDoc(): string {
   }
   out.push(
     "",
+    "## Promises and the policies that keep them",
+    "",
+    "For security reviewers: every guarantee the README and docs/ make about what the pack enforces, the exact words and where they stand, the policies that fail a preview breaking it, what those policies read, and the stacks it holds in (named by the statement, else where a policy is mandatory; the GitHub rows hold in prod, the stack that declares every environment's guards). From `src/model/promises.ts`; `test/policies/promises.test.ts` fails when a phrase leaves its file, a policy is unknown or disabled in those stacks, or a break of the promise on any instance the program declares goes unreported.",
+    "",
+    "| promise | stated in | policy | covers | stacks |",
+    "|---|---|---|---|---|",
+    ...promiseRows(),
+    "",
     "## Parity contract",
     "",
     "What `stage-mirrors-prod` compares (must-equal) and what may differ, from `src/model/parity.ts`.",
@@ -69,6 +122,7 @@ export function renderPoliciesDoc(): string {
     "## Unknown values",
     "",
     "During a preview some inputs are computed only by the update (IDs, ARNs, generated names). A policy that needs such a value reports an advisory `Cannot check ... during preview: ...` and checks it again on update; a value that only has to exist (a KMS key ARN to come) passes.",
+    ...mutationSection(),
     "",
   );
   return out.join("\n");

@@ -8,3 +8,4 @@ export * from "./schema";
 export * from "./spec";
 export * from "./catalogue";
 export * from "./ipv4";
+export * from "./promises";

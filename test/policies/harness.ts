@@ -1,3 +1,4 @@
+import * as fs from "node:fs";
 import * as path from "node:path";
 import type {
   PolicyProviderResource,
@@ -292,4 +293,34 @@ export function fixturesOf(resources: readonly RegisteredResource[]): Fixture[] 
         ),
       };
     });
+}
+
+const built = new Map<StackName, Promise<readonly Fixture[]>>();
+
+/**
+ * The committed stack's resources as the pack sees them, run under mocks once per process. With
+ * ENVSTACK_FIXTURES_CACHE set to a directory (vitest.mutation.config.mts), they are read from it,
+ * written there by the first run: a mutant of the pack does not change the program's resources.
+ */
+export function stackFixtures(stack: StackName): Promise<readonly Fixture[]> {
+  let fixtures = built.get(stack);
+  if (!fixtures) {
+    fixtures = buildFixtures(stack);
+    built.set(stack, fixtures);
+  }
+  return fixtures;
+}
+
+async function buildFixtures(stack: StackName): Promise<readonly Fixture[]> {
+  const dir = process.env["ENVSTACK_FIXTURES_CACHE"];
+  const file = dir ? path.join(dir, `${stack}.json`) : undefined;
+  if (file && fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, "utf8")) as Fixture[];
+  // Imported here: the program and its providers load only for the tests that run it.
+  const { runStack } = await import("../program/harness.js");
+  const fixtures = fixturesOf((await runStack(stack)).resources);
+  if (file) {
+    fs.writeFileSync(`${file}.${process.pid}`, JSON.stringify(fixtures));
+    fs.renameSync(`${file}.${process.pid}`, file);
+  }
+  return fixtures;
 }
