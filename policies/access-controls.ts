@@ -1,12 +1,9 @@
 import type { PolicyResource } from "@pulumi/policy";
 import { RDS_INSTANCE, REPLICATION_GROUP } from "./data-safety";
-import { IAM_ROLE, statementsOf } from "./security";
 import {
   expectProp,
   isRecord,
-  isReplica,
   isSet,
-  isTrue,
   read,
   show,
   toNumber,
@@ -145,115 +142,5 @@ export const cacheRequiresAuth: ResourcePolicyDefinition = {
   },
 };
 
-export const stageDatabaseProtected: ResourcePolicyDefinition = {
-  name: "stage-database-protected",
-  description:
-    "Checks whether stage's primary database has deletion protection and leaves a final snapshot when deleted.",
-  severity: "high",
-  remediationSteps:
-    "Set envstack:database.deletionProtection to true in Pulumi.stage.yaml; the database component sets skipFinalSnapshot false and a finalSnapshotIdentifier in stage and prod (prod-database-protected checks prod, with the protect option).",
-  levels: { dev: "disabled", stage: "mandatory", prod: "disabled" },
-  suppressible: true,
-  validateResource: (args, report, { stack }) => {
-    if (args.type !== RDS_INSTANCE || isReplica(args.props)) return;
-    expectProp(
-      report,
-      args.props,
-      "deletionProtection",
-      isTrue,
-      `Set deletionProtection to true on ${args.name}: ${stack}'s primary database must not be deletable.`,
-    );
-    const skip = read(args.props, "skipFinalSnapshot");
-    const id = read(args.props, "finalSnapshotIdentifier");
-    if (!skip.known) {
-      report(`Cannot check skipFinalSnapshot during preview: ${skip.reason}.`, {
-        level: "advisory",
-      });
-    } else if (isTrue(skip.value) || (id.known && !isSet(id.value))) {
-      report(
-        `Set skipFinalSnapshot to false and a finalSnapshotIdentifier on ${args.name}: deleting ${stack}'s primary database must leave a snapshot.`,
-      );
-    }
-  },
-};
-
-const MFA_PRESENT = "aws:multifactorauthpresent";
-const MFA_AGE = "aws:multifactorauthage";
-const TEAM_TAG = "aws:principaltag/team-role";
-
-/**
- * A condition value by operator and key. IAM condition keys are case-insensitive, operators are
- * not: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition.html
- */
-function conditionValues(statement: Record<string, unknown>, operator: string, key: string) {
-  const condition = statement["Condition"];
-  const op = isRecord(condition) ? condition[operator] : undefined;
-  if (!isRecord(op)) return [];
-  const hit = Object.entries(op).find(([k]) => k.toLowerCase() === key);
-  if (!hit) return [];
-  return Array.isArray(hit[1]) ? [...(hit[1] as unknown[])] : [hit[1]];
-}
-
-function trustsAwsPrincipals(statement: Record<string, unknown>): boolean {
-  const principal = statement["Principal"];
-  return principal === "*" || (isRecord(principal) && principal["AWS"] !== undefined);
-}
-
-export const accessRolesRequireMfa: ResourcePolicyDefinition = {
-  name: "access-roles-require-mfa",
-  description:
-    "Checks whether every role that people (AWS principals) may assume requires MFA within the last hour and, for a team role, the principal tag team-role of that team.",
-  severity: "high",
-  documentation:
-    "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-multifactorauthpresent",
-  remediationSteps:
-    'Declare access roles through the access component: its trust policy requires Bool aws:MultiFactorAuthPresent "true", NumericLessThan aws:MultiFactorAuthAge 3600 and StringEquals aws:PrincipalTag/team-role = the role\'s team. Never BoolIfExists: long-term credentials carry no MFA key at all.',
-  levels: { dev: "mandatory", stage: "mandatory", prod: "mandatory" },
-  suppressible: true,
-  settings: () => ({
-    maximumMfaAgeSeconds: {
-      type: "integer",
-      minimum: 1,
-      description: "Longest time since the MFA sign-in a role accepts, seconds.",
-      default: 3600,
-    },
-  }),
-  validateResource: (args, report, { stack, settings }) => {
-    if (args.type !== IAM_ROLE) return;
-    const trust = read(args.props, "assumeRolePolicy");
-    if (!trust.known) {
-      report(`Cannot check assumeRolePolicy during preview: ${trust.reason}.`, {
-        level: "advisory",
-      });
-      return;
-    }
-    const team = read(args.props, "tags.team-role");
-    const maxAge = settings.number("maximumMfaAgeSeconds");
-    for (const s of statementsOf(trust.value) ?? []) {
-      if (s["Effect"] !== "Allow" || !trustsAwsPrincipals(s)) continue;
-      // aws:MultiFactorAuthPresent is absent for long-term keys: only Bool "true" requires MFA.
-      if (!conditionValues(s, "Bool", MFA_PRESENT).some(isTrue))
-        report(
-          `Require Bool aws:MultiFactorAuthPresent "true" in the trust policy of ${args.name}: people assume ${stack}'s roles only signed in with MFA.`,
-        );
-      const ages = [
-        ...conditionValues(s, "NumericLessThan", MFA_AGE),
-        ...conditionValues(s, "NumericLessThanEquals", MFA_AGE),
-      ].map(toNumber);
-      if (!ages.some((a) => a <= maxAge))
-        report(
-          `Require NumericLessThan aws:MultiFactorAuthAge ${maxAge} in the trust policy of ${args.name}: ${stack}'s roles accept an MFA sign-in of the last ${maxAge} seconds only (found ${show(ages.length > 0 ? ages : undefined)}).`,
-        );
-      if (team.known && typeof team.value === "string") {
-        const tags = conditionValues(s, "StringEquals", TEAM_TAG);
-        if (tags.length !== 1 || tags[0] !== team.value)
-          report(
-            `Require StringEquals aws:PrincipalTag/team-role ${team.value} in the trust policy of ${args.name}: only the ${team.value} team assumes it (found ${show(tags.length > 0 ? tags : undefined)}).`,
-          );
-      }
-    }
-  },
-};
-
 export const accessControlPolicies: readonly (ResourcePolicyDefinition | StackPolicyDefinition)[] =
-  [databaseTlsEnforced, cacheRequiresAuth, stageDatabaseProtected, accessRolesRequireMfa];
+  [databaseTlsEnforced, cacheRequiresAuth];

@@ -210,7 +210,7 @@ export const PROMISES: readonly StatedPromise[] = [
           "A principal of the account may assume an access role only with MFA (within the hour)",
       },
     ],
-    policies: ["access-roles-require-mfa"],
+    policies: ["iam-role-trust"],
     covers: [
       {
         type: ROLE,
@@ -299,7 +299,7 @@ export const PROMISES: readonly StatedPromise[] = [
       },
       { file: "README.md", phrase: "Stage and prod take a final snapshot on deletion" },
     ],
-    policies: ["stage-database-protected", "prod-database-protected"],
+    policies: ["prod-database-protected"],
     covers: [
       {
         type: RDS,

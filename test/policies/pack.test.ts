@@ -48,8 +48,6 @@ describe("the pack's inventory", () => {
       ["no-plaintext-github-secrets", "mandatory", "mandatory", "mandatory", true],
       ["database-tls-enforced", "advisory", "mandatory", "mandatory", true],
       ["cache-requires-auth", "advisory", "mandatory", "mandatory", true],
-      ["stage-database-protected", "disabled", "mandatory", "disabled", true],
-      ["access-roles-require-mfa", "mandatory", "mandatory", "mandatory", true],
       ["required-tags", "advisory", "mandatory", "mandatory", true],
       ["aws-names-scoped", "advisory", "mandatory", "mandatory", true],
       ["github-names-prefixed", "advisory", "mandatory", "mandatory", true],
