@@ -31,6 +31,11 @@ export interface Location {
 export interface Located {
   readonly rootCause: RootCause;
   readonly location: Location;
+  /**
+   * What the location is: the config key's line (or its nearest ancestor's), the line that
+   * declared the resource, or the stack file's first line when nothing more precise is known.
+   */
+  readonly at: "config-key" | "declaration" | "stack-file";
 }
 
 /** The root cause as one string: the config key, the URN, or empty for the stack. */
@@ -261,14 +266,18 @@ export class Locator {
       const parts = rootCause.key.split(".");
       for (let n = parts.length; n > 0; n--) {
         const pos = this.keys.get(parts.slice(0, n).join("."));
-        if (pos) return { rootCause, location: at(this.verdict.file, pos.line, pos.column) };
+        if (pos) {
+          const location = at(this.verdict.file, pos.line, pos.column);
+          return { rootCause, location, at: "config-key" };
+        }
       }
     }
     const declared = finding.urn ? this.resources.get(finding.urn)?.sourcePosition : undefined;
     if (declared) {
       const source = sourcePositionOf(declared);
-      return { rootCause, location: at(source.file, source.line, source.column) };
+      const location = at(source.file, source.line, source.column);
+      return { rootCause, location, at: "declaration" };
     }
-    return { rootCause, location: at(this.verdict.file, 1, 1) };
+    return { rootCause, location: at(this.verdict.file, 1, 1), at: "stack-file" };
   }
 }
