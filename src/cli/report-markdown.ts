@@ -63,10 +63,8 @@ function what(found: Located): string {
   switch (found.rootCause.kind) {
     case "config":
       return code(found.rootCause.key);
-    case "resource": {
-      const parts = found.rootCause.urn.split("::");
-      return parts.length >= 4 ? code(parts[parts.length - 1]!) : code(found.rootCause.urn);
-    }
+    case "resource":
+      return code(found.rootCause.urn);
     case "stack":
       return "(the stack)";
   }
@@ -90,7 +88,7 @@ function findingRow(f: Finding): string {
   const urns = [...new Set(f.violations.map((v) => v.urn).filter((u) => u))];
   const resource =
     f.located.rootCause.kind === "config" && urns.length > 0
-      ? `<br>on ${urns.map((u) => code(u.split("::").pop() ?? u)).join(", ")}`
+      ? `<br>on ${urns.map(code).join("<br>")}`
       : "";
   const messages = [...new Set(f.violations.map((v) => v.message))].map(cell).join("<br>");
   return `| ${f.mandatory ? ":x: mandatory" : ":warning: advisory"} | ${what(f.located)}${resource} | ${where(f.located)} | ${named} | ${messages} |`;
