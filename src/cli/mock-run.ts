@@ -31,6 +31,18 @@ export interface RegisteredResource {
    * the policy pack marshalled as the engine's Analyze does (`analyzerProperties`).
    */
   readonly wireInputs: Readonly<Record<string, unknown>>;
+  /**
+   * Where the program declared the resource, as the SDK sends it with the registration
+   * (`RegisterResourceRequest.sourcePosition`: the first frame below the resource constructors,
+   * a `file://` URI and 1-based line and column of the code that ran, compiled or not).
+   */
+  readonly sourcePosition?: SourcePosition;
+}
+
+export interface SourcePosition {
+  readonly uri: string;
+  readonly line: number;
+  readonly column: number;
 }
 
 export interface MockRunOptions {
@@ -74,6 +86,7 @@ interface RegisterRequest {
   getDeletebeforereplacedefined(): boolean;
   getAdditionalsecretoutputsList(): string[];
   getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
+  getSourceposition(): { getUri(): string; getLine(): number; getColumn(): number } | undefined;
 }
 
 type Callback = (err: unknown, response?: { getUrn(): string }) => void;
@@ -124,6 +137,7 @@ export async function runUnderMocks(options: MockRunOptions): Promise<MockRunRes
             unknown
           >,
           wireInputs: req.getObject()?.toJavaScript() ?? {},
+          ...sourcePositionOf(req),
         });
       }
       callback(err, response);
@@ -159,6 +173,12 @@ export async function runUnderMocks(options: MockRunOptions): Promise<MockRunRes
   } finally {
     clearTimeout(timer);
   }
+}
+
+function sourcePositionOf(req: RegisterRequest): { sourcePosition?: SourcePosition } {
+  const pos = req.getSourceposition();
+  if (!pos || !pos.getUri() || pos.getLine() < 1) return {};
+  return { sourcePosition: { uri: pos.getUri(), line: pos.getLine(), column: pos.getColumn() } };
 }
 
 /**

@@ -1,3 +1,4 @@
+import { Locator, type Located } from "./locations";
 import { displayPath } from "./paths";
 import type { GateResult, StackVerdict } from "./gate";
 
@@ -26,8 +27,23 @@ function indent(text: string, prefix: string): string {
     .join("\n");
 }
 
+/**
+ * The place to change, when known: the config key's line in the stack file
+ * (`Pulumi.stage.yaml:15 envstack:database.multiAz`), or where the resource is declared.
+ */
+function changeLine(found: Located): string | undefined {
+  const { file, line, column } = found.location;
+  if (found.at === "config-key" && found.rootCause.kind === "config") {
+    return `      change:      ${displayPath(file)}:${line} ${found.rootCause.key}`;
+  }
+  if (found.at === "declaration")
+    return `      declared:    ${displayPath(file)}:${line}:${column}`;
+  return undefined;
+}
+
 function stackSection(s: StackVerdict, paint: Paint): string[] {
   const lines: string[] = [];
+  const locator = new Locator(s);
   const mandatory = s.violations.filter((v) => v.enforcement === "mandatory").length;
   const verdict = mandatory > 0 ? paint("31;1", "FAIL") : paint("32;1", "PASS");
   lines.push(
@@ -48,6 +64,8 @@ function stackSection(s: StackVerdict, paint: Paint): string[] {
         v.enforcement === "mandatory" ? paint("31;1", "✖ mandatory") : paint("33", "! advisory ");
       lines.push(`    ${mark}  ${paint("1", v.policy)}  [${v.severity}]`);
       lines.push(`      resource:    ${v.urn || "(the stack)"}`);
+      const change = changeLine(locator.locate(v));
+      if (change) lines.push(change);
       lines.push(indent(v.message, "      "));
       if (v.remediation) lines.push(indent(`remediation: ${v.remediation}`, "      "));
     }
@@ -61,6 +79,8 @@ function stackSection(s: StackVerdict, paint: Paint): string[] {
         `    ${paint("36", "~ suppressed")}  ${paint("1", x.policy)}  [${x.severity}, ${x.waivedLevel} in ${s.stack}]`,
       );
       lines.push(`      resource:    ${x.urn || "(the stack)"}`);
+      const change = changeLine(locator.locate({ urn: x.urn, message: x.original }));
+      if (change) lines.push(change);
       lines.push(`      owner:       ${x.owner}, expires ${x.expires}`);
       lines.push(`      reason:      ${x.reason}`);
       lines.push(indent(x.original, "      "));

@@ -201,9 +201,18 @@ describe("envstack preview (end to end, the built CLI as a child process)", () =
           ruleId: string;
           level: string;
           locations: {
-            physicalLocation: { artifactLocation: { uri: string } };
+            physicalLocation: {
+              artifactLocation: { uri: string };
+              region: {
+                startLine: number;
+                startColumn: number;
+                endLine: number;
+                endColumn: number;
+              };
+            };
             logicalLocations: { fullyQualifiedName: string }[];
           }[];
+          partialFingerprints: Record<string, string>;
         }[];
       }[];
     };
@@ -222,6 +231,71 @@ describe("envstack preview (end to end, the built CLI as a child process)", () =
     expect(parity.locations[0]!.logicalLocations[0]!.fullyQualifiedName).toMatch(
       /^urn:pulumi:stage::envstack::envstack:aws:Database\$aws:rds\/instance:Instance::[a-z0-9-]+$/,
     );
+    // Both policies the edit breaks point at the edited line, each with its own fingerprint.
+    const lines = fs.readFileSync(file, "utf8").split("\n");
+    const line = lines.findIndex((l) => l.includes("multiAz: false")) + 1;
+    const column = lines[line - 1]!.indexOf("multiAz") + 1;
+    const edited = log.runs[0]!.results.filter((r) =>
+      ["stage-mirrors-prod", "redundancy-in-production"].includes(r.ruleId),
+    );
+    expect(edited.map((r) => [r.ruleId, r.locations[0]!.physicalLocation.region]).sort()).toEqual([
+      [
+        "redundancy-in-production",
+        {
+          startLine: line,
+          startColumn: column,
+          endLine: line,
+          endColumn: lines[line - 1]!.trimEnd().length + 1,
+        },
+      ],
+      [
+        "stage-mirrors-prod",
+        {
+          startLine: line,
+          startColumn: column,
+          endLine: line,
+          endColumn: lines[line - 1]!.trimEnd().length + 1,
+        },
+      ],
+    ]);
+    for (const r of log.runs[0]!.results) {
+      expect(r.locations[0]!.physicalLocation.region.startLine).toBeGreaterThanOrEqual(1);
+      expect(r.partialFingerprints["envstackFinding/v1"]).toMatch(/^[0-9a-f]{32}$/);
+      expect(r.partialFingerprints.primaryLocationLineHash).toBe(
+        r.partialFingerprints["envstackFinding/v1"],
+      );
+    }
+    expect(new Set(edited.map((r) => r.partialFingerprints["envstackFinding/v1"])).size).toBe(2);
+    // A result without a region, or with a zero line, is refused by the schema too.
+    const broken = structuredClone(log);
+    broken.runs[0]!.results[0]!.locations[0]!.physicalLocation.region.startLine = 0;
+    expect(validate(broken)).toBe(false);
+  });
+
+  it("prints one Markdown finding for a config key that breaks two policies", async () => {
+    const dir = scratchProject();
+    const file = path.join(dir, "Pulumi.stage.yaml");
+    editFile(file, "multiAz: true", "multiAz: false");
+    const run = await runCli(["preview", "--config-file", file, "--format", "markdown"]);
+    expect(run.code).toBe(1);
+    const line =
+      fs
+        .readFileSync(file, "utf8")
+        .split("\n")
+        .findIndex((l) => l.includes("multiAz: false")) + 1;
+    const rows = run.stdout.split("\n").filter((l) => l.includes("`envstack:database.multiAz`"));
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.split(" | ").slice(0, 4)).toEqual([
+      "| :x: mandatory",
+      expect.stringMatching(
+        /^`envstack:database\.multiAz`<br>on `urn:pulumi:stage::envstack::.*::database-primary`$/,
+      ),
+      `\`${file}:${line}\``,
+      "`redundancy-in-production`<br>`stage-mirrors-prod`",
+    ]);
+    const remediation = run.stdout.slice(run.stdout.indexOf("### Remediation"));
+    expect(remediation.match(/^- `stage-mirrors-prod`: /gm)).toHaveLength(1);
+    expect(remediation.match(/^- `redundancy-in-production`: /gm)).toHaveLength(1);
   });
 
   it("prints a Markdown pull-request comment with a summary table per stack", async () => {

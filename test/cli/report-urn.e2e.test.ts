@@ -45,13 +45,21 @@ describe("a resource policy's violation keeps its resource's URN in every format
     const run = await preview("text");
     const lines = run.stdout.split("\n");
     const at = lines.findIndex((l) => l.includes(`! advisory   ${POLICY}`));
-    expect(lines.slice(at + 1, at + 3)).toEqual([`      resource:    ${urn}`, `      ${message}`]);
+    expect(lines.slice(at + 1, at + 4)).toEqual([
+      `      resource:    ${urn}`,
+      // The floor is a policy setting; the stack's backup retention is the key to change.
+      expect.stringMatching(
+        /^ {6}change: {6}Pulumi\.dev\.yaml:\d+ envstack:database\.backupRetentionDays$/,
+      ),
+      `      ${message}`,
+    ]);
   });
 
   it("markdown", async () => {
     const run = await preview("markdown");
-    const row = run.stdout.split("\n").find((l) => l.includes(`| \`${POLICY}\` |`));
-    expect(row?.split(" | ")[3]).toBe(`\`${urn}\``);
+    const row = run.stdout.split("\n").find((l) => l.includes(`\`${POLICY}\``));
+    // The finding's root cause is the config key; the row names the resource it shows on.
+    expect(row?.split(" | ")[1]).toBe(`\`envstack:database.backupRetentionDays\`<br>on \`${urn}\``);
   });
 
   it("sarif", async () => {

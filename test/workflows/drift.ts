@@ -432,6 +432,55 @@ function checkDeploys(workflows: readonly Workflow[], model: PipelineModel, prob
 }
 
 /**
+ * Code scanning holds each guarded branch's alerts: a push workflow over every branch an
+ * environment deploys from runs the gate as SARIF in a job that holds no credential, and a job
+ * that runs no repository code uploads it.
+ */
+function checkCodeScanning(
+  workflows: readonly Workflow[],
+  model: PipelineModel,
+  problems: string[],
+) {
+  const guarded = [...new Set(model.stacks.flatMap((s) => model.environments[s].branches))];
+  const pushes = workflows.filter((w) => {
+    const push = triggers(rec(w.doc) ?? {}).get("push");
+    if (push === undefined) return false;
+    const branches = list(push["branches"]).map((b) => str(b) ?? "");
+    return guarded.every((b) => branches.includes(b));
+  });
+  const jobs = pushes.flatMap(instances).filter((i) => environmentName(i.job) === undefined);
+  const scans = jobs.filter((i) =>
+    i.steps.some((s) => /envstack preview --all --format sarif\b/.test(s.run ?? "")),
+  );
+  if (scans.length === 0) {
+    problems.push(
+      `push workflows: no job runs "envstack preview --all --format sarif" on pushes to every guarded branch (${guarded.join(", ")})`,
+    );
+  }
+  for (const i of scans) {
+    const where = `${i.workflow.file}: job ${i.checkName}`;
+    for (const secret of secretsOf(i.job))
+      problems.push(`${where}: runs the gate with the secret ${secret}`);
+    if (permission(i.job, "id-token") !== undefined) {
+      problems.push(`${where}: runs the gate with id-token (a cloud credential)`);
+    }
+    for (const scope of writeScopes(i.job))
+      problems.push(`${where}: runs the gate with ${scope}: write`);
+  }
+  const uploads = jobs.filter(
+    (i) =>
+      !i.steps.some(runsRepositoryCode) &&
+      i.steps.some((s) => actionName(s.uses) === "github/codeql-action/upload-sarif") &&
+      permission(i.job, "security-events") === "write",
+  );
+  if (uploads.length === 0) {
+    problems.push(
+      "push workflows: no job that runs no repository code uploads the SARIF (github/codeql-action/upload-sarif, security-events: write)",
+    );
+  }
+}
+
+/**
  * Where the workflows disagree with src/model (check names, environments, branches, concurrency,
  * credentials, the gate) or with the pipeline's hygiene (permissions, pinned actions).
  * Returns one message per disagreement; none means the workflows and the model agree.
@@ -444,5 +493,6 @@ export function checkWorkflows(
   for (const workflow of workflows) checkHygiene(workflow, problems);
   checkPullRequests(workflows, model, problems);
   checkDeploys(workflows, model, problems);
+  checkCodeScanning(workflows, model, problems);
   return problems;
 }

@@ -43,9 +43,10 @@ function stepIndex(
 }
 
 describe("the workflow files", () => {
-  it("are the pull request, branch-flow and one deploy workflow per stack", () => {
+  it("are the pull request, branch-flow, code scanning and one deploy workflow per stack", () => {
     expect(workflows.map((w) => w.file)).toEqual([
       "branch-flow.yml",
+      "code-scanning.yml",
       "deploy-dev.yml",
       "deploy-prod.yml",
       "deploy-stage.yml",
@@ -164,6 +165,30 @@ describe("checkWorkflows reports drift from src/model", () => {
     ]);
   });
 
+  it("code scanning that misses a guarded branch, holds a credential, or uploads from the gate", () => {
+    const missing = mutated("code-scanning.yml", (doc) => {
+      node(doc, "on", "push")["branches"] = ["develop", "staging", "main"];
+    });
+    expect(checkWorkflows(missing)).toEqual([
+      'push workflows: no job runs "envstack preview --all --format sarif" on pushes to every guarded branch (develop, staging, release/*, main)',
+      "push workflows: no job that runs no repository code uploads the SARIF (github/codeql-action/upload-sarif, security-events: write)",
+    ]);
+    const widened = mutated("code-scanning.yml", (doc) => {
+      node(doc, "jobs", "scan", "permissions")["security-events"] = "write";
+      node(doc, "jobs", "scan")["env"] = { TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}" };
+    });
+    expect(checkWorkflows(widened)).toEqual([
+      "code-scanning.yml: job code scanning gate: runs the gate with the secret PULUMI_ACCESS_TOKEN",
+      "code-scanning.yml: job code scanning gate: runs the gate with security-events: write",
+    ]);
+    const checkout = mutated("code-scanning.yml", (doc) => {
+      (node(doc, "jobs", "upload")["steps"] as unknown[]).unshift({ uses: "actions/checkout@v7" });
+    });
+    expect(checkWorkflows(checkout)).toEqual([
+      "push workflows: no job that runs no repository code uploads the SARIF (github/codeql-action/upload-sarif, security-events: write)",
+    ]);
+  });
+
   it("the GitHub admin token outside the guards stack's deploy", () => {
     const drift = mutated("deploy-dev.yml", (doc) => {
       const i = stepIndex(doc, "deploy", (s) => String(s["uses"]).startsWith("pulumi/actions@"));
@@ -229,6 +254,8 @@ describe("checkWorkflows reports drift from src/model", () => {
     expect(checkWorkflows(workflows, model)).toEqual([
       'pull_request workflows: no job reports the required check "e2e"',
       "deploy-dev.yml: job deploy: deploys dev on pushes to [develop], src/model says [develop, integration]",
+      'push workflows: no job runs "envstack preview --all --format sarif" on pushes to every guarded branch (develop, integration, staging, release/*, main)',
+      "push workflows: no job that runs no repository code uploads the SARIF (github/codeql-action/upload-sarif, security-events: write)",
     ]);
   });
 
