@@ -128,6 +128,13 @@ describe("envstack preview (end to end, the built CLI as a child process)", () =
         message:
           "Set database.multiAz to true on database-primary: stage must mirror prod (stage declares false).",
         remediation: POLICY_CATALOG.find((p) => p.name === "stage-mirrors-prod")!.remediationSteps,
+        // Where to fix it: the line of the key in the stack file that caused it.
+        location: {
+          file,
+          line: fs.readFileSync(file, "utf8").split("\n").indexOf("    multiAz: false") + 1,
+          column: 5,
+        },
+        rootCause: { kind: "config", key: "envstack:database.multiAz" },
       },
     ]);
   });
