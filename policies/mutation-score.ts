@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { packDir } from "./support";
@@ -6,6 +7,8 @@ import { packDir } from "./support";
 export interface MutationScore {
   /** YYYY-MM-DD. */
   readonly measured: string;
+  /** The commit the run measured (short hash), so a score never passes for later code's. */
+  readonly revision?: string;
   readonly command: string;
   readonly overall: FileScore;
   /** By file, relative to the repository root, in path order. */
@@ -54,10 +57,15 @@ function scoreOf(mutants: readonly { status: string; mutatorName: string }[]): F
 }
 
 /** The score of a Stryker JSON report, overall and per file. */
-export function mutationScore(report: StrykerReport, measured: string): MutationScore {
+export function mutationScore(
+  report: StrykerReport,
+  measured: string,
+  revision?: string,
+): MutationScore {
   const names = Object.keys(report.files).sort();
   return {
     measured,
+    ...(revision ? { revision } : {}),
     command: MUTATION_COMMAND,
     overall: scoreOf(names.flatMap((n) => report.files[n]!.mutants)),
     files: Object.fromEntries(names.map((n) => [n, scoreOf(report.files[n]!.mutants)])),
@@ -82,7 +90,16 @@ if (require.main === module) {
       f,
     ]),
   );
-  const score = mutationScore({ files }, new Date().toISOString().slice(0, 10));
+  let revision: string | undefined;
+  try {
+    revision = execFileSync("git", ["rev-parse", "--short", "HEAD"], {
+      cwd: root,
+      encoding: "utf8",
+    }).trim();
+  } catch {
+    revision = undefined;
+  }
+  const score = mutationScore({ files }, new Date().toISOString().slice(0, 10), revision);
   const out = path.join(packDir(), MUTATION_SCORE_FILE);
   fs.writeFileSync(out, `${JSON.stringify(score, null, 2)}\n`);
   process.stdout.write(`wrote ${out}: ${score.overall.score}%\n`);

@@ -83,4 +83,10 @@ describe("mutationScore", () => {
     );
     expect(overall.score).toBe(66.67);
   });
+
+  it("records the commit it measured, when known", () => {
+    const report = { files: { "p.ts": { mutants: mutants([["Killed", "X", 1]]) } } };
+    expect(mutationScore(report, "2026-11-22", "abc1234").revision).toBe("abc1234");
+    expect("revision" in mutationScore(report, "2026-11-22")).toBe(false);
+  });
 });
