@@ -105,6 +105,8 @@ interface Ruleset {
   readonly deployments: readonly string[];
   readonly noForcePush: boolean;
   readonly noDeletion: boolean;
+  /** The `update` rule: refs matched may not be updated (a tag never points elsewhere). */
+  readonly noUpdate: boolean;
 }
 
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? [...v] : []);
@@ -152,6 +154,7 @@ function readRuleset(resource: PolicyResource): Ruleset {
     deployments: strings(deployments["requiredDeploymentEnvironments"]),
     noForcePush: flag(r["nonFastForward"]),
     noDeletion: flag(r["deletion"]),
+    noUpdate: flag(r["update"]),
   };
 }
 
@@ -381,6 +384,10 @@ function checkTag(tag: string, guarding: readonly Ruleset[], report: Report): vo
     report(`Set nonFastForward to true for tags ${tag}: release tags never move.`, { urn });
   if (!guarding.some((r) => r.noDeletion))
     report(`Set deletion to true for tags ${tag}: release tags are never deleted.`, { urn });
+  // The update rule refuses any push that moves a matched ref, fast-forward or not: a release tag
+  // keeps the commit it was cut from (rules "update", https://docs.github.com/en/rest/repos/rules).
+  if (!guarding.some((r) => r.noUpdate))
+    report(`Set update to true for tags ${tag}: a release tag keeps the commit it names.`, { urn });
 }
 
 /** What a ruleset was found guarding: which stacks' branches, and whether any release tags. */

@@ -454,6 +454,13 @@ describe("branch-rules-match-promotion-model: release tags", () => {
       () => "Set deletion to true for tags v*: release tags are never deleted.",
     ],
     [
+      "tags may be updated",
+      (p) => {
+        delete rules(p)["update"];
+      },
+      () => "Set update to true for tags v*: a release tag keeps the commit it names.",
+    ],
+    [
       "enforcement evaluate",
       (p) => {
         p["enforcement"] = "evaluate";
