@@ -147,7 +147,15 @@ export class Network extends pulumi.ComponentResource {
         ),
     );
 
-    // Named for the environment: the deploy role passes only `<app>-<stack>-*` roles.
+    // Named for the environment: the deploy role passes only `<app>-<stack>-*` roles. Only this
+    // account's flow logs may use it (no confused deputy): aws:SourceAccount and aws:SourceArn,
+    // as the VPC guide recommends for this role's trust
+    // (https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-iam-role.html). The account,
+    // region and partition are the log group's (arn:<partition>:logs:<region>:<account>:...).
+    const flowLogSource = pulumi.output(args.flowLogGroupArn).apply((arn) => {
+      const [, partition, , region, account] = arn.split(":");
+      return { account, arn: `arn:${partition}:ec2:${region}:${account}:vpc-flow-log/*` };
+    });
     const flowLogRole = new aws.iam.Role(
       `${name}-flow-logs`,
       {
@@ -161,6 +169,10 @@ export class Network extends pulumi.ComponentResource {
               Effect: "Allow",
               Principal: { Service: "vpc-flow-logs.amazonaws.com" },
               Action: "sts:AssumeRole",
+              Condition: {
+                StringEquals: { "aws:SourceAccount": flowLogSource.account },
+                ArnLike: { "aws:SourceArn": flowLogSource.arn },
+              },
             },
           ],
         }),

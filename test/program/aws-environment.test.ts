@@ -193,9 +193,25 @@ describe.each(STACKS)("every stack (%s)", (stack) => {
       vpcId: "network-vpc-id",
       iamRoleArn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/trading-${stack}-flow-logs`,
     });
-    expect(one(run, T.role, "network-flow-logs").inputs).toMatchObject({
+    const role = one(run, T.role, "network-flow-logs").inputs;
+    expect(role).toMatchObject({
       name: `trading-${stack}-flow-logs`,
       permissionsBoundary: boundaryArn(stack),
+    });
+    // Only this account's flow logs assume it (the confused-deputy conditions AWS recommends).
+    expect(JSON.parse(role["assumeRolePolicy"] as string)).toEqual({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Effect: "Allow",
+          Principal: { Service: "vpc-flow-logs.amazonaws.com" },
+          Action: "sts:AssumeRole",
+          Condition: {
+            StringEquals: { "aws:SourceAccount": MOCK_ACCOUNT_ID },
+            ArnLike: { "aws:SourceArn": `arn:aws:ec2:eu-west-1:${MOCK_ACCOUNT_ID}:vpc-flow-log/*` },
+          },
+        },
+      ],
     });
     expect(one(run, T.defaultSg, "network-default-sg").inputs).toMatchObject({
       ingress: [],
