@@ -49,7 +49,9 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
 
 /**
  * Interrupted (Ctrl-C, `kill`, a CI job cancelled), the gate stops its pack processes first, then
- * dies of the same signal as it would have without a handler, so the caller sees the signal.
+ * dies of the same signal as it would have without a handler, so the caller sees the signal. With
+ * no listener left, Node takes the signal's default action
+ * (https://nodejs.org/api/process.html#signal-events).
  */
 function stopPacksOnSignals(): void {
   for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {

@@ -26,7 +26,8 @@ function kindOf(stat: fs.Stats): string {
 
 /**
  * Reads a UTF-8 input file, refusing what could hang or exhaust a command: a FIFO (opening one
- * for reading blocks until a writer comes; O_NONBLOCK makes open return at once, see open(2)),
+ * for reading blocks until a writer comes; O_NONBLOCK makes open return at once:
+ * https://man7.org/linux/man-pages/man2/open.2.html, https://man7.org/linux/man-pages/man7/fifo.7.html),
  * a directory, a device, a socket, or a file over MAX_INPUT_BYTES. The kind is decided on the
  * opened descriptor (fstat), so a file swapped after a check cannot slip through.
  */
@@ -99,7 +100,8 @@ export function unwritableReason(file: string): string | undefined {
 
 /**
  * Writes a file atomically: the text goes to a temporary file in the same directory, which is
- * then renamed over the target (rename(2) replaces it in one step on the same file system), so a
+ * then renamed over the target (rename(2) replaces it in one step on the same file system:
+ * https://man7.org/linux/man-pages/man2/rename.2.html), so a
  * reader sees the old or the new file, never a part; a failed write leaves the target as it was.
  * An existing target keeps its permission bits.
  */

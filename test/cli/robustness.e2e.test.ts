@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
+import { loadSuppressions } from "../../policies/suppressions";
 import { readInputFile, UnreadableFile, writeFileAtomic } from "../../src/model";
 import { BIN, ROOT, runCli, scratchProject } from "./helpers";
 
@@ -86,6 +87,11 @@ describe("inputs that could hang the gate are refused at once", () => {
     const dir = tmpDir();
     const file = fifo(dir, "suppressions.yaml");
     expect(() => readInputFile(file)).toThrow(UnreadableFile);
+    const loaded = loadSuppressions(file);
+    expect(loaded.entries).toEqual([]);
+    expect(loaded.errors.map((e) => e.message)).toEqual([
+      `${file}: (file): expected a readable suppressions file, found a named pipe (FIFO)`,
+    ]);
   });
 
   it("refuses a file over the size limit", () => {
