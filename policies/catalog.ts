@@ -203,7 +203,8 @@ function targetIn(resources: readonly PolicyResource[], urn: string | undefined)
   return { urn, ...parseUrn(urn) };
 }
 
-function toSdkPolicy(
+/** One definition as the SDK's policy object for a stack: its level there, settings, reports. */
+export function toSdkPolicy(
   definition: PolicyDefinition,
   stack: StackName,
 ): ResourceValidationPolicy | StackValidationPolicy {
