@@ -1,0 +1,124 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import {
+  baselineOf,
+  loadBaseline,
+  stackFileKey,
+  stackFileSettings,
+} from "../../policies/baselines";
+import type { Settings } from "../../policies/support";
+import { ConfigErrors, STACKS, loadSpecFromFile, type StackName } from "../../src/model";
+import { ROOT } from "../cli/helpers";
+
+/** A copy of a committed stack file in a directory of its own, so it can be edited. */
+function copyOf(stack: StackName): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "envstack-baselines-"));
+  const file = path.join(dir, `Pulumi.${stack}.yaml`);
+  fs.copyFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), file);
+  return file;
+}
+
+/** Rewrites a file with a later modification time, as an editor saving it would. */
+function rewrite(file: string, text: string, secondsLater: number): void {
+  fs.writeFileSync(file, text);
+  const later = new Date(fs.statSync(file).mtimeMs + secondsLater * 1000);
+  fs.utimesSync(file, later, later);
+}
+
+const settingsNaming = (files: Partial<Record<StackName, string>>): Settings => ({
+  text: (key) =>
+    Object.entries(files).find(([stack]) => stackFileKey(stack as StackName) === key)?.[1] ?? "",
+  number: () => Number.NaN,
+  list: () => [],
+  numbers: () => [],
+});
+
+describe("the stack files a policy reads", () => {
+  it("takes one setting per stack, defaulting to the project's file next to the pack", () => {
+    expect(STACKS.map(stackFileKey)).toEqual(STACKS.map((s) => `${s}StackFile`));
+    expect(stackFileSettings()).toEqual(
+      Object.fromEntries(
+        STACKS.map((stack) => [
+          `${stack}StackFile`,
+          {
+            type: "string",
+            description: `The stack file ${stack} uses (a Pulumi.<stack>.yaml), relative to the pack directory.`,
+            default: `../Pulumi.${stack}.yaml`,
+          },
+        ]),
+      ),
+    );
+  });
+
+  it("loads the file a stack's setting names, through the model", () => {
+    for (const stack of STACKS) {
+      const file = copyOf(stack);
+      const baseline = baselineOf(settingsNaming({ [stack]: file }), stack);
+      expect(baseline).toEqual({ ok: true, spec: loadSpecFromFile(file, stack) });
+    }
+  });
+
+  it("loads a file as the stack asked for, whatever its name", () => {
+    const file = copyOf("prod");
+    const asStage = loadBaseline(file, "stage");
+    expect(asStage.ok && asStage.spec.stack).toBe("stage");
+    const asProd = loadBaseline(file, "prod");
+    expect(asProd.ok && asProd.spec.stack).toBe("prod");
+  });
+
+  it("reports a missing file as a message naming the stack and the file, never throwing", () => {
+    const missing = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "envstack-")), "gone.yaml");
+    const baseline = loadBaseline(missing, "prod");
+    expect(baseline.ok).toBe(false);
+    const message = (baseline as { message: string }).message;
+    expect(message.startsWith("Fix the prod baseline before this check can run: ")).toBe(true);
+    expect(message).toContain(missing);
+  });
+
+  it("puts every error of a broken file on one line", () => {
+    const file = copyOf("prod");
+    rewrite(
+      file,
+      fs
+        .readFileSync(file, "utf8")
+        .replace(/cidr: \S+/, "cidr: not-a-cidr")
+        .replace(/storageGb: \d+/, "storageGb: -1"),
+      1,
+    );
+    let expected = "";
+    try {
+      loadSpecFromFile(file, "prod");
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigErrors);
+      expected = (err as Error).message;
+    }
+    expect(expected.split("\n").length).toBeGreaterThan(1);
+    expect(loadBaseline(file, "prod")).toEqual({
+      ok: false,
+      message: `Fix the prod baseline before this check can run: ${expected.split("\n").join("; ")}`,
+    });
+  });
+
+  it("reads a file again once it changed, and only then", () => {
+    const file = copyOf("prod");
+    const first = loadBaseline(file, "prod");
+    expect(loadBaseline(file, "prod")).toBe(first);
+    const text = fs.readFileSync(file, "utf8");
+    rewrite(file, text.replace(/storageGb: \d+/, "storageGb: 321"), 5);
+    const second = loadBaseline(file, "prod");
+    expect(second).not.toBe(first);
+    expect(second.ok && second.spec.database.storageGb).toBe(321);
+    // The same file read for another stack is another baseline.
+    expect(loadBaseline(file, "stage")).not.toBe(second);
+  });
+
+  it("does not remember a missing file: once it exists, it is read", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "envstack-baselines-"));
+    const file = path.join(dir, "Pulumi.prod.yaml");
+    expect(loadBaseline(file, "prod").ok).toBe(false);
+    fs.copyFileSync(path.join(ROOT, "Pulumi.prod.yaml"), file);
+    expect(loadBaseline(file, "prod").ok).toBe(true);
+  });
+});
