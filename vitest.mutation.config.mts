@@ -15,6 +15,8 @@ export default defineConfig({
     exclude: ["test/policies/program.test.ts"],
     env: {
       ENVSTACK_FIXTURES_CACHE: fs.mkdtempSync(path.join(os.tmpdir(), "envstack-fixtures-")),
+      // pack.test.ts's no-throw property covers every policy, so it runs for every mutant.
+      ENVSTACK_PROPERTY_RUNS: "60",
     },
     testTimeout: 60_000,
     hookTimeout: 60_000,

@@ -21,11 +21,10 @@ import {
 } from "../../policies/iam";
 import { stackFileKey } from "../../policies/baselines";
 import { UNKNOWN, unknownCheckingProxy } from "../../policies/unknowns";
-import { runStack } from "../program/harness";
 import {
   checkResource,
   checkStack,
-  fixturesOf,
+  stackFixtures,
   policy,
   stackArgs,
   urnOf,
@@ -1066,7 +1065,7 @@ describe.each(STACKS)("the committed %s stack's IAM", (stack) => {
   };
 
   it("runs the program", async () => {
-    fixtures = fixturesOf((await runStack(stack)).resources);
+    fixtures = [...(await stackFixtures(stack))];
     expect(fixtures.filter((f) => f.type === ROLE).length).toBeGreaterThan(0);
   });
 

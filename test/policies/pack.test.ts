@@ -11,6 +11,12 @@ import { resourceArgs, stackArgs, type Fixture } from "./harness";
 
 const ROOT = path.join(__dirname, "..", "..");
 
+/**
+ * Runs of the property below: 300, or ENVSTACK_PROPERTY_RUNS (the mutation run sets fewer: it runs
+ * the property once per mutant of any policy).
+ */
+const PROPERTY_RUNS = Number(process.env["ENVSTACK_PROPERTY_RUNS"] ?? 300);
+
 describe("the pack's inventory", () => {
   it("pins every policy's name and level per stack", () => {
     expect(PACK_NAME).toBe("envstack-policies");
@@ -275,7 +281,7 @@ describe("robustness", () => {
           }
         },
       ),
-      { numRuns: 300 },
+      { numRuns: PROPERTY_RUNS },
     );
   });
 });
