@@ -1,5 +1,5 @@
 import type { PolicyResource } from "@pulumi/policy";
-import { MAX_ACCESS_SESSION_SECONDS, type StackName } from "../src/model";
+import { MAX_ACCESS_SESSION_SECONDS, reachesInternet, type StackName } from "../src/model";
 import { githubOidcSubject } from "../src/model/github-rules";
 import { physicalPrefix } from "../src/model/naming";
 import { baselineOf, stackFileSettings } from "./baselines";
@@ -168,8 +168,6 @@ export const encryptionInTransit: ResourcePolicyDefinition = {
   },
 };
 
-const PUBLIC_CIDRS = ["0.0.0.0/0", "::/0"];
-
 interface Ingress {
   readonly protocol: unknown;
   readonly fromPort: unknown;
@@ -214,7 +212,7 @@ function ingressRules(type: string, props: Record<string, unknown>): Ingress[] {
 export const noPublicIngress: ResourcePolicyDefinition = {
   name: "no-public-ingress",
   description:
-    "Checks whether nothing is reachable from the internet except on the allowed public ports (the load balancer's 443, and 80 to redirect): no other open ingress, no publicly accessible database, no public IPs on tasks.",
+    "Checks whether nothing is reachable from the internet except on the allowed public ports (the load balancer's 443, and 80 to redirect): no other ingress from any block holding internet addresses (anything outside private, shared, loopback and link-local space, so 0.0.0.0/1 as much as 0.0.0.0/0), no publicly accessible database, no public IPs on tasks.",
   severity: "critical",
   framework: fsbp(
     "EC2.18",
@@ -261,7 +259,7 @@ export const noPublicIngress: ResourcePolicyDefinition = {
     const allowed = settings.numbers("publicPorts");
     for (const rule of rules) {
       const open = rule.cidrs.filter(
-        (c): c is string => typeof c === "string" && PUBLIC_CIDRS.includes(c),
+        (c): c is string => typeof c === "string" && reachesInternet(c),
       );
       if (open.length === 0) continue;
       const from = toNumber(rule.fromPort);

@@ -7,5 +7,6 @@ export * from "./parity";
 export * from "./schema";
 export * from "./spec";
 export * from "./catalogue";
+export * from "./internet";
 export * from "./ipv4";
 export * from "./promises";

@@ -12,6 +12,7 @@ import {
 } from "./catalogue";
 import { CHECKS, ENVIRONMENTS, isProductionLike, type StackName } from "./environments";
 import { duplicates, splitReviewers } from "./github-rules";
+import { reachesInternet } from "./internet";
 import { hasHostBits, networkOf, parseIpv4Block } from "./ipv4";
 
 /** CloudWatch Logs accepts only these retention periods (days). */
@@ -129,7 +130,13 @@ export const databaseSchema = z.strictObject({
   backupRetentionDays: int(0, 35),
   deletionProtection: z.boolean({ error: "true or false" }),
   readReplicas: int(0, 5),
-  accessCidrs: z.array(cidr, { error: "a list of IPv4 CIDR blocks" }),
+  accessCidrs: z.array(
+    cidr.refine((block) => !reachesInternet(block), {
+      error:
+        "a private IPv4 CIDR block (inside 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 or 100.64.0.0/10): the database is never reachable from the internet",
+    }),
+    { error: "a list of IPv4 CIDR blocks" },
+  ),
 });
 
 export const cacheSchema = z.strictObject({

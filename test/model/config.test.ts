@@ -59,6 +59,20 @@ const BAD: readonly [string, string, string, unknown, string][] = [
     'Pulumi.stage.yaml: envstack:network.cidr: expected a CIDR block from /16 to /20 (room for three subnet tiers per AZ), found string "10.0.0.0/8"',
   ],
   [
+    "a database reachable from the internet",
+    "dev",
+    "envstack:database.accessCidrs",
+    ["10.0.0.0/8", "0.0.0.0/1"],
+    'Pulumi.dev.yaml: envstack:database.accessCidrs[1]: expected a private IPv4 CIDR block (inside 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 or 100.64.0.0/10): the database is never reachable from the internet, found string "0.0.0.0/1"',
+  ],
+  [
+    "a database reachable from a public block",
+    "prod",
+    "envstack:database.accessCidrs",
+    ["203.0.113.0/24"],
+    'Pulumi.prod.yaml: envstack:database.accessCidrs[0]: expected a private IPv4 CIDR block (inside 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 or 100.64.0.0/10): the database is never reachable from the internet, found string "203.0.113.0/24"',
+  ],
+  [
     "invalid CIDR inside a list",
     "dev",
     "envstack:database.accessCidrs",

@@ -104,6 +104,77 @@ const rows: Row[] = [
       "Remove the ingress from 0.0.0.0/0 on ports 5432-5432/tcp from db-open: only the load balancer is public in prod, on ports 443, 80.",
     ],
   ],
+  ...(
+    [
+      ["0.0.0.0/1", true],
+      ["128.0.0.0/1", true],
+      ["203.0.113.7/32", true],
+      ["11.0.0.0/8", true],
+      ["172.32.0.0/16", true],
+      ["8.0.0.0/5", true],
+      ["10.0.0.0/7", true],
+      ["100.64.0.0/9", true],
+      ["not-a-cidr", true],
+      ["10.0.0.1", true],
+      ["10.0.0.0/33", true],
+      ["10.0.0.0/x", true],
+      ["2001:db8::/32", true],
+      ["fc00::/6", true],
+      ["::/1", true],
+      ["10.20.0.0/16", false],
+      ["10.0.0.0/8", false],
+      ["172.16.0.0/12", false],
+      ["172.31.255.0/24", false],
+      ["192.168.1.0/24", false],
+      ["100.64.0.0/10", false],
+      ["127.0.0.1/32", false],
+      ["169.254.169.254/32", false],
+      ["fd12:3456::/48", false],
+      ["fe80::/10", false],
+      ["::1/128", false],
+    ] as const
+  ).map(([cidr, internet]): Row => [
+    `PostgreSQL from ${cidr}${internet ? ", internet addresses" : ", no internet address"}`,
+    "prod",
+    "no-public-ingress",
+    sg([
+      {
+        protocol: "tcp",
+        fromPort: 5432,
+        toPort: 5432,
+        [cidr.includes(":") ? "ipv6CidrBlocks" : "cidrBlocks"]: [cidr],
+      },
+    ]),
+    internet
+      ? [
+          `Remove the ingress from ${cidr} on ports 5432-5432/tcp from service-alb-sg: only the load balancer is public in prod, on ports 443, 80.`,
+        ]
+      : [],
+  ]),
+  [
+    "443 from half the internet, as from all of it",
+    "prod",
+    "no-public-ingress",
+    sg([open("tcp", 443, 443, "0.0.0.0/1"), open("6", 80, 80, "128.0.0.0/1")]),
+    [],
+  ],
+  [
+    "each internet block of a rule named, private ones left out",
+    "stage",
+    "no-public-ingress",
+    sg([
+      {
+        protocol: "udp",
+        fromPort: 53,
+        toPort: 53,
+        cidrBlocks: ["10.0.0.0/8", "1.1.1.1/32"],
+        ipv6CidrBlocks: ["2606:4700::/32"],
+      },
+    ]),
+    [
+      "Remove the ingress from 1.1.1.1/32, 2606:4700::/32 on ports 53-53/udp from service-alb-sg: only the load balancer is public in stage, on ports 443, 80.",
+    ],
+  ],
   [
     "a public database",
     "prod",
