@@ -1,52 +1,33 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import type { ServiceConfig } from "../model";
+import { AppService } from "./app-service";
 import { componentTags, physicalName, type Naming } from "./naming";
-
-export const COLOURS = ["blue", "green"] as const;
-export type Colour = (typeof COLOURS)[number];
 
 /** TLS 1.3 with TLS 1.2 fallback, forward-secret ciphers only. */
 export const TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
 
-export interface ServiceArgs {
+export interface ServicesArgs {
   /** Stack and app: physical names and the parameter scope. No default. */
   readonly naming: Naming;
-  /** Image of the live colour, `<registry>/<repository>@sha256:<digest>`. No default. */
-  readonly image: string;
-  /** Image the idle colour carries during a rollout; when unset it idles at 0 tasks. */
-  readonly nextImage?: string;
-  /** Fargate cpu units per task. No default. */
-  readonly cpu: number;
-  /** Fargate memory per task, MiB. No default. */
-  readonly memoryMb: number;
-  /** Tasks of the live colour (and of the idle one while it carries a release). No default. */
-  readonly desiredCount: number;
-  /** Port the app listens on. No default. */
-  readonly containerPort: number;
-  /** Path the target groups probe. No default. */
-  readonly healthCheckPath: string;
-  /** ACM certificate of the HTTPS listener. No default. */
-  readonly certificateArn: string;
-  /** Rollout strategy, recorded on the ECS services. No default. */
-  readonly strategy: "blue-green" | "canary";
-  /** The colour taking production traffic. No default. */
-  readonly live: Colour;
-  /** Share of traffic sent to the idle colour, percent. Defaults to 0. */
-  readonly canaryPercent?: number;
+  /** The services by name, validated (one default among those with a port). No default. */
+  readonly services: Readonly<Record<string, ServiceConfig>>;
+  /** ACM certificate of the HTTPS listener; needed when a service has a port. No default. */
+  readonly certificateArn?: string;
   /**
-   * The X-Ray daemon image to run beside the app, which also lets the task write traces.
+   * The X-Ray daemon image to run beside every service, which also lets the tasks write traces.
    * Defaults to none: no sidecar, no trace permissions.
    */
   readonly xrayDaemonImage?: string;
   /** Load balancer deletion protection. Defaults to false. */
   readonly deletionProtection?: boolean;
-  /** Log group of the containers. No default. */
-  readonly logGroupName: pulumi.Input<string>;
+  /** Log group of each service's containers, by service name. No default. */
+  readonly logGroupNames: Readonly<Record<string, pulumi.Input<string>>>;
   /** Parameter path the app reads its configuration from, `/<stack>/<app>/`. No default. */
   readonly parameterPath: string;
-  /** The VPC the security group belongs to. No default. */
+  /** The VPC the security groups belong to. No default. */
   readonly vpcId: pulumi.Input<string>;
-  /** The VPC's block: where the service's data-tier traffic may go. No default. */
+  /** The VPC's block: where the services' data-tier traffic may go. No default. */
   readonly vpcCidr: string;
   /** Subnets of the load balancer. No default. */
   readonly publicSubnetIds: pulumi.Input<string>[];
@@ -56,117 +37,49 @@ export interface ServiceArgs {
   readonly permissionsBoundaryArn: pulumi.Input<string>;
 }
 
-/** Listener weights: the live colour gets what the canary does not. */
-export function colourWeights(live: Colour, canaryPercent: number): Record<Colour, number> {
-  const idle: Colour = live === "blue" ? "green" : "blue";
-  return { [live]: 100 - canaryPercent, [idle]: canaryPercent } as Record<Colour, number>;
-}
-
 /**
- * ECS Fargate behind an HTTPS load balancer, with a blue and a green service, each with its
- * own task definition and target group. The HTTPS listener's weighted forward sends
- * `100 - canaryPercent` to the live colour and `canaryPercent` to the idle one; HTTP redirects.
+ * The application's services on one ECS Fargate cluster, sharing a task role and an execution
+ * role. When a service has a port, one HTTPS load balancer fronts them all: the listener's
+ * default action forwards to the default service's colours, and each other web service has a
+ * listener rule (its paths and hosts) forwarding to its own; HTTP redirects to HTTPS. Each
+ * service is an AppService (src/aws/app-service.ts).
  */
-export class Service extends pulumi.ComponentResource {
+export class Services extends pulumi.ComponentResource {
   public readonly clusterName: string;
   public readonly clusterArn: pulumi.Output<string>;
-  /** ECS service names by colour. */
-  public readonly serviceNames: Record<Colour, string>;
-  public readonly liveColour: Colour;
-  public readonly loadBalancerDnsName: pulumi.Output<string>;
-  public readonly loadBalancerArnSuffix: pulumi.Output<string>;
-  public readonly targetGroupArnSuffixes: pulumi.Output<string>[];
-  public readonly httpsListenerArn: pulumi.Output<string>;
-  /** Security group of the tasks: the one the database and cache admit. */
-  public readonly securityGroupId: pulumi.Output<string>;
+  /** Each service, by name. */
+  public readonly services: Readonly<Record<string, AppService>>;
+  /** The load balancer's DNS name; undefined when every service is a worker. */
+  public readonly loadBalancerDnsName?: pulumi.Output<string>;
+  public readonly loadBalancerArnSuffix?: pulumi.Output<string>;
+  public readonly httpsListenerArn?: pulumi.Output<string>;
+  /** The web services' listener rules (the default service has none). */
+  public readonly listenerRuleArns: pulumi.Output<string>[];
+  /** Security groups of the tasks: the ones the database and cache admit. */
+  public readonly securityGroupIds: pulumi.Output<string>[];
   public readonly taskRoleArn: pulumi.Output<string>;
   public readonly executionRoleArn: pulumi.Output<string>;
 
-  constructor(name: string, args: ServiceArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("envstack:aws:Service", name, {}, opts);
+  constructor(name: string, args: ServicesArgs, opts?: pulumi.ComponentResourceOptions) {
+    // The environment-wide resources keep the names they had under the one-service component
+    // `envstack:aws:Service`: the alias carries its children over, so the load balancer (and
+    // its DNS name), the cluster and the roles are not replaced.
+    super(
+      "envstack:aws:Services",
+      name,
+      {},
+      {
+        ...opts,
+        aliases: [...(opts?.aliases ?? []), { type: "envstack:aws:Service" }],
+      },
+    );
     const tags = componentTags("service");
     const { naming } = args;
-    const port = args.containerPort;
     const region = aws.getRegionOutput({}, { parent: this });
     const identity = aws.getCallerIdentityOutput({}, { parent: this });
     const partition = aws.getPartitionOutput({}, { parent: this });
-
-    const albSg = new aws.ec2.SecurityGroup(
-      `${name}-alb-sg`,
-      {
-        vpcId: args.vpcId,
-        description: "HTTPS and HTTP (redirected) from anywhere; to the tasks only",
-        ingress: [
-          {
-            description: "HTTPS",
-            protocol: "tcp",
-            fromPort: 443,
-            toPort: 443,
-            cidrBlocks: ["0.0.0.0/0"],
-          },
-          {
-            description: "HTTP, redirected to HTTPS",
-            protocol: "tcp",
-            fromPort: 80,
-            toPort: 80,
-            cidrBlocks: ["0.0.0.0/0"],
-          },
-        ],
-        egress: [
-          {
-            description: "The tasks",
-            protocol: "tcp",
-            fromPort: port,
-            toPort: port,
-            cidrBlocks: [args.vpcCidr],
-          },
-        ],
-        tags,
-      },
-      { parent: this },
-    );
-    const serviceSg = new aws.ec2.SecurityGroup(
-      `${name}-sg`,
-      {
-        vpcId: args.vpcId,
-        description: "The app port from the load balancer only",
-        ingress: [
-          {
-            description: "The load balancer",
-            protocol: "tcp",
-            fromPort: port,
-            toPort: port,
-            securityGroups: [albSg.id],
-          },
-        ],
-        egress: [
-          // Image pulls, AWS APIs and telemetry go out over HTTPS through the NAT.
-          {
-            description: "HTTPS",
-            protocol: "tcp",
-            fromPort: 443,
-            toPort: 443,
-            cidrBlocks: ["0.0.0.0/0"],
-          },
-          {
-            description: "PostgreSQL in the VPC",
-            protocol: "tcp",
-            fromPort: 5432,
-            toPort: 5432,
-            cidrBlocks: [args.vpcCidr],
-          },
-          {
-            description: "Redis in the VPC",
-            protocol: "tcp",
-            fromPort: 6379,
-            toPort: 6379,
-            cidrBlocks: [args.vpcCidr],
-          },
-        ],
-        tags,
-      },
-      { parent: this },
-    );
+    const web = Object.entries(args.services).filter(([, s]) => s.port !== undefined);
+    const ports = [...new Set(web.map(([, s]) => s.port!.containerPort))].sort((a, b) => a - b);
 
     const clusterName = physicalName(naming, "cluster", 255);
     const cluster = new aws.ecs.Cluster(
@@ -253,220 +166,156 @@ export class Service extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    const alb = new aws.lb.LoadBalancer(
-      `${name}-alb`,
-      {
-        name: physicalName(naming, "alb", 32),
-        loadBalancerType: "application",
-        internal: false,
-        securityGroups: [albSg.id],
-        subnets: args.publicSubnetIds,
-        dropInvalidHeaderFields: true,
-        enableDeletionProtection: args.deletionProtection ?? false,
-        tags,
-      },
-      { parent: this },
-    );
-
-    const targetGroups = Object.fromEntries(
-      COLOURS.map((colour) => [
-        colour,
-        new aws.lb.TargetGroup(
-          `${name}-tg-${colour}`,
-          {
-            name: physicalName(naming, colour, 32),
-            port,
-            protocol: "HTTP",
-            targetType: "ip",
-            vpcId: args.vpcId,
-            deregistrationDelay: 30,
-            healthCheck: {
-              enabled: true,
-              path: args.healthCheckPath,
-              port: "traffic-port",
-              protocol: "HTTP",
-              matcher: "200-399",
-              interval: 15,
-              timeout: 5,
-              healthyThreshold: 2,
-              unhealthyThreshold: 3,
-            },
-            tags: { ...tags, colour },
-          },
-          { parent: this },
-        ),
-      ]),
-    ) as Record<Colour, aws.lb.TargetGroup>;
-
-    const weights = colourWeights(args.live, args.canaryPercent ?? 0);
-    const https = new aws.lb.Listener(
-      `${name}-https`,
-      {
-        loadBalancerArn: alb.arn,
-        port: 443,
-        protocol: "HTTPS",
-        sslPolicy: TLS_POLICY,
-        certificateArn: args.certificateArn,
-        defaultActions: [
-          {
-            type: "forward",
-            forward: {
-              targetGroups: COLOURS.map((colour) => ({
-                arn: targetGroups[colour].arn,
-                weight: weights[colour],
-              })),
-            },
-          },
-        ],
-        tags,
-      },
-      { parent: this },
-    );
-    new aws.lb.Listener(
-      `${name}-http`,
-      {
-        loadBalancerArn: alb.arn,
-        port: 80,
-        protocol: "HTTP",
-        defaultActions: [
-          {
-            type: "redirect",
-            redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" },
-          },
-        ],
-        tags,
-      },
-      { parent: this },
-    );
-
-    const serviceNames = {} as Record<Colour, string>;
-    for (const colour of COLOURS) {
-      const isLive = colour === args.live;
-      const image = isLive ? args.image : (args.nextImage ?? args.image);
-      const desiredCount = isLive || args.nextImage !== undefined ? args.desiredCount : 0;
-      const containers = pulumi.jsonStringify(
-        containerDefinitions({
-          image,
-          port,
-          colour,
-          xrayDaemonImage: args.xrayDaemonImage,
-          logGroupName: args.logGroupName,
-          region: region.region,
-          stack: naming.stack,
-          parameterPath: args.parameterPath,
-        }),
-      );
-      const task = new aws.ecs.TaskDefinition(
-        `${name}-task-${colour}`,
+    let albSg: aws.ec2.SecurityGroup | undefined;
+    let alb: aws.lb.LoadBalancer | undefined;
+    const [listenerArn, setListenerArn] = pulumi.deferredOutput<string>();
+    if (web.length > 0) {
+      if (args.certificateArn === undefined) {
+        // The model refuses a web service without envstack:loadBalancer.certificateArn.
+        throw new Error("services with a port need the load balancer's certificateArn");
+      }
+      albSg = new aws.ec2.SecurityGroup(
+        `${name}-alb-sg`,
         {
-          family: physicalName(naming, colour, 255),
-          cpu: String(args.cpu),
-          memory: String(args.memoryMb),
-          networkMode: "awsvpc",
-          requiresCompatibilities: ["FARGATE"],
-          runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
-          executionRoleArn: executionRole.arn,
-          taskRoleArn: taskRole.arn,
-          containerDefinitions: containers,
-          tags: { ...tags, colour },
+          vpcId: args.vpcId,
+          description: "HTTPS and HTTP (redirected) from anywhere; to the tasks only",
+          ingress: [
+            {
+              description: "HTTPS",
+              protocol: "tcp",
+              fromPort: 443,
+              toPort: 443,
+              cidrBlocks: ["0.0.0.0/0"],
+            },
+            {
+              description: "HTTP, redirected to HTTPS",
+              protocol: "tcp",
+              fromPort: 80,
+              toPort: 80,
+              cidrBlocks: ["0.0.0.0/0"],
+            },
+          ],
+          egress: ports.map((port) => ({
+            description: "The tasks",
+            protocol: "tcp",
+            fromPort: port,
+            toPort: port,
+            cidrBlocks: [args.vpcCidr],
+          })),
+          tags,
         },
         { parent: this },
       );
-      serviceNames[colour] = physicalName(naming, colour, 255);
-      new aws.ecs.Service(
-        `${name}-svc-${colour}`,
+      alb = new aws.lb.LoadBalancer(
+        `${name}-alb`,
         {
-          name: serviceNames[colour],
-          cluster: cluster.arn,
-          taskDefinition: task.arn,
-          desiredCount,
-          launchType: "FARGATE",
-          platformVersion: "LATEST",
-          networkConfiguration: {
-            subnets: args.appSubnetIds,
-            securityGroups: [serviceSg.id],
-            assignPublicIp: false,
-          },
-          loadBalancers: [
-            { targetGroupArn: targetGroups[colour].arn, containerName: "app", containerPort: port },
-          ],
-          deploymentCircuitBreaker: { enable: true, rollback: true },
-          healthCheckGracePeriodSeconds: 60,
-          enableEcsManagedTags: true,
-          propagateTags: "SERVICE",
-          tags: { ...tags, colour, "deployment-strategy": args.strategy },
+          name: physicalName(naming, "alb", 32),
+          loadBalancerType: "application",
+          internal: false,
+          securityGroups: [albSg.id],
+          subnets: args.publicSubnetIds,
+          dropInvalidHeaderFields: true,
+          enableDeletionProtection: args.deletionProtection ?? false,
+          tags,
         },
-        // The target group must be attached to the load balancer before a service uses it.
-        { parent: this, dependsOn: [https] },
+        { parent: this },
       );
+    }
+
+    const services: Record<string, AppService> = {};
+    for (const [service, config] of Object.entries(args.services)) {
+      const deployment = config.deployment;
+      services[service] = new AppService(
+        `${name}-${service}`,
+        {
+          naming,
+          service,
+          image: config.image,
+          nextImage: deployment.nextImage,
+          cpu: config.cpu,
+          memoryMb: config.memoryMb,
+          desiredCount: config.desiredCount,
+          strategy: deployment.strategy,
+          live: deployment.live,
+          canaryPercent: deployment.canaryPercent,
+          web:
+            config.port && config.routing && albSg
+              ? {
+                  containerPort: config.port.containerPort,
+                  healthCheckPath: config.port.healthCheckPath,
+                  routing: config.routing,
+                  listenerArn,
+                  loadBalancerSecurityGroupId: albSg.id,
+                }
+              : undefined,
+          xrayDaemonImage: args.xrayDaemonImage,
+          logGroupName: args.logGroupNames[service]!,
+          parameterPath: args.parameterPath,
+          clusterArn: cluster.arn,
+          taskRoleArn: taskRole.arn,
+          executionRoleArn: executionRole.arn,
+          vpcId: args.vpcId,
+          vpcCidr: args.vpcCidr,
+          appSubnetIds: args.appSubnetIds,
+        },
+        { parent: this },
+      );
+    }
+
+    let https: aws.lb.Listener | undefined;
+    if (alb) {
+      const defaultService = web.find(([, s]) => s.routing?.default === true)?.[0];
+      const forward = defaultService ? services[defaultService]!.forwardAction : undefined;
+      if (!forward) throw new Error("services with a port need a default service");
+      https = new aws.lb.Listener(
+        `${name}-https`,
+        {
+          loadBalancerArn: alb.arn,
+          port: 443,
+          protocol: "HTTPS",
+          sslPolicy: TLS_POLICY,
+          certificateArn: args.certificateArn,
+          defaultActions: [forward],
+          tags,
+        },
+        { parent: this },
+      );
+      new aws.lb.Listener(
+        `${name}-http`,
+        {
+          loadBalancerArn: alb.arn,
+          port: 80,
+          protocol: "HTTP",
+          defaultActions: [
+            {
+              type: "redirect",
+              redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" },
+            },
+          ],
+          tags,
+        },
+        { parent: this },
+      );
+      setListenerArn(https.arn);
     }
 
     this.clusterName = clusterName;
     this.clusterArn = cluster.arn;
-    this.serviceNames = serviceNames;
-    this.liveColour = args.live;
-    this.loadBalancerDnsName = alb.dnsName;
-    this.loadBalancerArnSuffix = alb.arnSuffix;
-    this.targetGroupArnSuffixes = COLOURS.map((c) => targetGroups[c].arnSuffix);
-    this.httpsListenerArn = https.arn;
-    this.securityGroupId = serviceSg.id;
+    this.services = services;
+    this.loadBalancerDnsName = alb?.dnsName;
+    this.loadBalancerArnSuffix = alb?.arnSuffix;
+    this.httpsListenerArn = https?.arn;
+    this.listenerRuleArns = Object.values(services).flatMap((s) =>
+      s.listenerRuleArn ? [s.listenerRuleArn] : [],
+    );
+    this.securityGroupIds = Object.values(services).map((s) => s.securityGroupId);
     this.taskRoleArn = taskRole.arn;
     this.executionRoleArn = executionRole.arn;
     this.registerOutputs({
       clusterArn: this.clusterArn,
       loadBalancerDnsName: this.loadBalancerDnsName,
       httpsListenerArn: this.httpsListenerArn,
-      securityGroupId: this.securityGroupId,
-      liveColour: this.liveColour,
+      securityGroupIds: this.securityGroupIds,
     });
   }
-}
-
-interface ContainerSpec {
-  readonly image: string;
-  readonly port: number;
-  readonly colour: Colour;
-  readonly xrayDaemonImage?: string;
-  readonly logGroupName: pulumi.Input<string>;
-  readonly region: pulumi.Input<string>;
-  readonly stack: string;
-  readonly parameterPath: string;
-}
-
-function containerDefinitions(spec: ContainerSpec): unknown[] {
-  const logs = (prefix: string) => ({
-    logDriver: "awslogs",
-    options: {
-      "awslogs-group": spec.logGroupName,
-      "awslogs-region": spec.region,
-      "awslogs-stream-prefix": prefix,
-    },
-  });
-  const environment = [
-    { name: "APP_ENV", value: spec.stack },
-    { name: "APP_COLOUR", value: spec.colour },
-    { name: "APP_PARAMETER_PATH", value: spec.parameterPath },
-    ...(spec.xrayDaemonImage ? [{ name: "AWS_XRAY_DAEMON_ADDRESS", value: "127.0.0.1:2000" }] : []),
-  ];
-  const app = {
-    name: "app",
-    image: spec.image,
-    essential: true,
-    portMappings: [{ containerPort: spec.port, protocol: "tcp" }],
-    environment,
-    logConfiguration: logs(spec.colour),
-  };
-  if (!spec.xrayDaemonImage) return [app];
-  return [
-    app,
-    {
-      name: "xray-daemon",
-      image: spec.xrayDaemonImage,
-      essential: false,
-      cpu: 32,
-      memoryReservation: 64,
-      portMappings: [{ containerPort: 2000, protocol: "udp" }],
-      logConfiguration: logs(`xray-${spec.colour}`),
-    },
-  ];
 }
