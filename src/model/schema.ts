@@ -692,7 +692,9 @@ function serviceIssues(stack: StackName, config: EnvstackConfig): CrossKeyIssue[
   }
   const web = webServices(config);
   const defaults = web.filter((n) => config.services[n]!.routing?.default === true);
-  if (web.length > 0 && defaults.length !== 1) {
+  // A web service without routing is reported on its own; counting defaults would repeat it.
+  const routed = web.every((n) => config.services[n]!.routing !== undefined);
+  if (web.length > 0 && routed && defaults.length !== 1) {
     add(
       ["services"],
       defaults.length === 0
