@@ -62,8 +62,10 @@ export class Services extends pulumi.ComponentResource {
 
   constructor(name: string, args: ServicesArgs, opts?: pulumi.ComponentResourceOptions) {
     // The environment-wide resources keep the names they had under the one-service component
-    // `envstack:aws:Service`: the alias carries its children over, so the load balancer (and
-    // its DNS name), the cluster and the roles are not replaced.
+    // `envstack:aws:Service`: the alias carries its children over (a child inherits an alias of
+    // each of its parent's,
+    // https://github.com/pulumi/pulumi/blob/1b5949891b3cefcb9974752b24a5ecef0acc86c8/sdk/nodejs/resource.ts#L115-L147),
+    // so the load balancer (and its DNS name), the cluster and the roles are not replaced.
     super(
       "envstack:aws:Services",
       name,

@@ -1137,7 +1137,8 @@ describe("services", () => {
   });
 
   it("declares no load balancer, listener, target group or rule when every service is a worker", async () => {
-    const { api: _api, ...workers } = services("prod");
+    const workers = services("prod");
+    delete workers["api"];
     const run = await runStack("prod", {
       "envstack:services": workers,
       "envstack:loadBalancer": undefined,
