@@ -273,6 +273,8 @@ export class AppService extends pulumi.ComponentResource {
                 ]
               : [],
           deploymentCircuitBreaker: { enable: true, rollback: true },
+          // Unused without a load balancer's (or a container's) health check
+          // (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateService.html).
           ...(web ? { healthCheckGracePeriodSeconds: 60 } : {}),
           enableEcsManagedTags: true,
           propagateTags: "SERVICE",
