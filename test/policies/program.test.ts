@@ -105,6 +105,51 @@ describe("hand edits to the stage stack's resources", () => {
     ]);
   });
 
+  it("suppresses a per-service attribute by its service's key, and only that service's", async () => {
+    const SERVICE = "aws:ecs/service:Service";
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "envstack-parity-")), "s.yaml");
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        suppressions: [
+          {
+            policy: "stage-mirrors-prod",
+            stack: "stage",
+            resource: `${SERVICE}::service-worker-svc-blue`,
+            attribute: "services.worker.desiredCount",
+            reason: "One worker while the queue consumer is load-tested this month.",
+            owner: "@platform",
+            expires: latestExpiry(today()),
+          },
+        ],
+      }),
+    );
+    const found = await checkAll(
+      "stage",
+      edit(SERVICE, (f) => f.name.endsWith("-svc-blue"), { desiredCount: 1 }),
+      {
+        "stage-mirrors-prod": { suppressionsFile: file },
+        "suppressions-are-valid": { suppressionsFile: file },
+      },
+    );
+    // The file is valid: the attribute is one stage-mirrors-prod reports (services.<name>.*).
+    expect(found.filter((v) => v.policy === "suppressions-are-valid")).toEqual([]);
+    expect(
+      found
+        .filter((v) => v.policy === "stage-mirrors-prod")
+        .map((v) => [v.enforcementLevel, parseSuppressedMessage(v.message)?.original ?? v.message]),
+    ).toEqual([
+      [
+        "mandatory",
+        "Set services.api.desiredCount to 3 on service-api-svc-blue: stage must mirror prod (stage declares 1).",
+      ],
+      [
+        "advisory",
+        "Set services.worker.desiredCount to 2 on service-worker-svc-blue: stage must mirror prod (stage declares 1).",
+      ],
+    ]);
+  });
+
   it("notes an attribute unknown during preview instead of passing or failing it", async () => {
     const found = await checkAll("stage", edit(RDS, primary, { multiAz: UNKNOWN.boolean }));
     expect(found.filter((v) => v.policy === "stage-mirrors-prod")).toEqual([
