@@ -170,7 +170,10 @@ export class Services extends pulumi.ComponentResource {
 
     let albSg: aws.ec2.SecurityGroup | undefined;
     let alb: aws.lb.LoadBalancer | undefined;
-    const [listenerArn, setListenerArn] = pulumi.deferredOutput<string>();
+    // The listener's default action needs the default service's target groups, and the other
+    // services' rules need the listener: their ARN arrives once the listener is declared below.
+    const [listenerArn, setListenerArn] =
+      web.length > 0 ? pulumi.deferredOutput<string>() : [undefined, undefined];
     if (web.length > 0) {
       if (args.certificateArn === undefined) {
         // The model refuses a web service without envstack:loadBalancer.certificateArn.
@@ -241,7 +244,7 @@ export class Services extends pulumi.ComponentResource {
           live: deployment.live,
           canaryPercent: deployment.canaryPercent,
           web:
-            config.port && config.routing && albSg
+            config.port && config.routing && albSg && listenerArn
               ? {
                   containerPort: config.port.containerPort,
                   healthCheckPath: config.port.healthCheckPath,
@@ -298,7 +301,7 @@ export class Services extends pulumi.ComponentResource {
         },
         { parent: this },
       );
-      setListenerArn(https.arn);
+      setListenerArn?.(https.arn);
     }
 
     this.clusterName = clusterName;
