@@ -1,6 +1,7 @@
 import type { StackValidationArgs } from "@pulumi/policy";
 import {
   PARITY,
+  attributesFor,
   expectedValue,
   mustEqualAttributes,
   observe,
@@ -14,6 +15,25 @@ import { show, type Report, type Settings, type StackPolicyDefinition } from "./
 
 function declared(args: StackValidationArgs): DeclaredResource[] {
   return args.resources.map((r) => ({ type: r.type, name: r.name, urn: r.urn, props: r.props }));
+}
+
+/** The services the stack declares: the `service` tags of its ECS services, where known. */
+function declaredServices(resources: readonly DeclaredResource[]): Set<string> {
+  const names = new Set<string>();
+  for (const r of resources) {
+    if (r.type !== "aws:ecs/service:Service") continue;
+    try {
+      const tags = r.props["tags"];
+      const name =
+        tags !== null && typeof tags === "object"
+          ? (tags as Record<string, unknown>)["service"]
+          : undefined;
+      if (typeof name === "string") names.add(name);
+    } catch {
+      // Unknown during preview: the per-service readings say so on their own resources.
+    }
+  }
+  return names;
 }
 
 /**
@@ -36,8 +56,11 @@ function compare(
     return;
   }
   const resources = declared(args);
-  for (const attribute of attributes) {
+  const services = declaredServices(resources);
+  for (const attribute of attributesFor(attributes, baseline.spec)) {
     if (!attribute.observed) continue;
+    // A service the stack does not declare at all is reported once, on the `services` key.
+    if (attribute.service !== undefined && !services.has(attribute.service)) continue;
     const expected = expectedValue(attribute, baseline.spec);
     for (const reading of observe(attribute.observed, resources)) {
       const urn = reading.on?.urn ?? reading.resources[0]?.urn;

@@ -101,32 +101,45 @@ function declaredImages(resources: readonly PolicyResource[], report: Report): I
 }
 
 /**
- * The images a stack file names, each with the key naming it: the app's image, the image a
- * rollout brings (nextImage) and the X-Ray daemon sidecar's. These are the only image fields of
- * the config contract (src/model/schema.ts).
+ * The images a stack file names, each with the keys naming it: each service's image, the image
+ * a rollout brings (nextImage) and the X-Ray daemon sidecar's. These are the only image fields
+ * of the config contract (src/model/schema.ts).
  */
-export function namedImages(spec: EnvironmentSpec): ReadonlyMap<string, string> {
-  const named = new Map<string, string>();
+export function namedImages(spec: EnvironmentSpec): ReadonlyMap<string, readonly string[]> {
+  const named = new Map<string, string[]>();
   const add = (key: string, image: string | undefined) => {
-    if (image !== undefined && !named.has(image)) named.set(image, key);
+    if (image === undefined) return;
+    named.set(image, [...(named.get(image) ?? []), key]);
   };
-  add("service.image", spec.service.image);
-  add("service.deployment.nextImage", spec.service.deployment.nextImage);
+  for (const [name, service] of Object.entries(spec.services)) {
+    add(`services.${name}.image`, service.image);
+    add(`services.${name}.deployment.nextImage`, service.deployment.nextImage);
+  }
   add("observability.xrayDaemonImage", spec.observability.xrayDaemonImage);
   return named;
 }
 
+/** The service a task definition runs, by its `service` tag, when known. */
+function serviceOf(taskDefinition: PolicyResource): string | undefined {
+  const tags = whenKnown(() => taskDefinition.props["tags"] as unknown);
+  const name = isRecord(tags) ? tags["service"] : undefined;
+  return typeof name === "string" ? name : undefined;
+}
+
 /**
- * A stack runs what the stack it is promoted from validated, by exact reference (registry,
- * repository and digest):
- * - its newest image (the rollout's nextImage when one is in progress, else image) is the
- *   source's committed image;
+ * A stack runs what the stack it is promoted from validated, service by service, by exact
+ * reference (registry, repository and digest):
+ * - every service it declares is declared in the source too;
+ * - each service's newest image (the rollout's nextImage when one is in progress, else image)
+ *   is the source's committed image of that service;
  * - every container of every task definition, from any registry or repository, runs an image its
- *   own stack file names;
- * - and an image the source's stack file names too, so every image it serves traffic with, the
- *   sidecars included, has run in the source. Exempt: the release a rollout or rollback keeps on
- *   the other colour (the stack's own service.image while nextImage is set, from the app's
- *   repository), and a sidecar the source runs none of (dev without tracing).
+ *   own stack file names, and a service's own container (named after the service its task
+ *   definition is tagged with) an image named for that service;
+ * - and an image the source's stack file names for the same service (or as the sidecar), so
+ *   every image it serves traffic with has run in the source. Exempt: the release a rollout or
+ *   rollback keeps on a service's other colour (its own image while nextImage is set, from the
+ *   same repository as the source's), and a sidecar the source runs none of (dev without
+ *   tracing).
  */
 function promotedFrom(
   source: StackName,
@@ -137,42 +150,80 @@ function promotedFrom(
     const own = baselineOf(settings, target);
     for (const b of [from, own]) if (!b.ok) report(b.message);
     if (!from.ok || !own.ok) return;
-    const sourceImage = from.spec.service.image;
-    const deployment = own.spec.service.deployment;
-    const newest = deployment.nextImage ?? own.spec.service.image;
-    const field = deployment.nextImage ? "service.deployment.nextImage" : "service.image";
-    if (newest !== sourceImage) {
-      report(
-        `Set ${field} to ${sourceImage}: ${target} runs exactly the digest committed for ${source} (${target} declares ${newest}).`,
+    /** Images each service may run: validated in the source, its newest, its previous. */
+    const allowed = new Map<string, Set<string>>();
+    for (const [name, service] of Object.entries(own.spec.services)) {
+      const validated = from.spec.services[name];
+      if (validated === undefined) {
+        report(
+          `Declare service ${name} in ${source}'s stack file first, or remove it from ${target}'s: every service ${target} runs has run in ${source} (${target} declares services.${name}, ${source} does not).`,
+        );
+        allowed.set(name, new Set());
+        continue;
+      }
+      const deployment = service.deployment;
+      const newest = deployment.nextImage ?? service.image;
+      const field = deployment.nextImage
+        ? `services.${name}.deployment.nextImage`
+        : `services.${name}.image`;
+      if (newest !== validated.image) {
+        report(
+          `Set ${field} to ${validated.image}: ${target} runs exactly the digest committed for ${source} (${target} declares ${newest}).`,
+        );
+      }
+      // During a rollout or a rollback (docs/RUNBOOK.md) the other colour keeps the release the
+      // service ran before, which passed this check when it was promoted; the source may have
+      // moved on. It must still be a build of the service's own repository.
+      const previous =
+        deployment.nextImage !== undefined &&
+        repositoryOf(service.image) === repositoryOf(validated.image)
+          ? service.image
+          : undefined;
+      allowed.set(
+        name,
+        new Set(
+          [validated.image, validated.deployment.nextImage, newest, previous].filter(
+            (i): i is string => i !== undefined,
+          ),
+        ),
       );
     }
     const named = namedImages(own.spec);
-    const validated = namedImages(from.spec);
-    const sidecarUnseen = from.spec.observability.xrayDaemonImage === undefined;
-    // During a rollout or a rollback (docs/RUNBOOK.md) the other colour keeps the release the
-    // stack ran before, which passed this check when it was promoted; the source may have moved
-    // on. It must still be a build of the app's own repository.
-    const previous =
-      deployment.nextImage !== undefined &&
-      repositoryOf(own.spec.service.image) === repositoryOf(sourceImage)
-        ? own.spec.service.image
-        : undefined;
+    const sourceSidecar = from.spec.observability.xrayDaemonImage;
+    const sidecarValidated = (image: string) =>
+      sourceSidecar === undefined || sourceSidecar === image;
+    const validatedNames = [...namedImages(from.spec).keys()];
     for (const { taskDefinition, container } of declaredImages(args.resources, report)) {
       const on = { urn: taskDefinition.urn };
-      const key = named.get(container.image);
-      if (key === undefined) {
+      const keys = named.get(container.image);
+      if (keys === undefined) {
         report(
           `Run ${[...named.keys()].join(" or ")} in container ${container.name} of ${taskDefinition.name}: ${target} runs only the images its stack file names (found ${container.image || "no image"}).`,
           on,
         );
         continue;
       }
-      // The newest image is compared with the source's above, once for the stack.
-      if (validated.has(container.image) || container.image === newest) continue;
-      if (container.image === previous) continue;
-      if (key === "observability.xrayDaemonImage" && sidecarUnseen) continue;
+      const service = serviceOf(taskDefinition);
+      const entry = service !== undefined ? own.spec.services[service] : undefined;
+      if (
+        entry !== undefined &&
+        container.name === service &&
+        !keys.some((k) => k.startsWith(`services.${service}.`))
+      ) {
+        report(
+          `Run ${[entry.image, entry.deployment.nextImage].filter((i) => i !== undefined).join(" or ")} in container ${container.name} of ${taskDefinition.name}: service ${service} runs only the images its stack file names for it (found ${container.image}, named as ${keys.join(", ")}).`,
+          on,
+        );
+        continue;
+      }
+      const ok = keys.some((key) => {
+        if (key === "observability.xrayDaemonImage") return sidecarValidated(container.image);
+        const name = key.split(".")[1]!;
+        return allowed.get(name)?.has(container.image) ?? false;
+      });
+      if (ok) continue;
       report(
-        `Run an image ${source}'s stack file names in container ${container.name} of ${taskDefinition.name} (${[...validated.keys()].join(" or ")}), or promote ${container.image} through ${source} first: every image ${target} runs has run in ${source} (${target} names it as ${key}).`,
+        `Run an image ${source}'s stack file names in container ${container.name} of ${taskDefinition.name} (${validatedNames.join(" or ")}), or promote ${container.image} through ${source} first: every image ${target} runs has run in ${source} (${target} names it as ${keys.join(", ")}).`,
         on,
       );
     }
@@ -182,10 +233,10 @@ function promotedFrom(
 export const prodRunsStageDigest: StackPolicyDefinition = {
   name: "prod-runs-stage-digest",
   description:
-    "Checks whether prod's newest image is exactly the image committed for stage, and whether every container of every prod task definition runs an image both Pulumi.prod.yaml and Pulumi.stage.yaml name.",
+    "Checks whether every prod service is declared in stage, whether each service's newest image is exactly the image committed for that service in stage, and whether every container of every prod task definition runs an image both Pulumi.prod.yaml and Pulumi.stage.yaml name for the same service.",
   severity: "critical",
   remediationSteps:
-    "Promote with `envstack promote --to prod`, which copies stage's committed image into Pulumi.prod.yaml; do not edit image references in code. Sidecar images (observability.xrayDaemonImage) go to stage first. While a rollout or rollback holds nextImage, the other colour may keep prod's previous service.image (a build of the same repository). This policy cannot be suppressed.",
+    "Promote with `envstack promote --to prod` (or `--service <name>` for one service), which copies stage's committed images into Pulumi.prod.yaml; do not edit image references in code. A new service is declared in stage first. Sidecar images (observability.xrayDaemonImage) go to stage first. While a rollout or rollback holds a service's nextImage, its other colour may keep prod's previous services.<name>.image (a build of the same repository). This policy cannot be suppressed.",
   levels: { dev: "disabled", stage: "disabled", prod: "mandatory" },
   suppressible: false,
   settings: stackFileSettings,
@@ -195,10 +246,10 @@ export const prodRunsStageDigest: StackPolicyDefinition = {
 export const stageRunsDevDigest: StackPolicyDefinition = {
   name: "stage-runs-dev-digest",
   description:
-    "Checks whether stage's newest image is the image dev runs, and whether every container of every stage task definition runs an image Pulumi.stage.yaml names and dev has run.",
+    "Checks whether every stage service is declared in dev, whether each service's newest image is the image dev runs for it, and whether every container of every stage task definition runs an image Pulumi.stage.yaml names and dev has run for the same service.",
   severity: "medium",
   remediationSteps:
-    "Promote with `envstack promote --to stage`, which copies dev's image into Pulumi.stage.yaml. Advisory: dev moves on continuously.",
+    "Promote with `envstack promote --to stage`, which copies dev's images into Pulumi.stage.yaml. Advisory: dev moves on continuously.",
   levels: { dev: "disabled", stage: "advisory", prod: "disabled" },
   suppressible: true,
   settings: stackFileSettings,

@@ -1,3 +1,4 @@
+import { parityTemplateOf } from "../src/model";
 import { CONCERN_POLICIES } from "./concerns";
 import { packPath, type StackPolicyDefinition } from "./support";
 import {
@@ -43,7 +44,12 @@ export const suppressionsAreValid: StackPolicyDefinition = {
         return;
       }
       const attributes = policy.attributes ?? [];
-      if (attributes.length > 0 && !attributes.includes(s.attribute ?? "")) {
+      // A per-service parity key (services.api.cpu) instantiates its template.
+      if (
+        attributes.length > 0 &&
+        !attributes.includes(s.attribute ?? "") &&
+        !attributes.includes(parityTemplateOf(s.attribute ?? ""))
+      ) {
         report(
           `Fix the suppressions file: ${where}.attribute: expected one of the attributes ${s.policy} reports (${attributes.join(", ")}), found ${s.attribute === undefined ? "nothing (the key is missing)" : `"${s.attribute}"`}.`,
         );

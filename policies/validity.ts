@@ -161,7 +161,7 @@ export const listenerCertificateInRegion: ResourcePolicyDefinition = {
   severity: "high",
   documentation: AWS_DOCS.acmRegions,
   remediationSteps:
-    "Set envstack:service.certificateArn to a certificate requested or imported in the stack's aws:region (ACM certificates cannot be copied between regions).",
+    "Set envstack:loadBalancer.certificateArn to a certificate requested or imported in the stack's aws:region (ACM certificates cannot be copied between regions).",
   levels: EVERYWHERE,
   suppressible: false,
   validateResource: (args, report) => {

@@ -10,8 +10,10 @@ export interface AccessArgs {
   readonly levels: Readonly<Record<TeamRole, AccessLevel>>;
   /** Name of the ECS cluster deployers may roll services in. No default. */
   readonly clusterName: string;
-  /** The HTTPS listener whose weights deployers shift. No default. */
-  readonly listenerArn: pulumi.Input<string>;
+  /** The HTTPS listener whose weights deployers shift; none when every service is a worker. */
+  readonly listenerArn?: pulumi.Input<string>;
+  /** The web services' listener rules, whose weights deployers shift too. Defaults to none. */
+  readonly listenerRuleArns?: pulumi.Input<string>[];
   /** Roles a task definition may carry (task and execution roles). No default. */
   readonly taskRoleArns: pulumi.Input<string>[];
   /** ECR repositories deployers may pull from. Defaults to none (images outside ECR). */
@@ -192,13 +194,30 @@ export class Access extends pulumi.ComponentResource {
         Resource: args.taskRoleArns,
         Condition: { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } },
       },
-      {
-        Sid: "ShiftTraffic",
-        Effect: "Allow",
-        Action: "elasticloadbalancing:ModifyListener",
-        Resource: args.listenerArn,
-        Condition: { StringEquals: tagged },
-      },
+      ...(args.listenerArn !== undefined
+        ? [
+            {
+              Sid: "ShiftTraffic",
+              Effect: "Allow" as const,
+              Action: "elasticloadbalancing:ModifyListener",
+              Resource: args.listenerArn,
+              Condition: { StringEquals: tagged },
+            },
+          ]
+        : []),
+      ...((args.listenerRuleArns ?? []).length > 0
+        ? [
+            {
+              Sid: "ShiftRuleTraffic",
+              Effect: "Allow" as const,
+              // A web service other than the default one takes traffic through its rule
+              // (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_ModifyRule.html).
+              Action: "elasticloadbalancing:ModifyRule",
+              Resource: args.listenerRuleArns!,
+              Condition: { StringEquals: tagged },
+            },
+          ]
+        : []),
       {
         Sid: "EcrLogin",
         Effect: "Allow",

@@ -1,6 +1,6 @@
 import type * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { isProductionLike, type EnvironmentSpec } from "../model";
+import { isProductionLike, serviceComponent, type EnvironmentSpec } from "../model";
 import { Access, ecrRepositoryArn } from "./access";
 import { AppConnections } from "./app-connections";
 import { Cache } from "./cache";
@@ -10,7 +10,8 @@ import { FeatureFlags } from "./feature-flags";
 import { scoped, type Naming } from "./naming";
 import { Network } from "./network";
 import { Observability, type AlarmTargets } from "./observability";
-import { Service } from "./service";
+import { AppService } from "./app-service";
+import { Services } from "./services";
 import { postgresMaxConnections } from "./sizing";
 
 export {
@@ -22,7 +23,8 @@ export {
   FeatureFlags,
   Network,
   Observability,
-  Service,
+  AppService,
+  Services,
 };
 
 export interface AwsEnvironmentOptions {
@@ -31,13 +33,13 @@ export interface AwsEnvironmentOptions {
 }
 
 export interface AwsEnvironment {
-  /** The application's HTTPS URL, e.g. `https://<load balancer DNS name>`. */
-  readonly appUrl: pulumi.Output<string>;
+  /** The application's HTTPS URL, `https://<load balancer DNS name>`; none without a web service. */
+  readonly appUrl?: pulumi.Output<string>;
   /** Stack exports: load balancer DNS, endpoints, log groups, role ARNs, live colour. */
   readonly exports: Record<string, pulumi.Input<unknown>>;
   readonly network: Network;
   readonly observability: Observability;
-  readonly service: Service;
+  readonly services: Services;
   readonly database: Database;
   readonly cache: Cache;
   readonly access: Access;
@@ -47,8 +49,16 @@ export interface AwsEnvironment {
   readonly connections: AppConnections;
 }
 
-/** Components with a log group `/<stack>/<app>/<component>`. */
-export const LOG_GROUP_COMPONENTS = ["network", "service", "cache"] as const;
+/**
+ * Components with a log group `/<stack>/<app>/<component>`: these, and one `service-<name>` per
+ * service (src/model/naming.ts serviceComponent).
+ */
+export const LOG_GROUP_COMPONENTS = ["network", "cache"] as const;
+
+/** Every log group component of a spec: the fixed ones and one per service. */
+export function logGroupComponents(spec: Pick<EnvironmentSpec, "services">): string[] {
+  return [...LOG_GROUP_COMPONENTS, ...Object.keys(spec.services).map(serviceComponent)];
+}
 
 /**
  * Declares a stack's AWS environment from its validated spec. Every resource is created under
@@ -87,7 +97,11 @@ export function declareAwsEnvironment(
     "observability",
     {
       naming,
-      logGroupComponents: LOG_GROUP_COMPONENTS,
+      logGroupComponents: logGroupComponents(spec),
+      services: Object.entries(spec.services).map(([name, s]) => ({
+        name,
+        web: s.port !== undefined,
+      })),
       logRetentionDays: spec.observability.logRetentionDays,
       alarmEmail: spec.observability.alarmEmail,
       latencyP99Ms: spec.observability.latencyP99Ms,
@@ -114,26 +128,21 @@ export function declareAwsEnvironment(
     opts,
   );
 
-  const deployment = spec.service.deployment;
-  const service = new Service(
+  const services = new Services(
     "service",
     {
       naming,
-      image: spec.service.image,
-      nextImage: deployment.nextImage,
-      cpu: spec.service.cpu,
-      memoryMb: spec.service.memoryMb,
-      desiredCount: spec.service.desiredCount,
-      containerPort: spec.service.containerPort,
-      healthCheckPath: spec.service.healthCheckPath,
-      certificateArn: spec.service.certificateArn,
-      strategy: deployment.strategy,
-      live: deployment.live,
-      canaryPercent: deployment.canaryPercent,
+      services: spec.services,
+      certificateArn: spec.loadBalancer?.certificateArn,
       // The model requires the image whenever tracing is on.
       xrayDaemonImage: spec.observability.tracing ? spec.observability.xrayDaemonImage : undefined,
       deletionProtection: spec.database.deletionProtection,
-      logGroupName: observability.logGroupNames["service"]!,
+      logGroupNames: Object.fromEntries(
+        Object.keys(spec.services).map((s) => [
+          s,
+          observability.logGroupNames[serviceComponent(s)]!,
+        ]),
+      ),
       parameterPath: scoped(naming),
       vpcId: network.vpcId,
       vpcCidr: network.cidr,
@@ -160,7 +169,7 @@ export function declareAwsEnvironment(
       protect: spec.stack === "prod",
       vpcId: network.vpcId,
       subnetIds: network.dataSubnetIds,
-      clientSecurityGroupIds: [service.securityGroupId],
+      clientSecurityGroupIds: services.securityGroupIds,
     },
     opts,
   );
@@ -176,7 +185,7 @@ export function declareAwsEnvironment(
       snapshotRetentionDays: productionLike ? 7 : 0,
       vpcId: network.vpcId,
       subnetIds: network.dataSubnetIds,
-      clientSecurityGroupIds: [service.securityGroupId],
+      clientSecurityGroupIds: services.securityGroupIds,
       slowLogGroupName: observability.logGroupNames["cache"]!,
     },
     opts,
@@ -186,7 +195,7 @@ export function declareAwsEnvironment(
     "connections",
     {
       path: scoped(naming, "connections"),
-      taskRoleArn: service.taskRoleArn,
+      taskRoleArn: services.taskRoleArn,
       databaseEndpoint: database.endpoint,
       databaseReaderEndpoints: database.readerEndpoints,
       databaseSecretArn: database.masterUserSecretArn,
@@ -198,17 +207,18 @@ export function declareAwsEnvironment(
     opts,
   );
 
-  const images = [spec.service.image, deployment.nextImage].filter(
-    (i): i is string => i !== undefined,
+  const images = Object.values(spec.services).flatMap((s) =>
+    [s.image, s.deployment.nextImage].filter((i): i is string => i !== undefined),
   );
   const access = new Access(
     "access",
     {
       naming,
       levels: spec.access,
-      clusterName: service.clusterName,
-      listenerArn: service.httpsListenerArn,
-      taskRoleArns: [service.taskRoleArn, service.executionRoleArn],
+      clusterName: services.clusterName,
+      listenerArn: services.httpsListenerArn,
+      listenerRuleArns: services.listenerRuleArns,
+      taskRoleArns: [services.taskRoleArn, services.executionRoleArn],
       imageRepositoryArns: images.map(ecrRepositoryArn).filter((a): a is string => a !== undefined),
       permissionsBoundaryArn,
     },
@@ -223,23 +233,35 @@ export function declareAwsEnvironment(
 
   setTargets(
     pulumi
-      .all([service.loadBalancerArnSuffix, pulumi.all(service.targetGroupArnSuffixes)])
-      .apply(([lb, tgs]): AlarmTargets => ({
+      .all([
+        services.loadBalancerArnSuffix,
+        pulumi.all(
+          Object.values(services.services).map((s) =>
+            pulumi.all(s.targetGroupArnSuffixes).apply((tgs) => ({
+              name: s.service,
+              liveServiceName: s.serviceNames[s.liveColour],
+              targetGroupArnSuffixes: tgs,
+            })),
+          ),
+        ),
+      ])
+      .apply(([lb, perService]): AlarmTargets => ({
         loadBalancerArnSuffix: lb,
-        targetGroupArnSuffixes: tgs,
-        clusterName: service.clusterName,
-        liveServiceName: service.serviceNames[service.liveColour],
+        services: perService,
+        clusterName: services.clusterName,
         databaseInstanceId: database.instanceId,
         cacheNodeIdsByShard: cache.nodeIdsByShard,
       })),
   );
 
-  const appUrl = pulumi.interpolate`https://${service.loadBalancerDnsName}`;
+  const appUrl = services.loadBalancerDnsName
+    ? pulumi.interpolate`https://${services.loadBalancerDnsName}`
+    : undefined;
   return {
     appUrl,
     network,
     observability,
-    service,
+    services,
     database,
     cache,
     access,
@@ -247,14 +269,15 @@ export function declareAwsEnvironment(
     featureFlags,
     connections,
     exports: {
-      loadBalancerDnsName: service.loadBalancerDnsName,
-      appUrl,
+      ...(appUrl ? { loadBalancerDnsName: services.loadBalancerDnsName, appUrl } : {}),
       databaseEndpoint: database.endpoint,
       databaseReaderEndpoints: pulumi.all(database.readerEndpoints),
       cacheEndpoint: cache.configurationEndpoint,
       logGroups: observability.logGroupNames,
       roleArns: access.roleArns,
-      liveColour: service.liveColour,
+      liveColours: Object.fromEntries(
+        Object.values(services.services).map((s) => [s.service, s.liveColour]),
+      ),
       alarmTopicArn: observability.alarmTopicArn,
       deployRoleArn: deployRole.roleArn,
       boundaryPolicyArn: deployRole.boundaryPolicyArn,

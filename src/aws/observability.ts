@@ -2,15 +2,22 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { componentTags, physicalName, scoped, type Naming } from "./naming";
 
-/** What the alarms and the dashboard watch; known only once the other components exist. */
-export interface AlarmTargets {
-  /** The load balancer's ARN suffix (`app/<name>/<id>`), the CloudWatch dimension. */
-  readonly loadBalancerArnSuffix: string;
-  /** ARN suffixes of the blue and green target groups. */
-  readonly targetGroupArnSuffixes: readonly string[];
-  readonly clusterName: string;
+/** What the alarms and the dashboard watch of one service. */
+export interface ServiceAlarmTargets {
+  readonly name: string;
   /** The ECS service of the live colour. */
   readonly liveServiceName: string;
+  /** ARN suffixes of the blue and green target groups; none for a worker. */
+  readonly targetGroupArnSuffixes: readonly string[];
+}
+
+/** What the alarms and the dashboard watch; known only once the other components exist. */
+export interface AlarmTargets {
+  /** The load balancer's ARN suffix (`app/<name>/<id>`); undefined when every service is a worker. */
+  readonly loadBalancerArnSuffix: string | undefined;
+  /** Each service, in the order of ObservabilityArgs.services. */
+  readonly services: readonly ServiceAlarmTargets[];
+  readonly clusterName: string;
   /** The primary database instance's identifier. */
   readonly databaseInstanceId: string;
   /** The cache's node ids, grouped per shard. */
@@ -51,6 +58,12 @@ export interface ObservabilityArgs {
   readonly databaseStorageGb: number;
   /** The database's connection limit; the connections alarm fires at 80% of it. No default. */
   readonly databaseMaxConnections: number;
+  /**
+   * The services, and whether each is behind the load balancer: each gets its own CPU and memory
+   * alarms, a web service its unhealthy-hosts alarm; the load balancer's latency and error-rate
+   * alarms exist when one is. No default.
+   */
+  readonly services: readonly { readonly name: string; readonly web: boolean }[];
   /** Cache shards; each gets its own memory and evictions alarms. No default. */
   readonly cacheShards: number;
   /** Resources the alarms watch. No default. */
@@ -171,6 +184,7 @@ export class Observability extends pulumi.ComponentResource {
       description: string,
       spec: Omit<aws.cloudwatch.MetricAlarmArgs, "name" | "tags" | "alarmActions" | "okActions">,
       suffix = "",
+      extraTags: Readonly<Record<string, string>> = {},
     ) =>
       new aws.cloudwatch.MetricAlarm(
         `${name}-${key}${suffix}`,
@@ -181,101 +195,126 @@ export class Observability extends pulumi.ComponentResource {
           alarmActions: [topic.arn],
           okActions: [topic.arn],
           ...spec,
-          tags: componentTags("observability", { alarm: key }),
+          tags: componentTags("observability", { alarm: key, ...extraTags }),
         },
         { parent: this },
       );
-    const lbDimension = targets.apply((t) => ({ LoadBalancer: t.loadBalancerArnSuffix }));
-    const serviceDimensions = targets.apply((t) => ({
-      ClusterName: t.clusterName,
-      ServiceName: t.liveServiceName,
-    }));
+    const lbDimension = targets.apply((t) => ({ LoadBalancer: t.loadBalancerArnSuffix ?? "" }));
     const dbDimension = targets.apply((t) => ({ DBInstanceIdentifier: t.databaseInstanceId }));
+    const web = args.services.filter((s) => s.web);
 
-    alarm("latency-p99", `p99 response time above ${args.latencyP99Ms} ms`, {
-      namespace: "AWS/ApplicationELB",
-      metricName: "TargetResponseTime",
-      dimensions: lbDimension,
-      extendedStatistic: "p99",
-      period: 60,
-      evaluationPeriods: 5,
-      datapointsToAlarm: 3,
-      comparisonOperator: "GreaterThanThreshold",
-      threshold: args.latencyP99Ms / 1000,
-    });
-
-    const lbMetric = (id: string, metricName: string) => ({
-      id,
-      metric: {
+    if (web.length > 0) {
+      alarm("latency-p99", `p99 response time above ${args.latencyP99Ms} ms`, {
         namespace: "AWS/ApplicationELB",
-        metricName,
+        metricName: "TargetResponseTime",
         dimensions: lbDimension,
+        extendedStatistic: "p99",
         period: 60,
-        stat: "Sum",
-      },
-    });
-    alarm("error-rate", `5xx responses above ${args.errorRatePercent}% of requests`, {
-      metricQueries: [
-        {
-          id: "rate",
-          label: "5xx rate (%)",
-          expression:
-            "IF(requests > 0, 100 * (FILL(target5xx, 0) + FILL(elb5xx, 0)) / requests, 0)",
-          returnData: true,
-        },
-        lbMetric("target5xx", "HTTPCode_Target_5XX_Count"),
-        lbMetric("elb5xx", "HTTPCode_ELB_5XX_Count"),
-        lbMetric("requests", "RequestCount"),
-      ],
-      evaluationPeriods: 5,
-      datapointsToAlarm: 3,
-      comparisonOperator: "GreaterThanThreshold",
-      threshold: args.errorRatePercent,
-    });
+        evaluationPeriods: 5,
+        datapointsToAlarm: 3,
+        comparisonOperator: "GreaterThanThreshold",
+        threshold: args.latencyP99Ms / 1000,
+      });
 
-    // Both colours' target groups: the idle one has no targets unless it carries a release.
-    alarm("unhealthy-hosts", "Targets failing health checks", {
-      metricQueries: targets.apply((t) => [
-        {
-          id: "unhealthy",
-          label: "Unhealthy targets",
-          expression: `MAX([${t.targetGroupArnSuffixes.map((_, i) => `tg${i}`).join(", ")}])`,
-          returnData: true,
+      const lbMetric = (id: string, metricName: string) => ({
+        id,
+        metric: {
+          namespace: "AWS/ApplicationELB",
+          metricName,
+          dimensions: lbDimension,
+          period: 60,
+          stat: "Sum",
         },
-        ...t.targetGroupArnSuffixes.map((suffix, i) => ({
-          id: `tg${i}`,
-          metric: {
-            namespace: "AWS/ApplicationELB",
-            metricName: "UnHealthyHostCount",
-            dimensions: { LoadBalancer: t.loadBalancerArnSuffix, TargetGroup: suffix },
-            period: 60,
-            stat: "Maximum",
+      });
+      alarm("error-rate", `5xx responses above ${args.errorRatePercent}% of requests`, {
+        metricQueries: [
+          {
+            id: "rate",
+            label: "5xx rate (%)",
+            expression:
+              "IF(requests > 0, 100 * (FILL(target5xx, 0) + FILL(elb5xx, 0)) / requests, 0)",
+            returnData: true,
           },
-        })),
-      ]),
-      evaluationPeriods: 3,
-      comparisonOperator: "GreaterThanThreshold",
-      threshold: 0,
-    });
+          lbMetric("target5xx", "HTTPCode_Target_5XX_Count"),
+          lbMetric("elb5xx", "HTTPCode_ELB_5XX_Count"),
+          lbMetric("requests", "RequestCount"),
+        ],
+        evaluationPeriods: 5,
+        datapointsToAlarm: 3,
+        comparisonOperator: "GreaterThanThreshold",
+        threshold: args.errorRatePercent,
+      });
+    }
 
     const utilisation = (
       key: AlarmKey,
       namespace: string,
       metricName: string,
       dimensions: pulumi.Input<Record<string, pulumi.Input<string>>>,
+      suffix = "",
+      extraTags: Readonly<Record<string, string>> = {},
     ) =>
-      alarm(key, `${metricName} above ${UTILISATION_PERCENT}%`, {
-        namespace,
-        metricName,
-        dimensions,
-        statistic: "Average",
-        period: 300,
-        evaluationPeriods: 3,
-        comparisonOperator: "GreaterThanThreshold",
-        threshold: UTILISATION_PERCENT,
-      });
-    utilisation("service-cpu", "AWS/ECS", "CPUUtilization", serviceDimensions);
-    utilisation("service-memory", "AWS/ECS", "MemoryUtilization", serviceDimensions);
+      alarm(
+        key,
+        `${metricName} above ${UTILISATION_PERCENT}%${suffix ? ` (service ${suffix.slice(1)})` : ""}`,
+        {
+          namespace,
+          metricName,
+          dimensions,
+          statistic: "Average",
+          period: 300,
+          evaluationPeriods: 3,
+          comparisonOperator: "GreaterThanThreshold",
+          threshold: UTILISATION_PERCENT,
+        },
+        suffix,
+        extraTags,
+      );
+
+    args.services.forEach((service, i) => {
+      const of = (t: AlarmTargets) => t.services[i]!;
+      const tagged = { service: service.name };
+      const suffix = `-${service.name}`;
+      const dimensions = targets.apply((t) => ({
+        ClusterName: t.clusterName,
+        ServiceName: of(t).liveServiceName,
+      }));
+      utilisation("service-cpu", "AWS/ECS", "CPUUtilization", dimensions, suffix, tagged);
+      utilisation("service-memory", "AWS/ECS", "MemoryUtilization", dimensions, suffix, tagged);
+      if (!service.web) return;
+      // Both colours' target groups: the idle one has no targets unless it carries a release.
+      alarm(
+        "unhealthy-hosts",
+        `Targets of service ${service.name} failing health checks`,
+        {
+          metricQueries: targets.apply((t) => [
+            {
+              id: "unhealthy",
+              label: "Unhealthy targets",
+              expression: `MAX([${of(t)
+                .targetGroupArnSuffixes.map((_, k) => `tg${k}`)
+                .join(", ")}])`,
+              returnData: true,
+            },
+            ...of(t).targetGroupArnSuffixes.map((suffix, k) => ({
+              id: `tg${k}`,
+              metric: {
+                namespace: "AWS/ApplicationELB",
+                metricName: "UnHealthyHostCount",
+                dimensions: { LoadBalancer: t.loadBalancerArnSuffix ?? "", TargetGroup: suffix },
+                period: 60,
+                stat: "Maximum",
+              },
+            })),
+          ]),
+          evaluationPeriods: 3,
+          comparisonOperator: "GreaterThanThreshold",
+          threshold: 0,
+        },
+        suffix,
+        tagged,
+      );
+    });
     utilisation("db-cpu", "AWS/RDS", "CPUUtilization", dbDimension);
 
     const freeStorageBytes = Math.round(args.databaseStorageGb * 1024 ** 3 * 0.1);
@@ -398,8 +437,13 @@ export class Observability extends pulumi.ComponentResource {
 }
 
 function dashboardBody(t: AlarmTargets, region: string, args: ObservabilityArgs): unknown {
-  const lb = ["LoadBalancer", t.loadBalancerArnSuffix];
-  const svc = ["ClusterName", t.clusterName, "ServiceName", t.liveServiceName];
+  const lb = ["LoadBalancer", t.loadBalancerArnSuffix ?? ""];
+  const svc = (s: ServiceAlarmTargets) => [
+    "ClusterName",
+    t.clusterName,
+    "ServiceName",
+    s.liveServiceName,
+  ];
   const db = ["DBInstanceIdentifier", t.databaseInstanceId];
   const nodes = t.cacheNodeIdsByShard.flat();
   const widget = (title: string, metrics: unknown[], x: number, y: number, extra = {}) => ({
@@ -410,35 +454,40 @@ function dashboardBody(t: AlarmTargets, region: string, args: ObservabilityArgs)
     height: 6,
     properties: { title, region, metrics, period: 60, view: "timeSeries", ...extra },
   });
+  const loadBalancerWidgets = () => [
+    widget(
+      "p99 latency (s)",
+      [["AWS/ApplicationELB", "TargetResponseTime", ...lb, { stat: "p99" }]],
+      0,
+      0,
+      {
+        annotations: {
+          horizontal: [{ label: "alarm", value: args.latencyP99Ms / 1000 }],
+        },
+      },
+    ),
+    widget(
+      "Requests and 5xx",
+      [
+        ["AWS/ApplicationELB", "RequestCount", ...lb, { stat: "Sum" }],
+        ["AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", ...lb, { stat: "Sum" }],
+        ["AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count", ...lb, { stat: "Sum" }],
+      ],
+      12,
+      0,
+    ),
+  ];
+  const balanced = t.loadBalancerArnSuffix !== undefined;
   return {
     widgets: [
+      ...(balanced ? loadBalancerWidgets() : []),
       widget(
-        "p99 latency (s)",
-        [["AWS/ApplicationELB", "TargetResponseTime", ...lb, { stat: "p99" }]],
-        0,
-        0,
-        {
-          annotations: {
-            horizontal: [{ label: "alarm", value: args.latencyP99Ms / 1000 }],
-          },
-        },
-      ),
-      widget(
-        "Requests and 5xx",
-        [
-          ["AWS/ApplicationELB", "RequestCount", ...lb, { stat: "Sum" }],
-          ["AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", ...lb, { stat: "Sum" }],
-          ["AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count", ...lb, { stat: "Sum" }],
-        ],
-        12,
-        0,
-      ),
-      widget(
-        "Service CPU and memory (%)",
-        [
-          ["AWS/ECS", "CPUUtilization", ...svc],
-          ["AWS/ECS", "MemoryUtilization", ...svc],
-        ],
+        "Services' CPU and memory (%)",
+
+        t.services.flatMap((s) => [
+          ["AWS/ECS", "CPUUtilization", ...svc(s), { label: `${s.name} CPU` }],
+          ["AWS/ECS", "MemoryUtilization", ...svc(s), { label: `${s.name} memory` }],
+        ]),
         0,
         6,
       ),

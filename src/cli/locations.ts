@@ -3,7 +3,14 @@ import { SourceMap, findSourceMap } from "node:module";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { LineCounter, isMap, isScalar, parseDocument, type YAMLMap } from "yaml";
-import { PARITY, readPath, type ResourceFilter } from "../model";
+import {
+  PARITY,
+  SERVICE,
+  isPerService,
+  parityTemplateOf,
+  readPath,
+  type ResourceFilter,
+} from "../model";
 import type { StackVerdict } from "./gate";
 import type { SourcePosition } from "./mock-run";
 
@@ -119,12 +126,15 @@ function parityKeyOfProperty(
     if (seen.measure.path !== property) return false;
     return props === undefined || (seen.where ?? []).every((f) => passes(props, f));
   });
-  return attribute?.key;
+  if (attribute === undefined || !isPerService(attribute)) return attribute?.key;
+  // A per-service attribute names the service its resource is tagged with.
+  const service = props === undefined ? undefined : readPath(props, "tags.service");
+  return typeof service === "string" ? attribute.key.replace(SERVICE, service) : undefined;
 }
 
-const PARITY_MESSAGE = /^(?:Set|Cannot check) ([A-Za-z]\w*(?:\.\w+)+)\b/;
+const PARITY_MESSAGE = /^(?:Set|Cannot check) ([A-Za-z]\w*(?:\.[\w-]+)*)\b/;
 const PROPERTY_MESSAGE = /^Set ([A-Za-z]\w*) /;
-const NAMED_KEY = new RegExp(`\\b${NAMESPACE}:([A-Za-z]\\w*(?:\\.\\w+)*)`, "g");
+const NAMED_KEY = new RegExp(`\\b${NAMESPACE}:([A-Za-z]\\w*(?:\\.[\\w-]*\\w)*)`, "g");
 
 /**
  * The root cause of a finding. A config key when the message leads to one: a parity message
@@ -141,7 +151,8 @@ export function rootCauseOf(
   },
 ): RootCause {
   const parity = PARITY_MESSAGE.exec(finding.message)?.[1];
-  if (parity !== undefined && PARITY.some((a) => a.key === parity)) {
+  // A per-service key (services.api.cpu) is an instance of its template (services.<name>.cpu).
+  if (parity !== undefined && PARITY.some((a) => a.key === parityTemplateOf(parity))) {
     return { kind: "config", key: `${NAMESPACE}:${parity}` };
   }
   const property = PROPERTY_MESSAGE.exec(finding.message)?.[1];

@@ -24,17 +24,20 @@ import { EXIT, processIo, reportError, type Io } from "./io";
 import { GATE_OPTIONS, displayPath, gateDirectories } from "./paths";
 import { renderText } from "./report-text";
 
-export const PROMOTE_USAGE = `Usage: envstack promote --to <stack> [--from <stack>] [--dry-run]
+export const PROMOTE_USAGE = `Usage: envstack promote --to <stack> [--from <stack>] [--service <name>] [--dry-run]
 
-Copies the source stack's image (service.image, pinned by digest) into the target's stack
-file, and nothing else, keeping the file's comments and layout. Promotion goes one step
-forward: dev to stage, stage to prod.
+Copies the source stack's images (services.<name>.image, pinned by digest) into the target's
+stack file, one service or all of them, and nothing else, keeping the file's comments and
+layout. Promotion goes one step forward: dev to stage, stage to prod. A service the target
+does not declare yet is not promoted: declare it there first (its size, port and routing).
 
-Refuses (exit 1) when the source stack fails the gate or its image is not pinned by digest.
+Refuses (exit 1) when the source stack fails the gate, when an image to promote is not pinned
+by digest, or when --service names a service either stack does not declare.
 
 Options:
       --from <stack>          The stack to promote from (default: the one before --to).
       --to <stack>            The stack to promote to (stage or prod).
+      --service <name>        Promote this service's image only (default: every service).
   -n, --dry-run               Print the change without writing it.
       --policy-config <file>  Policy config for the source's gate run (JSON).
       --policy-pack <dir>     The policy pack directory (default: the project's policies/).
@@ -44,10 +47,11 @@ Options:
 
 Exit codes: 0 promoted (or nothing to change); 1 refused; 2 bad usage or invalid config.`;
 
-const IMAGE_PATH = ["config", `${NAMESPACE}:service`, "image"] as const;
+const imagePath = (service: string) => ["config", `${NAMESPACE}:services`, service, "image"];
 
 export interface ImageChange {
   readonly file: string;
+  readonly service: string;
   readonly before: string | undefined;
   readonly after: string;
   /** The target file's new text. */
@@ -62,12 +66,13 @@ function scalarSource(image: string, type: string | undefined): string {
 }
 
 /**
- * Sets `envstack:service.image` in a stack file's text. The yaml Document API finds the scalar;
- * its source range is then replaced in the original text, so every other byte (comments, flow
- * lists, quoting, blank lines) stays as written. A file without the key gets it added through
- * the Document API.
+ * Sets `envstack:services.<service>.image` in a stack file's text. The yaml Document API finds
+ * the scalar; its source range is then replaced in the original text, so every other byte
+ * (comments, flow lists, quoting, blank lines, the other services) stays as written. A file
+ * without the key gets it added through the Document API.
  */
-export function setImage(text: string, file: string, image: string): ImageChange {
+export function setImage(text: string, file: string, service: string, image: string): ImageChange {
+  const IMAGE_PATH = imagePath(service);
   const doc = parseDocument(text);
   if (doc.errors.length > 0) {
     throw new ConfigErrors([
@@ -82,18 +87,24 @@ export function setImage(text: string, file: string, image: string): ImageChange
     const check = parseDocument(next).getIn(IMAGE_PATH);
     if (check !== image) {
       throw new ConfigErrors([
-        new ConfigError(file, `${NAMESPACE}:service.image`, "a value the file can hold", image),
+        new ConfigError(
+          file,
+          `${NAMESPACE}:services.${service}.image`,
+          "a value the file can hold",
+          image,
+        ),
       ]);
     }
-    return { file, before, after: image, text: next };
+    return { file, service, before, after: image, text: next };
   }
   doc.setIn(IMAGE_PATH, image);
-  return { file, before: undefined, after: image, text: doc.toString() };
+  return { file, service, before: undefined, after: image, text: doc.toString() };
 }
 
 interface PromoteArgs {
   readonly from: StackName;
   readonly to: StackName;
+  readonly service?: string;
   readonly dryRun: boolean;
   readonly policyConfig?: string;
   readonly packDir: string;
@@ -108,6 +119,7 @@ function parsePromoteArgs(argv: readonly string[]): PromoteArgs | "help" {
       options: {
         from: { type: "string" },
         to: { type: "string" },
+        service: { type: "string" },
         "dry-run": { type: "boolean", short: "n" },
         ...GATE_OPTIONS,
       },
@@ -143,6 +155,7 @@ function parsePromoteArgs(argv: readonly string[]): PromoteArgs | "help" {
   return {
     from,
     to,
+    ...(values.service !== undefined ? { service: values.service } : {}),
     dryRun: values["dry-run"] === true,
     ...(values["policy-config"] !== undefined ? { policyConfig: values["policy-config"] } : {}),
     ...gateDirectories(values),
@@ -171,9 +184,25 @@ export async function runPromote(argv: readonly string[], io: Io = processIo): P
     const sourceFile = path.join(args.projectDir, stackFileName(args.from));
     const targetFile = path.join(args.projectDir, stackFileName(args.to));
     const source = loadSpecFromFile(sourceFile, args.from);
-    if (!isDigestPinned(source.service.image)) {
+    const target = loadSpecFromFile(targetFile, args.to);
+    if (args.service !== undefined) {
+      for (const [stack, spec, file] of [
+        [args.from, source, sourceFile],
+        [args.to, target, targetFile],
+      ] as const) {
+        if (spec.services[args.service] !== undefined) continue;
+        io.stderr(
+          `envstack promote: refusing: ${displayPath(file)}: ${NAMESPACE}:services has no service "${args.service}" (${stack} declares ${Object.keys(spec.services).join(", ")}).${stack === args.to ? ` Declare it in ${stack} first (its size, port and routing); promotion moves images only.` : ""}\n`,
+        );
+        return EXIT.violations;
+      }
+    }
+    const selected = args.service !== undefined ? [args.service] : Object.keys(source.services);
+    for (const service of selected) {
+      const image = source.services[service]!.image;
+      if (isDigestPinned(image)) continue;
       io.stderr(
-        `envstack promote: refusing: ${displayPath(sourceFile)}: ${NAMESPACE}:service.image is not pinned by digest (expected <registry>/<repository>@sha256:<64 hex>, found "${source.service.image}"). Promotion moves one immutable artifact; pin ${args.from}'s image first.\n`,
+        `envstack promote: refusing: ${displayPath(sourceFile)}: ${NAMESPACE}:services.${service}.image is not pinned by digest (expected <registry>/<repository>@sha256:<64 hex>, found "${image}"). Promotion moves one immutable artifact; pin ${args.from}'s image first.\n`,
       );
       return EXIT.violations;
     }
@@ -190,25 +219,44 @@ export async function runPromote(argv: readonly string[], io: Io = processIo): P
       );
       return EXIT.violations;
     }
-    const change = setImage(readTargetFile(targetFile), targetFile, source.service.image);
-    if (change.before === change.after) {
-      io.stdout(
-        `${args.to} already runs ${args.from}'s image (${change.after}); nothing to promote.\n`,
+    let text = readTargetFile(targetFile);
+    const changes: ImageChange[] = [];
+    const lines: string[] = [];
+    for (const service of selected) {
+      const key = `${NAMESPACE}:services.${service}.image`;
+      if (target.services[service] === undefined) {
+        lines.push(
+          `${displayPath(targetFile)}: ${key}: not promoted: ${args.to} does not declare service ${service} (declare it there first: its size, port and routing)\n`,
+        );
+        continue;
+      }
+      const change = setImage(text, targetFile, service, source.services[service]!.image);
+      if (change.before === change.after) {
+        lines.push(
+          `${displayPath(targetFile)}: ${key}: already ${args.from}'s (${change.after})\n`,
+        );
+        continue;
+      }
+      text = change.text;
+      changes.push(change);
+      lines.push(
+        `${displayPath(targetFile)}: ${key} (${args.from} → ${args.to})\n` +
+          `  - ${change.before ?? "(unset)"}\n` +
+          `  + ${change.after}\n`,
       );
+    }
+    io.stdout(lines.join(""));
+    if (changes.length === 0) {
+      io.stdout(`${args.to} already runs ${args.from}'s images; nothing to promote.\n`);
       return EXIT.ok;
     }
-    // The target must stay valid with the new image; refuse rather than write a broken file.
-    parseSpec(args.to, readStackConfigText(change.text, targetFile), targetFile);
-    io.stdout(
-      `${displayPath(targetFile)}: ${NAMESPACE}:service.image (${args.from} → ${args.to})\n` +
-        `  - ${change.before ?? "(unset)"}\n` +
-        `  + ${change.after}\n`,
-    );
+    // The target must stay valid with the new images; refuse rather than write a broken file.
+    parseSpec(args.to, readStackConfigText(text, targetFile), targetFile);
     if (args.dryRun) {
       io.stdout("Dry run: nothing written.\n");
     } else {
       // Temp file and rename: an interrupted or failed write leaves the stack file as it was.
-      writeFileAtomic(targetFile, change.text);
+      writeFileAtomic(targetFile, text);
       io.stdout(`Wrote ${displayPath(targetFile)}.\n`);
     }
     return EXIT.ok;

@@ -38,3 +38,19 @@ export function variableName(stack: StackName, name: string): string {
 export function physicalPrefix(stack: StackName, app: string): string {
   return `${app}-${stack}`;
 }
+
+/**
+ * The component a service's log group and alarms are named for: `service-<name>`, so its log
+ * group is `/<stack>/<app>/service-<name>`.
+ */
+export function serviceComponent(service: string): string {
+  return `service-${service}`;
+}
+
+/**
+ * The suffix of a service's colour-scoped AWS names (target group, ECS service, task
+ * definition family): `<service>-<colour>`, under the `<app>-<stack>-` prefix.
+ */
+export function serviceColourSuffix(service: string, colour: string): string {
+  return `${service}-${colour}`;
+}

@@ -1,4 +1,7 @@
-import type { EnvstackConfig } from "./schema";
+import type { EnvstackConfig, RoutingConfig } from "./schema";
+
+/** The placeholder for a service's name in per-service parity keys: `services.<name>.cpu`. */
+export const SERVICE = "<name>";
 
 /** A declared resource as the pack and the gate see it: type token, name and input properties. */
 export interface DeclaredResource {
@@ -31,6 +34,8 @@ export type Measure =
   | { readonly kind: "max"; readonly path: string }
   | { readonly kind: "count" }
   | { readonly kind: "distinct"; readonly path: string }
+  /** The distinct values of a property, sorted (which services a stack runs). */
+  | { readonly kind: "names"; readonly path: string }
   | { readonly kind: "exists" }
   /** A map from the last segment of `keyPath` (a `/`-separated name) to `valuePath`. */
   | { readonly kind: "map"; readonly keyPath: string; readonly valuePath: string };
@@ -49,8 +54,11 @@ export interface ParityAttribute {
   readonly note: string;
   /** How the attribute shows on declared resources; absent for attributes only config carries. */
   readonly observed?: ParityObservation;
-  /** The observed value a config implies, when it is not the config value itself. */
-  readonly expect?: (config: EnvstackConfig) => unknown;
+  /**
+   * The observed value a config implies, when it is not the config value itself; `service` is
+   * the service's name for a per-service attribute.
+   */
+  readonly expect?: (config: EnvstackConfig, service?: string) => unknown;
   /** Dev is compared with stage on this attribute (advisory): engine versions. */
   readonly devFollowsStage?: boolean;
 }
@@ -60,6 +68,22 @@ const REDIS = "aws:elasticache/replicationGroup:ReplicationGroup";
 const TASK = "aws:ecs/taskDefinition:TaskDefinition";
 const ECS_SERVICE = "aws:ecs/service:Service";
 const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
+const TARGET_GROUP = "aws:lb/targetGroup:TargetGroup";
+const LISTENER_RULE = "aws:lb/listenerRule:ListenerRule";
+
+/**
+ * The conditions of a service's listener rule, as the program declares them and the parity
+ * check reads them: a path-pattern condition, then a host-header one, each only when listed.
+ */
+export function ruleConditions(
+  routing: RoutingConfig | undefined,
+): { pathPattern?: { values: string[] }; hostHeader?: { values: string[] } }[] | undefined {
+  if (routing === undefined || routing.default === true) return undefined;
+  return [
+    ...((routing.paths ?? []).length > 0 ? [{ pathPattern: { values: [...routing.paths!] } }] : []),
+    ...((routing.hosts ?? []).length > 0 ? [{ hostHeader: { values: [...routing.hosts!] } }] : []),
+  ];
+}
 const primary: readonly ResourceFilter[] = [{ path: "replicateSourceDb", present: false }];
 const replica: readonly ResourceFilter[] = [{ path: "replicateSourceDb", present: true }];
 /** Every RDS instance, primary or replica; a replica only when it sets the property. */
@@ -178,58 +202,90 @@ export const PARITY: readonly ParityAttribute[] = [
     observed: { type: REDIS, measure: { kind: "value", path: "replicasPerNodeGroup" } },
   },
   {
-    key: "service.cpu",
+    key: "services",
+    rule: "must-equal",
+    note: "Same services: a service prod runs is rehearsed in stage (by the service tag of its ECS services).",
+    observed: { type: ECS_SERVICE, measure: { kind: "names", path: "tags.service" } },
+    expect: (c) => Object.keys(c.services).sort(),
+  },
+  {
+    key: `services.${SERVICE}.cpu`,
     rule: "must-equal",
     note: "Same task size, on every colour's task definition.",
     observed: { type: TASK, measure: { kind: "value", path: "cpu" } },
   },
   {
-    key: "service.memoryMb",
+    key: `services.${SERVICE}.memoryMb`,
     rule: "must-equal",
     note: "Same task size, on every colour's task definition.",
     observed: { type: TASK, measure: { kind: "value", path: "memory" } },
   },
   {
-    key: "service.desiredCount",
+    key: `services.${SERVICE}.desiredCount`,
     rule: "must-equal",
     // The idle colour runs no task between rollouts, so the largest count is the live colour's.
     note: "Same capacity on the live colour.",
     observed: { type: ECS_SERVICE, measure: { kind: "max", path: "desiredCount" } },
   },
   {
-    key: "service.deployment.strategy",
+    key: `services.${SERVICE}.deployment.strategy`,
     rule: "must-equal",
     note: "Rollouts rehearsed in stage are the ones prod runs (every colour's service).",
     observed: { type: ECS_SERVICE, measure: { kind: "value", path: "tags.deployment-strategy" } },
   },
   {
-    key: "service.image",
+    key: `services.${SERVICE}.image`,
     rule: "may-differ",
     note: "The promotion policy governs it: prod runs the digest committed for stage.",
   },
-  { key: "service.deployment.live", rule: "may-differ", note: "Moves during a rollout." },
-  { key: "service.deployment.canaryPercent", rule: "may-differ", note: "Moves during a rollout." },
   {
-    key: "service.deployment.nextImage",
+    key: `services.${SERVICE}.deployment.live`,
+    rule: "may-differ",
+    note: "Moves during a rollout.",
+  },
+  {
+    key: `services.${SERVICE}.deployment.canaryPercent`,
+    rule: "may-differ",
+    note: "Moves during a rollout.",
+  },
+  {
+    key: `services.${SERVICE}.deployment.nextImage`,
     rule: "may-differ",
     note: "Set only while a rollout is in progress.",
   },
   {
-    key: "service.containerPort",
+    key: `services.${SERVICE}.port.containerPort`,
     rule: "must-equal",
-    note: "Same wiring, on every colour's target group.",
-    observed: { type: "aws:lb/targetGroup:TargetGroup", measure: { kind: "value", path: "port" } },
+    note: "Same wiring, on every colour's target group (a worker has none).",
+    observed: { type: TARGET_GROUP, measure: { kind: "value", path: "port" } },
   },
   {
-    key: "service.healthCheckPath",
+    key: `services.${SERVICE}.port.healthCheckPath`,
     rule: "must-equal",
     note: "Same health semantics, on every colour's target group.",
-    observed: {
-      type: "aws:lb/targetGroup:TargetGroup",
-      measure: { kind: "value", path: "healthCheck.path" },
+    observed: { type: TARGET_GROUP, measure: { kind: "value", path: "healthCheck.path" } },
+  },
+  {
+    key: `services.${SERVICE}.routing.priority`,
+    rule: "must-equal",
+    note: "Same rule order on the listener (the default service has no rule).",
+    observed: { type: LISTENER_RULE, measure: { kind: "value", path: "priority" } },
+  },
+  {
+    key: `services.${SERVICE}.routing`,
+    rule: "must-equal",
+    note: "Same requests reach the service: its listener rule's path and host conditions.",
+    observed: { type: LISTENER_RULE, measure: { kind: "value", path: "conditions" } },
+    expect: (c, name) => {
+      const service = c.services[name!];
+      return service?.port === undefined ? undefined : ruleConditions(service.routing);
     },
   },
-  { key: "service.certificateArn", rule: "may-differ", note: "Certificates are per environment." },
+  {
+    key: "loadBalancer.certificateArn",
+    rule: "may-differ",
+    note: "Certificates are per environment.",
+  },
   {
     key: "observability.latencyP99Ms",
     rule: "must-equal",
@@ -305,9 +361,65 @@ export function readPath(value: unknown, dotted: string): unknown {
   return node;
 }
 
+/** Whether a parity key is one per service (`services.<name>.cpu`). */
+export function isPerService(attribute: Pick<ParityAttribute, "key">): boolean {
+  return attribute.key.startsWith(`services.${SERVICE}.`);
+}
+
+/** The template a concrete key instantiates (`services.api.cpu` is `services.<name>.cpu`). */
+export function parityTemplateOf(key: string): string {
+  const match = /^services\.([^.]+)\.(.+)$/.exec(key);
+  return match ? `services.${SERVICE}.${match[2]}` : key;
+}
+
+/** A per-service attribute concretized for one service: a tag filter selects its resources. */
+export interface ServiceParityAttribute extends ParityAttribute {
+  /** The service's name, for per-service attributes. */
+  readonly service?: string;
+}
+
+/**
+ * The attributes as they apply to a config: each per-service attribute once per service the
+ * config declares (`services.api.cpu`, observed on the resources tagged `service=api`), the
+ * others as they are.
+ */
+export function attributesFor(
+  attributes: readonly ParityAttribute[],
+  config: Pick<EnvstackConfig, "services">,
+): ServiceParityAttribute[] {
+  const out: ServiceParityAttribute[] = [];
+  for (const attribute of attributes) {
+    if (!isPerService(attribute)) {
+      out.push(attribute);
+      continue;
+    }
+    for (const service of Object.keys(config.services)) {
+      out.push({
+        ...attribute,
+        key: attribute.key.replace(SERVICE, service),
+        service,
+        ...(attribute.observed
+          ? {
+              observed: {
+                ...attribute.observed,
+                where: [
+                  ...(attribute.observed.where ?? []),
+                  { path: "tags.service", equals: service },
+                ],
+              },
+            }
+          : {}),
+      });
+    }
+  }
+  return out;
+}
+
 /** The value a config holds for a parity key, or what the key implies on resources. */
-export function expectedValue(attribute: ParityAttribute, config: EnvstackConfig): unknown {
-  return attribute.expect ? attribute.expect(config) : readPath(config, attribute.key);
+export function expectedValue(attribute: ServiceParityAttribute, config: EnvstackConfig): unknown {
+  return attribute.expect
+    ? attribute.expect(config, attribute.service)
+    : readPath(config, attribute.key);
 }
 
 /**
@@ -391,6 +503,18 @@ function aggregate(
         return { known: true, value: selected.length, resources: selected };
       case "exists":
         return { known: true, value: selected.length > 0, resources: selected };
+      case "names":
+        return {
+          known: true,
+          value: [
+            ...new Set(
+              selected
+                .map((r) => readPath(r.props, m.path))
+                .filter((v): v is string => typeof v === "string"),
+            ),
+          ].sort(),
+          resources: selected,
+        };
       case "distinct":
         return {
           known: true,

@@ -48,15 +48,19 @@ export const PROMISES: readonly StatedPromise[] = [
   {
     id: "images-pinned-by-digest",
     statement: "Stage and prod run container images pinned by digest, never by a movable tag.",
-    stated: [{ file: "README.md", phrase: "the container image is pinned by digest" }],
+    stated: [{ file: "README.md", phrase: "each service's container image is pinned by digest" }],
     policies: ["images-pinned-by-digest"],
     covers: [{ type: TASK_DEFINITION, paths: ["containerDefinitions[].image"] }],
   },
   {
     id: "prod-runs-stage-digest",
-    statement: "Prod runs exactly the image digest committed for stage, and no other build.",
+    statement:
+      "Prod runs, for each service, exactly the image digest committed for that service in stage, and no other build.",
     stated: [
-      { file: "README.md", phrase: "`prod` runs exactly the digest committed for `stage`" },
+      {
+        file: "README.md",
+        phrase: "`prod` runs exactly the digests committed for `stage`, service by service",
+      },
       { file: "docs/GITHUB.md", phrase: "it runs exactly the digest committed for stage" },
     ],
     policies: ["prod-runs-stage-digest"],
@@ -354,7 +358,7 @@ export const PROMISES: readonly StatedPromise[] = [
   {
     id: "https-only",
     statement: "The load balancer serves HTTPS; plain HTTP only redirects to it.",
-    stated: [{ file: "README.md", phrase: "an HTTPS load balancer (HTTP redirects)" }],
+    stated: [{ file: "README.md", phrase: "the one HTTPS load balancer (HTTP redirects)" }],
     policies: ["encryption-in-transit"],
     covers: [{ type: "aws:lb/listener:Listener", paths: ["protocol", "defaultActions"] }],
   },

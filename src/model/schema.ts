@@ -164,6 +164,74 @@ export const deploymentSchema = z.strictObject({
   nextImage: image.optional(),
 });
 
+/**
+ * A service name: a DNS label of at most 12 characters, so that every AWS name derived from it
+ * fits. The tightest is the target group name, `<app>-<stack>-<service>-<colour>` within 32
+ * characters, letters, digits and hyphens, not starting or ending with a hyphen
+ * (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateTargetGroup.html);
+ * src/aws/naming.ts physicalName shortens the app part, never the service, so 12 leaves the app
+ * at least 7 characters in stage. The others are roomier: ECS service names and task definition
+ * families take 255 letters, digits, hyphens and underscores
+ * (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateService.html,
+ * https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RegisterTaskDefinition.html),
+ * container names 255 of the same (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ContainerDefinition.html),
+ * log group names 512 (https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_CreateLogGroup.html).
+ */
+export const SERVICE_NAME = /^[a-z](?:[a-z0-9-]{0,10}[a-z0-9])?$/;
+export const MAX_SERVICE_NAME_LENGTH = 12;
+/** Container names the tasks use besides the service's own: a service may not take them. */
+export const RESERVED_CONTAINER_NAMES = ["xray-daemon"] as const;
+
+/**
+ * Listener rule limits (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/rule-condition-types.html,
+ * https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateRule.html):
+ * up to three values per condition and five per rule, priorities 1 to 50000, path patterns and
+ * host names of at most 128 characters from a fixed alphabet, with `*` and `?` wildcards; a host
+ * name has a "." and only letters after the last one.
+ */
+export const MAX_VALUES_PER_CONDITION = 3;
+export const MAX_VALUES_PER_RULE = 5;
+const PATH_PATTERN = /^\/[A-Za-z0-9_\-.$/~"'@:+&*?]{0,127}$/;
+const HOST_PATTERN = /^[A-Za-z0-9_\-.*?]{0,126}\.[A-Za-z*?]+$/;
+
+export const portSchema = z.strictObject({
+  containerPort: int(1, 65535),
+  healthCheckPath: z.string().regex(/^\/[\x21-\x7e]*$/, { error: "a path starting with /" }),
+});
+
+export const routingSchema = z.strictObject({
+  /** The service the listener's default action sends what no rule matches to. */
+  default: z.boolean({ error: "true or false" }).optional(),
+  /** Rule priority: lower is evaluated first, unique per listener. */
+  priority: int(1, 50000).optional(),
+  paths: z
+    .array(
+      z
+        .string()
+        .max(128, { error: "a path pattern of at most 128 characters" })
+        .regex(PATH_PATTERN, {
+          error:
+            "a path pattern such as /api/* (letters, digits, _-.$/~\"'@:+& and the wildcards * ?)",
+        }),
+      { error: "a list of path patterns" },
+    )
+    .max(MAX_VALUES_PER_CONDITION, {
+      error: `at most ${MAX_VALUES_PER_CONDITION} path patterns (an ALB condition's limit)`,
+    })
+    .optional(),
+  hosts: z
+    .array(
+      z.string().max(128, { error: "a host name of at most 128 characters" }).regex(HOST_PATTERN, {
+        error: "a host name such as api.example.com (letters, digits, -_. and the wildcards * ?)",
+      }),
+      { error: "a list of host names" },
+    )
+    .max(MAX_VALUES_PER_CONDITION, {
+      error: `at most ${MAX_VALUES_PER_CONDITION} host names (an ALB condition's limit)`,
+    })
+    .optional(),
+});
+
 export const serviceSchema = z.strictObject({
   image,
   cpu: z.union(
@@ -172,13 +240,28 @@ export const serviceSchema = z.strictObject({
   ),
   memoryMb: int(512, 122880),
   desiredCount: int(1, 100),
-  containerPort: int(1, 65535),
-  healthCheckPath: z.string().regex(/^\/[\x21-\x7e]*$/, { error: "a path starting with /" }),
+  /** The port behind the load balancer; unset for a worker, which takes no traffic. */
+  port: portSchema.optional(),
+  /** Which requests reach the service; only with a port. */
+  routing: routingSchema.optional(),
+  deployment: deploymentSchema,
+});
+
+export const servicesSchema = z
+  .record(
+    z.string().regex(SERVICE_NAME, {
+      error: `a service name of 1 to ${MAX_SERVICE_NAME_LENGTH} lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen`,
+    }),
+    serviceSchema,
+    { error: "a map of service names to services" },
+  )
+  .refine((s) => Object.keys(s).length > 0, { error: "at least one service" });
+
+export const loadBalancerSchema = z.strictObject({
   certificateArn: z.string().regex(ACM_CERTIFICATE_ARN, {
     error:
       "an ACM certificate ARN arn:<partition>:acm:<region>:<12-digit account>:certificate/<id>",
   }),
-  deployment: deploymentSchema,
 });
 
 export const observabilitySchema = z.strictObject({
@@ -272,7 +355,9 @@ export const configSchema = z.strictObject({
   network: networkSchema,
   database: databaseSchema,
   cache: cacheSchema,
-  service: serviceSchema,
+  /** The one load balancer of the environment; needed when a service has a port. */
+  loadBalancer: loadBalancerSchema.optional(),
+  services: servicesSchema,
   observability: observabilitySchema,
   featureFlags: featureFlagsSchema,
   access: accessSchema,
@@ -283,8 +368,10 @@ export type EnvstackConfig = z.infer<typeof configSchema>;
 export type NetworkConfig = EnvstackConfig["network"];
 export type DatabaseConfig = EnvstackConfig["database"];
 export type CacheConfig = EnvstackConfig["cache"];
-export type ServiceConfig = EnvstackConfig["service"];
+export type ServiceConfig = EnvstackConfig["services"][string];
 export type DeploymentConfig = ServiceConfig["deployment"];
+export type RoutingConfig = NonNullable<ServiceConfig["routing"]>;
+export type PortConfig = NonNullable<ServiceConfig["port"]>;
 export type ObservabilityConfig = EnvstackConfig["observability"];
 export type AccessConfig = EnvstackConfig["access"];
 export type GithubConfig = EnvstackConfig["github"];
@@ -321,14 +408,6 @@ export function defaultsFor(stack: StackName): DeepPartial<EnvstackConfig> {
       shards: small ? 1 : 2,
       replicasPerShard: small ? 0 : 1,
     },
-    service: {
-      cpu: small ? 256 : 1024,
-      memoryMb: small ? 512 : 2048,
-      desiredCount: small ? 1 : 3,
-      containerPort: 8080,
-      healthCheckPath: "/health",
-      deployment: { strategy: "blue-green", live: "blue", canaryPercent: 0 },
-    },
     observability: {
       logRetentionDays: small ? 30 : 365,
       latencyP99Ms: small ? 500 : 100,
@@ -357,6 +436,20 @@ export function defaultsFor(stack: StackName): DeepPartial<EnvstackConfig> {
   };
 }
 
+/**
+ * What a service's keys mean when its entry leaves them out. Stage and prod share one
+ * production-sized default, as for the other keys.
+ */
+export function serviceDefaultsFor(stack: StackName): DeepPartial<ServiceConfig> {
+  const small = stack === "dev";
+  return {
+    cpu: small ? 256 : 1024,
+    memoryMb: small ? 512 : 2048,
+    desiredCount: small ? 1 : 3,
+    deployment: { strategy: "blue-green", live: "blue", canaryPercent: 0 },
+  };
+}
+
 /** A rule that depends on the stack or on several keys at once. */
 export interface CrossKeyIssue {
   readonly path: readonly (string | number)[];
@@ -369,24 +462,9 @@ export function crossKeyIssues(stack: StackName, config: EnvstackConfig): CrossK
   const issues: CrossKeyIssue[] = [];
   const add = (path: (string | number)[], expected: string, found: unknown) =>
     issues.push({ path, expected, found });
-  const { service, database, network, access, github, observability } = config;
-  const deployment = service.deployment;
+  const { database, network, access, github, observability } = config;
 
   if (isProductionLike(stack)) {
-    if (!isDigestPinned(service.image)) {
-      add(
-        ["service", "image"],
-        `an image pinned by digest (<registry>/<repository>@sha256:<64 hex>) in ${stack}`,
-        service.image,
-      );
-    }
-    if (deployment.nextImage !== undefined && !isDigestPinned(deployment.nextImage)) {
-      add(
-        ["service", "deployment", "nextImage"],
-        `an image pinned by digest in ${stack}`,
-        deployment.nextImage,
-      );
-    }
     if (access.developer === "deploy" || access.developer === "admin") {
       add(
         ["access", "developer"],
@@ -395,21 +473,7 @@ export function crossKeyIssues(stack: StackName, config: EnvstackConfig): CrossK
       );
     }
   }
-  const [minMemory, maxMemory] = FARGATE_MEMORY[service.cpu] ?? [0, 0];
-  if (service.memoryMb < minMemory || service.memoryMb > maxMemory) {
-    add(
-      ["service", "memoryMb"],
-      `a memory size from ${minMemory} to ${maxMemory} MiB for cpu ${service.cpu}`,
-      service.memoryMb,
-    );
-  }
-  if (deployment.strategy === "blue-green" && deployment.canaryPercent !== 0) {
-    add(
-      ["service", "deployment", "canaryPercent"],
-      "0 with the blue-green strategy (switch by flipping deployment.live, or use strategy canary)",
-      deployment.canaryPercent,
-    );
-  }
+  issues.push(...serviceIssues(stack, config));
   if (observability.tracing && observability.xrayDaemonImage === undefined) {
     add(
       ["observability", "xrayDaemonImage"],
@@ -425,13 +489,6 @@ export function crossKeyIssues(stack: StackName, config: EnvstackConfig): CrossK
       ["observability", "xrayDaemonImage"],
       `an image pinned by digest in ${stack}`,
       observability.xrayDaemonImage,
-    );
-  }
-  if (deployment.canaryPercent > 0 && deployment.nextImage === undefined) {
-    add(
-      ["service", "deployment", "nextImage"],
-      "the image the idle colour runs while canaryPercent is above 0",
-      undefined,
     );
   }
   if (database.readReplicas > 0 && database.backupRetentionDays < 1) {
@@ -502,30 +559,198 @@ export function crossKeyIssues(stack: StackName, config: EnvstackConfig): CrossK
   return issues;
 }
 
+/** The services that take traffic through the load balancer (those with a port). */
+export function webServices(config: Pick<EnvstackConfig, "services">): string[] {
+  return Object.entries(config.services)
+    .filter(([, s]) => s.port !== undefined)
+    .map(([name]) => name);
+}
+
+/** The service the listener's default action serves, if any. */
+export function defaultService(config: Pick<EnvstackConfig, "services">): string | undefined {
+  return Object.entries(config.services).find(
+    ([, s]) => s.port !== undefined && s.routing?.default === true,
+  )?.[0];
+}
+
+/**
+ * Each service on its own (images, sizes, rollout knobs, routing) and the services together
+ * (one default service, distinct rule priorities, the load balancer's presence).
+ */
+function serviceIssues(stack: StackName, config: EnvstackConfig): CrossKeyIssue[] {
+  const issues: CrossKeyIssue[] = [];
+  const add = (path: (string | number)[], expected: string, found: unknown) =>
+    issues.push({ path, expected, found });
+  const priorities = new Map<number, string>();
+  for (const [name, service] of Object.entries(config.services)) {
+    const at = (...rest: string[]) => ["services", name, ...rest];
+    const deployment = service.deployment;
+    if ((RESERVED_CONTAINER_NAMES as readonly string[]).includes(name)) {
+      add(
+        ["services", name],
+        `a service name other than ${RESERVED_CONTAINER_NAMES.join(", ")} (the tasks' sidecar container is named so)`,
+        name,
+      );
+    }
+    if (isProductionLike(stack)) {
+      if (!isDigestPinned(service.image)) {
+        add(
+          at("image"),
+          `an image pinned by digest (<registry>/<repository>@sha256:<64 hex>) in ${stack}`,
+          service.image,
+        );
+      }
+      if (deployment.nextImage !== undefined && !isDigestPinned(deployment.nextImage)) {
+        add(
+          at("deployment", "nextImage"),
+          `an image pinned by digest in ${stack}`,
+          deployment.nextImage,
+        );
+      }
+    }
+    const [minMemory, maxMemory] = FARGATE_MEMORY[service.cpu] ?? [0, 0];
+    if (service.memoryMb < minMemory || service.memoryMb > maxMemory) {
+      add(
+        at("memoryMb"),
+        `a memory size from ${minMemory} to ${maxMemory} MiB for cpu ${service.cpu}`,
+        service.memoryMb,
+      );
+    }
+    if (deployment.strategy === "blue-green" && deployment.canaryPercent !== 0) {
+      add(
+        at("deployment", "canaryPercent"),
+        "0 with the blue-green strategy (switch by flipping deployment.live, or use strategy canary)",
+        deployment.canaryPercent,
+      );
+    } else if (service.port === undefined && deployment.canaryPercent !== 0) {
+      add(
+        at("deployment", "canaryPercent"),
+        "0 for a service without a port (a worker takes no traffic to split; roll it by setting nextImage and flipping deployment.live)",
+        deployment.canaryPercent,
+      );
+    }
+    if (deployment.canaryPercent > 0 && deployment.nextImage === undefined) {
+      add(
+        at("deployment", "nextImage"),
+        "the image the idle colour runs while canaryPercent is above 0",
+        undefined,
+      );
+    }
+    const routing = service.routing;
+    if (service.port === undefined) {
+      if (routing !== undefined) {
+        add(
+          at("routing"),
+          "no routing for a service without a port (a worker takes no traffic; add port to put it behind the load balancer)",
+          routing,
+        );
+      }
+      continue;
+    }
+    if (routing === undefined) {
+      add(
+        at("routing"),
+        "a routing for a service with a port: { default: true } for the service that takes what no rule matches, or { priority, paths and/or hosts }",
+        undefined,
+      );
+      continue;
+    }
+    const paths = routing.paths ?? [];
+    const hosts = routing.hosts ?? [];
+    if (routing.default === true) {
+      if (routing.priority !== undefined || paths.length > 0 || hosts.length > 0) {
+        add(
+          at("routing"),
+          "{ default: true } alone: the default service takes what no rule matches, so it has no priority, paths or hosts",
+          routing,
+        );
+      }
+      continue;
+    }
+    if (paths.length === 0 && hosts.length === 0) {
+      add(
+        at("routing"),
+        "paths and/or hosts the listener rule matches (or default: true for the default service)",
+        routing,
+      );
+    } else if (paths.length + hosts.length > MAX_VALUES_PER_RULE) {
+      add(
+        at("routing"),
+        `at most ${MAX_VALUES_PER_RULE} paths and hosts together (an ALB listener rule's limit)`,
+        routing,
+      );
+    }
+    if (routing.priority === undefined) {
+      add(
+        at("routing", "priority"),
+        "a rule priority from 1 to 50000, unique among the services (lower is matched first)",
+        undefined,
+      );
+    } else {
+      const taken = priorities.get(routing.priority);
+      if (taken !== undefined) {
+        add(
+          at("routing", "priority"),
+          `a priority no other service uses (services.${taken} has ${routing.priority})`,
+          routing.priority,
+        );
+      } else priorities.set(routing.priority, name);
+    }
+  }
+  const web = webServices(config);
+  const defaults = web.filter((n) => config.services[n]!.routing?.default === true);
+  // A web service without routing is reported on its own; counting defaults would repeat it.
+  const routed = web.every((n) => config.services[n]!.routing !== undefined);
+  if (web.length > 0 && routed && defaults.length !== 1) {
+    add(
+      ["services"],
+      defaults.length === 0
+        ? `exactly one service with routing { default: true } (the listener's default action; found none among ${web.join(", ")})`
+        : `exactly one service with routing { default: true } (found ${defaults.join(", ")})`,
+      config.services,
+    );
+  }
+  if (web.length > 0 && config.loadBalancer === undefined) {
+    add(
+      ["loadBalancer", "certificateArn"],
+      `the ACM certificate of the HTTPS listener: services ${web.join(", ")} have a port`,
+      undefined,
+    );
+  } else if (web.length === 0 && config.loadBalancer !== undefined) {
+    add(
+      ["loadBalancer"],
+      "no load balancer: every service is a worker (remove envstack:loadBalancer, or give a service a port)",
+      config.loadBalancer,
+    );
+  }
+  return issues;
+}
+
 /**
  * Rules tying a key to the stack's `aws:region`. An ALB listener takes certificates from ACM in
  * its own region only ("Certificates in ACM are regional resources",
  * https://docs.aws.amazon.com/acm/latest/userguide/acm-regions.html).
  */
 export function regionIssues(region: string, config: EnvstackConfig): CrossKeyIssue[] {
-  const arn = ACM_CERTIFICATE_ARN.exec(config.service.certificateArn);
+  const certificateArn = config.loadBalancer?.certificateArn;
+  const arn = certificateArn === undefined ? null : ACM_CERTIFICATE_ARN.exec(certificateArn);
   if (!arn) return [];
   const [, partition, certificateRegion] = arn;
   if (partition !== AWS_PARTITION) {
     return [
       {
-        path: ["service", "certificateArn"],
+        path: ["loadBalancer", "certificateArn"],
         expected: `a certificate ARN of the ${AWS_PARTITION} partition (arn:${AWS_PARTITION}:acm:...): ${region} is a commercial region`,
-        found: config.service.certificateArn,
+        found: certificateArn,
       },
     ];
   }
   if (certificateRegion !== region) {
     return [
       {
-        path: ["service", "certificateArn"],
+        path: ["loadBalancer", "certificateArn"],
         expected: `a certificate in ${region}, the stack's aws:region (an ALB uses ACM certificates of its own region only)`,
-        found: config.service.certificateArn,
+        found: certificateArn,
       },
     ];
   }

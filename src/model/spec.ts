@@ -5,11 +5,13 @@ import { STACKS, isStackName, type StackName } from "./environments";
 import { ConfigError, ConfigErrors, describeFound } from "./errors";
 import { readInputFile, UnreadableFile } from "./files";
 import { AWS_REGIONS, isAwsRegion } from "./catalogue";
+import { stringify } from "yaml";
 import {
   configSchema,
   crossKeyIssues,
   defaultsFor,
   regionIssues,
+  serviceDefaultsFor,
   type EnvstackConfig,
 } from "./schema";
 
@@ -158,9 +160,10 @@ function toConfigErrors(file: string, input: unknown, error: z.ZodError): Config
 function knownKeysAt(pathParts: readonly PropertyKey[]): string[] {
   let schema: z.ZodType = configSchema;
   for (const part of pathParts) {
+    // A map of names (envstack:services): every entry has the value's keys.
+    const values = (schema as unknown as { valueType?: z.ZodType }).valueType;
     const shape = (schema as unknown as { shape?: Record<string, z.ZodType> }).shape;
-    if (!shape) return [];
-    const next = shape[String(part)];
+    const next = values ?? shape?.[String(part)];
     if (!next) return [];
     schema = (next as unknown as { unwrap?: () => z.ZodType }).unwrap?.() ?? next;
   }
@@ -217,10 +220,27 @@ export function parseSpec(
       ),
     );
   }
-  const input = withDefaults(defaultsFor(stack), given);
+  const retired = given["service"] !== undefined;
+  if (retired) {
+    errors.push(retiredServiceKey(file, given["service"]));
+    delete given["service"];
+  }
+  const input = withDefaults(defaultsFor(stack), given) as Record<string, unknown>;
+  if (isPlainObject(input["services"])) {
+    const defaults = serviceDefaultsFor(stack);
+    input["services"] = Object.fromEntries(
+      Object.entries(input["services"]).map(([name, s]) => [name, withDefaults(defaults, s)]),
+    );
+  }
   const parsed = configSchema.safeParse(input, { error: (issue) => expectedPhrase(issue) });
   if (!parsed.success) {
-    errors.push(...toConfigErrors(file, input, parsed.error));
+    errors.push(
+      ...toConfigErrors(file, input, parsed.error).filter(
+        // The retired key's error already says what to write instead.
+        (e) =>
+          !(retired && e.keyPath === `${NAMESPACE}:services` && input["services"] === undefined),
+      ),
+    );
   } else {
     const issues = [
       ...crossKeyIssues(stack, parsed.data),
@@ -234,6 +254,34 @@ export function parseSpec(
   }
   if (errors.length > 0) throw new ConfigErrors(errors);
   return { ...(parsed.data as EnvstackConfig), stack, region: region as string, file };
+}
+
+/**
+ * The one-service key `envstack:service` is refused, with the shape that replaces it written from
+ * the operator's own values: the service becomes the entry `app` of `envstack:services` (its
+ * container keeps the name `app`), behind the load balancer as the default service, and the
+ * certificate moves to `envstack:loadBalancer`.
+ */
+function retiredServiceKey(file: string, old: unknown): ConfigError {
+  const service: Record<string, unknown> = isPlainObject(old) ? { ...old } : {};
+  const certificateArn = service["certificateArn"] ?? "<ACM certificate ARN>";
+  const containerPort = service["containerPort"] ?? 8080;
+  const healthCheckPath = service["healthCheckPath"] ?? "/health";
+  delete service["certificateArn"];
+  delete service["containerPort"];
+  delete service["healthCheckPath"];
+  const flow = (value: unknown) =>
+    stringify(value, { collectionStyle: "flow", lineWidth: 0 }).trim();
+  const services = {
+    app: { ...service, port: { containerPort, healthCheckPath }, routing: { default: true } },
+  };
+  const shape = `${NAMESPACE}:loadBalancer: ${flow({ certificateArn })} and ${NAMESPACE}:services: ${flow(services)}`;
+  return new ConfigError(
+    file,
+    `${NAMESPACE}:service`,
+    `envstack:services, a map of service names to services (envstack:service held one service and is retired); write instead: ${shape}`,
+    `the retired key with ${describeFound(old)}`,
+  );
 }
 
 /** Parses the text of a `Pulumi.<stack>.yaml` file into its `config:` map. */

@@ -3,7 +3,7 @@ import { ecrRepositoryArn } from "../../src/aws/access";
 import { cacheNodeIds } from "../../src/aws/cache";
 import { subnetCidr } from "../../src/aws/cidr";
 import { kebab, physicalName } from "../../src/aws/naming";
-import { colourWeights } from "../../src/aws/service";
+import { colourWeights } from "../../src/aws/app-service";
 import { instanceMemoryGiB, postgresMaxConnections } from "../../src/aws/sizing";
 
 describe("subnetCidr", () => {

@@ -17,40 +17,65 @@ function changedLines(before: string, after: string): [string, string][] {
   return a.flatMap((line, i) => (line === b[i] ? [] : [[line, b[i]!] as [string, string]]));
 }
 
+const DEV_WORKER =
+  "123456789012.dkr.ecr.eu-west-1.amazonaws.com/trading-worker@sha256:0718a1b2c3d4e5f69a8b7c6d5e4f30211f2e3d4c5b6a79881f2e3d4c5b6a7988";
+const STAGE_WORKER =
+  "123456789012.dkr.ecr.eu-west-1.amazonaws.com/trading-worker@sha256:c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2";
+
 describe("setImage", () => {
-  it("changes only the image scalar, keeping comments, quoting and flow lists", () => {
-    const text = [
-      "# header comment",
-      "config:",
-      "  envstack:service:",
-      "    # Promoted from dev.",
-      `    image: ${STAGE_IMAGE} # trailing`,
-      "    cpu: 1024",
-      '  envstack:database: { engineVersion: "16.13", accessCidrs: [10.0.0.0/8] }',
-      "",
-    ].join("\n");
-    const change = setImage(text, "Pulumi.stage.yaml", DEV_IMAGE);
-    expect(change.before).toBe(STAGE_IMAGE);
-    expect(change.after).toBe(DEV_IMAGE);
+  const text = [
+    "# header comment",
+    "config:",
+    "  envstack:services:",
+    "    api:",
+    "      # Promoted from dev.",
+    `      image: ${STAGE_IMAGE} # trailing`,
+    "      cpu: 1024",
+    `    worker: { image: "${STAGE_WORKER}", cpu: 512 }`,
+    '  envstack:database: { engineVersion: "16.13", accessCidrs: [10.0.0.0/8] }',
+    "",
+  ].join("\n");
+
+  it("changes only the service's image scalar, keeping comments, quoting, flow maps and the other services", () => {
+    const change = setImage(text, "Pulumi.stage.yaml", "api", DEV_IMAGE);
+    expect([change.service, change.before, change.after]).toEqual(["api", STAGE_IMAGE, DEV_IMAGE]);
     expect(changedLines(text, change.text)).toEqual([
-      [`    image: ${STAGE_IMAGE} # trailing`, `    image: ${DEV_IMAGE} # trailing`],
+      [`      image: ${STAGE_IMAGE} # trailing`, `      image: ${DEV_IMAGE} # trailing`],
+    ]);
+  });
+
+  it("keeps a flow map's quoting when it changes a service written inline", () => {
+    const change = setImage(text, "Pulumi.stage.yaml", "worker", DEV_WORKER);
+    expect(change.before).toBe(STAGE_WORKER);
+    expect(changedLines(text, change.text)).toEqual([
+      [
+        `    worker: { image: "${STAGE_WORKER}", cpu: 512 }`,
+        `    worker: { image: "${DEV_WORKER}", cpu: 512 }`,
+      ],
     ]);
   });
 
   it("adds the key when the target file has none", () => {
-    const change = setImage("config:\n  aws:region: eu-west-1\n", "Pulumi.stage.yaml", DEV_IMAGE);
+    const change = setImage(
+      "config:\n  aws:region: eu-west-1\n",
+      "Pulumi.stage.yaml",
+      "api",
+      DEV_IMAGE,
+    );
     expect(change.before).toBeUndefined();
     expect(change.text).toBe(
-      `config:\n  aws:region: eu-west-1\n  envstack:service:\n    image: ${DEV_IMAGE}\n`,
+      `config:\n  aws:region: eu-west-1\n  envstack:services:\n    api:\n      image: ${DEV_IMAGE}\n`,
     );
   });
 });
 
 describe("envstack promote (end to end)", () => {
-  it("copies dev's digest into stage and nothing else, keeping comments and layout", async () => {
+  it("copies dev's digests into stage, service by service, and nothing else", async () => {
     const dir = scratchProject();
     const target = path.join(dir, "Pulumi.stage.yaml");
     const before = fs.readFileSync(target, "utf8");
+    const change = (key: string, from: string, to: string) =>
+      `${target}: envstack:services.${key}.image (dev → stage)\n  - ${from}\n  + ${to}\n`;
     const dry = await runCli([
       "promote",
       "--from",
@@ -64,26 +89,107 @@ describe("envstack promote (end to end)", () => {
     expect(dry.stderr).toBe("");
     expect(dry.code).toBe(0);
     expect(dry.stdout).toBe(
-      `${target}: envstack:service.image (dev → stage)\n  - ${STAGE_IMAGE}\n  + ${DEV_IMAGE}\nDry run: nothing written.\n`,
+      change("api", STAGE_IMAGE, DEV_IMAGE) +
+        change("worker", STAGE_WORKER, DEV_WORKER) +
+        "Dry run: nothing written.\n",
     );
     expect(fs.readFileSync(target, "utf8")).toBe(before);
 
     const run = await runCli(["promote", "--to", "stage", "--project-dir", dir]);
     expect(run.code).toBe(0);
     expect(run.stdout).toBe(
-      `${target}: envstack:service.image (dev → stage)\n  - ${STAGE_IMAGE}\n  + ${DEV_IMAGE}\nWrote ${target}.\n`,
+      change("api", STAGE_IMAGE, DEV_IMAGE) +
+        change("worker", STAGE_WORKER, DEV_WORKER) +
+        `Wrote ${target}.\n`,
     );
     const after = fs.readFileSync(target, "utf8");
     expect(changedLines(before, after)).toEqual([
-      [`    image: ${STAGE_IMAGE}`, `    image: ${DEV_IMAGE}`],
+      [`      image: ${STAGE_IMAGE}`, `      image: ${DEV_IMAGE}`],
+      [`      image: ${STAGE_WORKER}`, `      image: ${DEV_WORKER}`],
     ]);
-    expect(after).toContain("# Promoted from dev; prod receives exactly this digest.");
+    expect(after).toContain("# Promoted from dev; prod receives exactly these digests");
 
     const again = await runCli(["promote", "--from", "dev", "--to", "stage", "--project-dir", dir]);
     expect(again.code).toBe(0);
     expect(again.stdout).toBe(
-      `stage already runs dev's image (${DEV_IMAGE}); nothing to promote.\n`,
+      `${target}: envstack:services.api.image: already dev's (${DEV_IMAGE})\n` +
+        `${target}: envstack:services.worker.image: already dev's (${DEV_WORKER})\n` +
+        "stage already runs dev's images; nothing to promote.\n",
     );
+  });
+
+  it("promotes one service with --service, leaving the others as they are", async () => {
+    const dir = scratchProject();
+    const target = path.join(dir, "Pulumi.stage.yaml");
+    const before = fs.readFileSync(target, "utf8");
+    const run = await runCli([
+      "promote",
+      "--to",
+      "stage",
+      "--service",
+      "worker",
+      "--project-dir",
+      dir,
+    ]);
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe(
+      `${target}: envstack:services.worker.image (dev → stage)\n  - ${STAGE_WORKER}\n  + ${DEV_WORKER}\nWrote ${target}.\n`,
+    );
+    expect(changedLines(before, fs.readFileSync(target, "utf8"))).toEqual([
+      [`      image: ${STAGE_WORKER}`, `      image: ${DEV_WORKER}`],
+    ]);
+  });
+
+  it("refuses --service naming a service either stack does not declare, writing nothing", async () => {
+    const dir = scratchProject();
+    const target = path.join(dir, "Pulumi.stage.yaml");
+    const before = fs.readFileSync(target, "utf8");
+    const run = await runCli([
+      "promote",
+      "--to",
+      "stage",
+      "--service",
+      "billing",
+      "--project-dir",
+      dir,
+    ]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toBe(
+      `envstack promote: refusing: ${path.join(dir, "Pulumi.dev.yaml")}: envstack:services has no service "billing" (dev declares api, worker).\n`,
+    );
+    expect(fs.readFileSync(target, "utf8")).toBe(before);
+  });
+
+  it("reports a service the target does not declare yet instead of adding it", async () => {
+    const dir = scratchProject();
+    // Dev gains a worker-sized service stage has not declared.
+    editFile(
+      path.join(dir, "Pulumi.dev.yaml"),
+      "    # Background jobs: no port, no load balancer.\n",
+      `    reports:\n      image: ${DEV_WORKER}\n    # Background jobs: no port, no load balancer.\n`,
+    );
+    const target = path.join(dir, "Pulumi.stage.yaml");
+    const refused = await runCli([
+      "promote",
+      "--to",
+      "stage",
+      "--service",
+      "reports",
+      "--project-dir",
+      dir,
+    ]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe(
+      `envstack promote: refusing: ${target}: envstack:services has no service "reports" (stage declares api, worker). Declare it in stage first (its size, port and routing); promotion moves images only.\n`,
+    );
+    const all = await runCli(["promote", "--to", "stage", "--dry-run", "--project-dir", dir]);
+    expect(all.code).toBe(0);
+    expect(all.stdout).toContain(
+      `${target}: envstack:services.reports.image: not promoted: stage does not declare service reports (declare it there first: its size, port and routing)\n`,
+    );
+    expect(all.stdout).toContain(`${target}: envstack:services.api.image (dev → stage)\n`);
   });
 
   it("refuses an image that is not pinned by digest, writing nothing", async () => {
@@ -99,9 +205,21 @@ describe("envstack promote (end to end)", () => {
     expect(run.code).toBe(1);
     expect(run.stdout).toBe("");
     expect(run.stderr).toBe(
-      `envstack promote: refusing: ${path.join(dir, "Pulumi.dev.yaml")}: envstack:service.image is not pinned by digest (expected <registry>/<repository>@sha256:<64 hex>, found "123456789012.dkr.ecr.eu-west-1.amazonaws.com/trading-platform:latest"). Promotion moves one immutable artifact; pin dev's image first.\n`,
+      `envstack promote: refusing: ${path.join(dir, "Pulumi.dev.yaml")}: envstack:services.api.image is not pinned by digest (expected <registry>/<repository>@sha256:<64 hex>, found "123456789012.dkr.ecr.eu-west-1.amazonaws.com/trading-platform:latest"). Promotion moves one immutable artifact; pin dev's image first.\n`,
     );
     expect(fs.readFileSync(target, "utf8")).toBe(before);
+    // Another service's image is not held back by it.
+    const worker = await runCli([
+      "promote",
+      "--to",
+      "stage",
+      "--service",
+      "worker",
+      "--dry-run",
+      "--project-dir",
+      dir,
+    ]);
+    expect(worker.code).toBe(0);
   });
 
   it("refuses when the source stack fails the gate", async () => {

@@ -91,6 +91,31 @@ describe("rootCauseOf", () => {
     );
   });
 
+  it("a per-service parity key is the service's key, from the message or the resource's service tag", () => {
+    const task = urnOf("stage", "aws:ecs/taskDefinition:TaskDefinition", "service-api-task-blue");
+    const tagged = { ...context, inputsOf: () => ({ tags: { service: "api" } }) };
+    expect(
+      rootCauseOf({ urn: task, message: "Set services.api.cpu to 1024 on x: y." }, context),
+    ).toEqual({ kind: "config", key: "envstack:services.api.cpu" });
+    expect(
+      rootCauseOf(
+        { urn: "", message: 'Set services to ["api"]: stage must mirror prod.' },
+        context,
+      ),
+    ).toEqual({ kind: "config", key: "envstack:services" });
+    expect(rootCauseOf({ urn: task, message: "Set cpu to 1024 on x: y." }, tagged)).toEqual({
+      kind: "config",
+      key: "envstack:services.api.cpu",
+    });
+    // Without the tag the service is unknown: the finding stays on the resource.
+    expect(
+      rootCauseOf(
+        { urn: task, message: "Set cpu to 1024 on x: y." },
+        { ...context, inputsOf: () => ({}) },
+      ),
+    ).toEqual({ kind: "resource", urn: task });
+  });
+
   it("a URN no resource has still maps through its type", () => {
     const gone = urnOf("stage", RDS, "gone");
     expect(typeOfUrn(gone)).toBe(RDS);

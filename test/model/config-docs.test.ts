@@ -1,7 +1,15 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { configSchema, defaultsFor, readPath, STACKS } from "../../src/model";
+import {
+  configSchema,
+  defaultsFor,
+  readPath,
+  SERVICE,
+  serviceDefaultsFor,
+  STACKS,
+  type StackName,
+} from "../../src/model";
 
 // The configuration reference is the README's section of that name.
 const DOC = fs.readFileSync(path.resolve(__dirname, "../../README.md"), "utf8");
@@ -10,10 +18,18 @@ interface Shaped {
   readonly shape?: Readonly<Record<string, unknown>>;
 }
 
-/** Every key an operator can write, as `section.key[.sub]`; record-valued sections stay whole. */
+/**
+ * Every key an operator can write, as `section.key[.sub]`; a map of named entries whose entries
+ * have keys (envstack:services) is walked as `services.<name>.key`, other maps stay whole.
+ */
 function schemaKeys(): string[] {
   const keys: string[] = [];
   const walk = (prefix: string, schema: unknown) => {
+    const entries = (schema as { valueType?: Shaped }).valueType;
+    if (entries?.shape) {
+      walk(`${prefix}.${SERVICE}`, entries);
+      return;
+    }
     const shape = (schema as Shaped).shape;
     if (!shape) {
       keys.push(prefix);
@@ -58,7 +74,9 @@ describe("the README's configuration reference", () => {
   it("finds the schema's keys (the walk itself works)", () => {
     const keys = schemaKeys();
     expect(keys).toContain("network.cidr");
-    expect(keys).toContain("service.deployment.nextImage");
+    expect(keys).toContain("services.<name>.deployment.nextImage");
+    expect(keys).toContain("services.<name>.routing.paths");
+    expect(keys).toContain("loadBalancer.certificateArn");
     expect(keys).toContain("featureFlags");
     expect(keys.length).toBeGreaterThanOrEqual(45);
   });
@@ -76,7 +94,13 @@ describe("the README's configuration reference", () => {
     expect([...rows.keys()].filter((k) => !known.has(k))).toEqual([]);
   });
 
+  /** A key's default: a service's keys default per service (serviceDefaultsFor). */
+  const defaultOf = (stack: StackName, key: string) =>
+    key.startsWith(`services.${SERVICE}.`)
+      ? readPath(serviceDefaultsFor(stack), key.slice(`services.${SERVICE}.`.length))
+      : readPath(defaultsFor(stack), key);
+
   it.each(schemaKeys())("states the per-environment defaults of %s", (key) => {
-    expect(rows.get(key)).toEqual(STACKS.map((s) => render(readPath(defaultsFor(s), key))));
+    expect(rows.get(key)).toEqual(STACKS.map((s) => render(defaultOf(s, key))));
   });
 });

@@ -3,11 +3,13 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it, vi } from "vitest";
-import { stringify } from "yaml";
+import { parse, stringify } from "yaml";
 import { realisticMocks } from "../../src/cli/mocks";
 import {
   AWS_REGIONS,
+  attributesFor,
   ConfigErrors,
+  expectedValue,
   loadSpecFromFile,
   mustEqualAttributes,
   parseSpec,
@@ -82,30 +84,30 @@ const BAD: readonly [string, string, string, unknown, string][] = [
   [
     "image not pinned by digest in stage",
     "stage",
-    "envstack:service.image",
+    "envstack:services.api.image",
     TAGGED_IMAGE,
-    `Pulumi.stage.yaml: envstack:service.image: expected an image pinned by digest (<registry>/<repository>@sha256:<64 hex>) in stage, found string "${TAGGED_IMAGE}"`,
+    `Pulumi.stage.yaml: envstack:services.api.image: expected an image pinned by digest (<registry>/<repository>@sha256:<64 hex>) in stage, found string "${TAGGED_IMAGE}"`,
   ],
   [
     "image not pinned by digest in prod",
     "prod",
-    "envstack:service.image",
+    "envstack:services.worker.image",
     TAGGED_IMAGE,
-    `Pulumi.prod.yaml: envstack:service.image: expected an image pinned by digest (<registry>/<repository>@sha256:<64 hex>) in prod, found string "${TAGGED_IMAGE}"`,
+    `Pulumi.prod.yaml: envstack:services.worker.image: expected an image pinned by digest (<registry>/<repository>@sha256:<64 hex>) in prod, found string "${TAGGED_IMAGE}"`,
   ],
   [
     "not an image reference at all",
     "prod",
-    "envstack:service.image",
+    "envstack:services.api.image",
     "trading-platform",
-    'Pulumi.prod.yaml: envstack:service.image: expected an image reference <registry>/<repository>@sha256:<64 hex digits>, found string "trading-platform"',
+    'Pulumi.prod.yaml: envstack:services.api.image: expected an image reference <registry>/<repository>@sha256:<64 hex digits>, found string "trading-platform"',
   ],
   [
     "next image not pinned in prod",
     "prod",
-    "envstack:service.deployment.nextImage",
+    "envstack:services.api.deployment.nextImage",
     TAGGED_IMAGE,
-    `Pulumi.prod.yaml: envstack:service.deployment.nextImage: expected an image pinned by digest in prod, found string "${TAGGED_IMAGE}"`,
+    `Pulumi.prod.yaml: envstack:services.api.deployment.nextImage: expected an image pinned by digest in prod, found string "${TAGGED_IMAGE}"`,
   ],
   [
     "unknown access level",
@@ -124,9 +126,9 @@ const BAD: readonly [string, string, string, unknown, string][] = [
   [
     "misspelt top-level key",
     "dev",
-    "envstack:servce",
+    "envstack:servces",
     {},
-    "Pulumi.dev.yaml: envstack:servce: expected a known key (did you mean service?): one of app, accountId, network, database, cache, service, observability, featureFlags, access, github, found unknown key with a map",
+    "Pulumi.dev.yaml: envstack:servces: expected a known key (did you mean services?): one of app, accountId, network, database, cache, loadBalancer, services, observability, featureFlags, access, github, found unknown key with a map",
   ],
   [
     "misspelt namespace",
@@ -145,9 +147,9 @@ const BAD: readonly [string, string, string, unknown, string][] = [
   [
     "missing required key without a default",
     "prod",
-    "envstack:service.certificateArn",
+    "envstack:loadBalancer.certificateArn",
     undefined,
-    "Pulumi.prod.yaml: envstack:service.certificateArn: expected a string (the key is required), found nothing (the key is missing)",
+    "Pulumi.prod.yaml: envstack:loadBalancer.certificateArn: expected a string (the key is required), found nothing (the key is missing)",
   ],
   [
     "missing app",
@@ -180,44 +182,44 @@ const BAD: readonly [string, string, string, unknown, string][] = [
   [
     "Fargate memory outside the cpu's range",
     "dev",
-    "envstack:service.memoryMb",
+    "envstack:services.api.memoryMb",
     4096,
-    "Pulumi.dev.yaml: envstack:service.memoryMb: expected a memory size from 512 to 2048 MiB for cpu 256, found number 4096",
+    "Pulumi.dev.yaml: envstack:services.api.memoryMb: expected a memory size from 512 to 2048 MiB for cpu 256, found number 4096",
   ],
   [
     "cpu not a Fargate size",
     "dev",
-    "envstack:service.cpu",
+    "envstack:services.worker.cpu",
     300,
-    "Pulumi.dev.yaml: envstack:service.cpu: expected a Fargate cpu value: 256, 512, 1024, 2048, 4096, 8192, 16384, found number 300",
+    "Pulumi.dev.yaml: envstack:services.worker.cpu: expected a Fargate cpu value: 256, 512, 1024, 2048, 4096, 8192, 16384, found number 300",
   ],
   [
     "blue-green with a canary share",
     "stage",
-    "envstack:service.deployment",
+    "envstack:services.api.deployment",
     { strategy: "blue-green", live: "blue", canaryPercent: 10, nextImage: DIGEST_B },
-    "Pulumi.stage.yaml: envstack:service.deployment.canaryPercent: expected 0 with the blue-green strategy (switch by flipping deployment.live, or use strategy canary), found number 10",
+    "Pulumi.stage.yaml: envstack:services.api.deployment.canaryPercent: expected 0 with the blue-green strategy (switch by flipping deployment.live, or use strategy canary), found number 10",
   ],
   [
     "canary without the image it sends traffic to",
     "stage",
-    "envstack:service.deployment",
+    "envstack:services.api.deployment",
     { strategy: "canary", live: "blue", canaryPercent: 20 },
-    "Pulumi.stage.yaml: envstack:service.deployment.nextImage: expected the image the idle colour runs while canaryPercent is above 0, found nothing (the key is missing)",
+    "Pulumi.stage.yaml: envstack:services.api.deployment.nextImage: expected the image the idle colour runs while canaryPercent is above 0, found nothing (the key is missing)",
   ],
   [
     "canary share above 100",
     "dev",
-    "envstack:service.deployment.canaryPercent",
+    "envstack:services.api.deployment.canaryPercent",
     101,
-    "Pulumi.dev.yaml: envstack:service.deployment.canaryPercent: expected a whole number from 0 to 100, found number 101",
+    "Pulumi.dev.yaml: envstack:services.api.deployment.canaryPercent: expected a whole number from 0 to 100, found number 101",
   ],
   [
     "live colour neither blue nor green",
     "prod",
-    "envstack:service.deployment.live",
+    "envstack:services.api.deployment.live",
     "red",
-    'Pulumi.prod.yaml: envstack:service.deployment.live: expected blue or green, found string "red"',
+    'Pulumi.prod.yaml: envstack:services.api.deployment.live: expected blue or green, found string "red"',
   ],
   [
     "retention CloudWatch does not offer",
@@ -320,16 +322,16 @@ const BAD: readonly [string, string, string, unknown, string][] = [
   [
     "desired count as a string",
     "prod",
-    "envstack:service.desiredCount",
+    "envstack:services.api.desiredCount",
     "3",
-    'Pulumi.prod.yaml: envstack:service.desiredCount: expected a whole number from 1 to 100, found string "3"',
+    'Pulumi.prod.yaml: envstack:services.api.desiredCount: expected a whole number from 1 to 100, found string "3"',
   ],
   [
     "health check path without a leading slash",
     "prod",
-    "envstack:service.healthCheckPath",
+    "envstack:services.api.port.healthCheckPath",
     "health",
-    'Pulumi.prod.yaml: envstack:service.healthCheckPath: expected a path starting with /, found string "health"',
+    'Pulumi.prod.yaml: envstack:services.api.port.healthCheckPath: expected a path starting with /, found string "health"',
   ],
   [
     "region that is not one",
@@ -425,23 +427,23 @@ const BAD: readonly [string, string, string, unknown, string][] = [
   [
     "certificate from another region",
     "prod",
-    "envstack:service.certificateArn",
+    "envstack:loadBalancer.certificateArn",
     CERT.replace("eu-west-1", "us-east-1"),
-    `Pulumi.prod.yaml: envstack:service.certificateArn: expected a certificate in eu-west-1, the stack's aws:region (an ALB uses ACM certificates of its own region only), found string "arn:aws:acm:us-east-1:123456789012:certificate/2f5b3e40-7c8d-4e9f-a01b-2c3d4...`,
+    `Pulumi.prod.yaml: envstack:loadBalancer.certificateArn: expected a certificate in eu-west-1, the stack's aws:region (an ALB uses ACM certificates of its own region only), found string "arn:aws:acm:us-east-1:123456789012:certificate/2f5b3e40-7c8d-4e9f-a01b-2c3d4...`,
   ],
   [
     "certificate of another partition",
     "stage",
-    "envstack:service.certificateArn",
+    "envstack:loadBalancer.certificateArn",
     CERT.replace("arn:aws:", "arn:aws-cn:"),
-    `Pulumi.stage.yaml: envstack:service.certificateArn: expected a certificate ARN of the aws partition (arn:aws:acm:...): eu-west-1 is a commercial region, found string "arn:aws-cn:acm:eu-west-1:123456789012:certificate/2f5b3e40-7c8d-4e9f-a01b-2c...`,
+    `Pulumi.stage.yaml: envstack:loadBalancer.certificateArn: expected a certificate ARN of the aws partition (arn:aws:acm:...): eu-west-1 is a commercial region, found string "arn:aws-cn:acm:eu-west-1:123456789012:certificate/2f5b3e40-7c8d-4e9f-a01b-2c...`,
   ],
   [
     "certificate ARN without an account",
     "dev",
-    "envstack:service.certificateArn",
+    "envstack:loadBalancer.certificateArn",
     "arn:aws:acm:eu-west-1:certificate/2f5b3e40",
-    'Pulumi.dev.yaml: envstack:service.certificateArn: expected an ACM certificate ARN arn:<partition>:acm:<region>:<12-digit account>:certificate/<id>, found string "arn:aws:acm:eu-west-1:certificate/2f5b3e40"',
+    'Pulumi.dev.yaml: envstack:loadBalancer.certificateArn: expected an ACM certificate ARN arn:<partition>:acm:<region>:<12-digit account>:certificate/<id>, found string "arn:aws:acm:eu-west-1:certificate/2f5b3e40"',
   ],
 ];
 
@@ -505,8 +507,8 @@ describe("loading from stack files", () => {
   });
 
   it("allows an image pinned by tag in dev only", () => {
-    const values = changed("dev", "envstack:service.image", TAGGED_IMAGE);
-    expect(parseSpec("dev", values, "Pulumi.dev.yaml").service.image).toBe(TAGGED_IMAGE);
+    const values = changed("dev", "envstack:services.api.image", TAGGED_IMAGE);
+    expect(parseSpec("dev", values, "Pulumi.dev.yaml").services["api"]!.image).toBe(TAGGED_IMAGE);
   });
 
   it("names the file it read, and the stack its name denotes", () => {
@@ -558,10 +560,16 @@ describe("loading from stack files", () => {
 describe("parity between the committed stage and prod", () => {
   const stage = loadSpecFromFile(stackFile("stage"));
   const prod = loadSpecFromFile(stackFile("prod"));
-  it.each(mustEqualAttributes().map((a) => [a.key] as const))("stage equals prod on %s", (key) => {
-    const value = readPath(prod, key);
-    expect(value).not.toBeUndefined();
-    expect(readPath(stage, key)).toEqual(value);
+  const attributes = attributesFor(mustEqualAttributes(), prod).filter(
+    // Per-service keys a worker does not have (its port and routing) are absent in both.
+    (a) => a.service === undefined || readPath(prod, a.key) !== undefined,
+  );
+  // Compared as the parity check compares them: `services` is the set of names, not the images.
+  it.each(attributes.map((a) => [a.key, a] as const))("stage equals prod on %s", (_key, a) => {
+    const value = expectedValue(a, prod);
+    // A default service has no listener rule: its routing's observed value is none, in both.
+    if (!a.key.endsWith(".routing")) expect(value).not.toBeUndefined();
+    expect(expectedValue(a, stage)).toEqual(value);
   });
 
   it("differs from dev where dev may be smaller, with the same engine versions", () => {
@@ -569,7 +577,8 @@ describe("parity between the committed stage and prod", () => {
     expect(dev.database.engineVersion).toBe(stage.database.engineVersion);
     expect(dev.cache.engineVersion).toBe(stage.cache.engineVersion);
     expect(dev.database.multiAz).toBe(false);
-    expect(stage.service.image).toBe(prod.service.image);
+    for (const name of Object.keys(prod.services))
+      expect(stage.services[name]!.image).toBe(prod.services[name]!.image);
   });
 });
 
@@ -610,12 +619,12 @@ describe("invalid config declares nothing", () => {
   it("src/index.ts refuses a bad prod config before declaring anything", async () => {
     const { declared, error } = await importProgram(
       "prod",
-      changed("prod", "envstack:service.image", TAGGED_IMAGE),
+      changed("prod", "envstack:services.api.image", TAGGED_IMAGE),
     );
     // A RunError: the engine prints its message without a stack trace.
     expect(pulumi.RunError.isInstance(error)).toBe(true);
     expect((error as Error).message).toBe(
-      `Pulumi.prod.yaml: envstack:service.image: expected an image pinned by digest (<registry>/<repository>@sha256:<64 hex>) in prod, found string "${TAGGED_IMAGE}"`,
+      `Pulumi.prod.yaml: envstack:services.api.image: expected an image pinned by digest (<registry>/<repository>@sha256:<64 hex>) in prod, found string "${TAGGED_IMAGE}"`,
     );
     expect(declared).toEqual([]);
   });
@@ -633,5 +642,238 @@ describe("invalid config declares nothing", () => {
 
 // Keeps the certificate constant honest: it is the committed prod certificate.
 it("fixtures match the committed prod file", () => {
-  expect(loadSpecFromFile(stackFile("prod")).service.certificateArn).toBe(CERT);
+  expect(loadSpecFromFile(stackFile("prod")).loadBalancer?.certificateArn).toBe(CERT);
+});
+
+describe("services", () => {
+  type Services = Record<string, Record<string, unknown>>;
+  /** Prod's committed config with its services changed by `edit`. */
+  const withServices = (stack: string, edit: (services: Services) => void) => {
+    const values = changed(stack, "aws:region", "eu-west-1");
+    const services = values["envstack:services"] as Services;
+    edit(services);
+    return values;
+  };
+  const route = (routing: unknown) => (s: Services) => {
+    s["web"] = { ...structuredClone(s["api"]!), routing };
+  };
+
+  const BAD_SERVICES: readonly [string, (s: Services) => void, string][] = [
+    [
+      "a name with capitals and an underscore",
+      (s) => (s["Web_1"] = s["worker"]!),
+      'envstack:services.Web_1: expected a service name of 1 to 12 lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen for the key, found string "Web_1"',
+    ],
+    [
+      "a name too long for the target group names derived from it",
+      (s) => (s["reconciliation"] = s["worker"]!),
+      'envstack:services.reconciliation: expected a service name of 1 to 12 lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen for the key, found string "reconciliation"',
+    ],
+    [
+      "a name ending with a hyphen",
+      (s) => (s["api-"] = s["worker"]!),
+      'envstack:services.api-: expected a service name of 1 to 12 lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen for the key, found string "api-"',
+    ],
+    [
+      "the sidecar's container name",
+      (s) => (s["xray-daemon"] = s["worker"]!),
+      'envstack:services.xray-daemon: expected a service name other than xray-daemon (the tasks\' sidecar container is named so), found string "xray-daemon"',
+    ],
+    [
+      "no service at all",
+      (s) => Object.keys(s).forEach((k) => delete s[k]),
+      "envstack:services: expected at least one service, found a map",
+    ],
+    [
+      "a misspelt service key",
+      (s) => (s["worker"]!["prot"] = 8080),
+      "envstack:services.worker.prot: expected a known key: one of image, cpu, memoryMb, desiredCount, port, routing, deployment, found unknown key with number 8080",
+    ],
+    [
+      "a port without its health check path",
+      (s) => (s["api"]!["port"] = { containerPort: 8080 }),
+      "envstack:services.api.port.healthCheckPath: expected a string (the key is required), found nothing (the key is missing)",
+    ],
+    [
+      "routing on a worker",
+      (s) => (s["worker"]!["routing"] = { priority: 10, paths: ["/jobs/*"] }),
+      "envstack:services.worker.routing: expected no routing for a service without a port (a worker takes no traffic; add port to put it behind the load balancer), found a map",
+    ],
+    [
+      "a web service without routing",
+      (s) => delete s["api"]!["routing"],
+      "envstack:services.api.routing: expected a routing for a service with a port: { default: true } for the service that takes what no rule matches, or { priority, paths and/or hosts }, found nothing (the key is missing)",
+    ],
+    [
+      "two default services",
+      route({ default: true }),
+      "envstack:services: expected exactly one service with routing { default: true } (found api, web), found a map",
+    ],
+    [
+      "web services but no default one",
+      (s) => (s["api"]!["routing"] = { priority: 10, paths: ["/api/*"] }),
+      "envstack:services: expected exactly one service with routing { default: true } (the listener's default action; found none among api), found a map",
+    ],
+    [
+      "a default service with a rule's conditions",
+      (s) => (s["api"]!["routing"] = { default: true, paths: ["/api/*"] }),
+      "envstack:services.api.routing: expected { default: true } alone: the default service takes what no rule matches, so it has no priority, paths or hosts, found a map",
+    ],
+    [
+      "a rule with no condition",
+      route({ priority: 10 }),
+      "envstack:services.web.routing: expected paths and/or hosts the listener rule matches (or default: true for the default service), found a map",
+    ],
+    [
+      "a rule without a priority",
+      route({ hosts: ["web.example.com"] }),
+      "envstack:services.web.routing.priority: expected a rule priority from 1 to 50000, unique among the services (lower is matched first), found nothing (the key is missing)",
+    ],
+    [
+      "a priority above the ALB's range",
+      route({ priority: 50001, paths: ["/web/*"] }),
+      "envstack:services.web.routing.priority: expected a whole number from 1 to 50000, found number 50001",
+    ],
+    [
+      "two rules with one priority",
+      (s) => {
+        route({ priority: 7, paths: ["/web/*"] })(s);
+        s["admin"] = {
+          ...structuredClone(s["api"]!),
+          routing: { priority: 7, hosts: ["admin.example.com"] },
+        };
+      },
+      "envstack:services.admin.routing.priority: expected a priority no other service uses (services.web has 7), found number 7",
+    ],
+    [
+      "four path patterns in one condition",
+      route({ priority: 10, paths: ["/a/*", "/b/*", "/c/*", "/d/*"] }),
+      "envstack:services.web.routing.paths: expected at most 3 path patterns (an ALB condition's limit), found a list of 4",
+    ],
+    [
+      "six values in one rule",
+      route({
+        priority: 10,
+        paths: ["/a/*", "/b/*", "/c/*"],
+        hosts: ["a.example.com", "b.example.com", "c.example.com"],
+      }),
+      "envstack:services.web.routing: expected at most 5 paths and hosts together (an ALB listener rule's limit), found a map",
+    ],
+    [
+      "a path pattern without a leading slash",
+      route({ priority: 10, paths: ["api/*"] }),
+      'envstack:services.web.routing.paths[0]: expected a path pattern such as /api/* (letters, digits, _-.$/~"\'@:+& and the wildcards * ?), found string "api/*"',
+    ],
+    [
+      "a host name without a domain",
+      route({ priority: 10, hosts: ["localhost"] }),
+      'envstack:services.web.routing.hosts[0]: expected a host name such as api.example.com (letters, digits, -_. and the wildcards * ?), found string "localhost"',
+    ],
+    [
+      "a canary share on a worker",
+      (s) =>
+        (s["worker"]!["deployment"] = {
+          strategy: "canary",
+          live: "blue",
+          canaryPercent: 10,
+          nextImage: DIGEST_B,
+        }),
+      "envstack:services.worker.deployment.canaryPercent: expected 0 for a service without a port (a worker takes no traffic to split; roll it by setting nextImage and flipping deployment.live), found number 10",
+    ],
+    [
+      "web services without the load balancer's certificate",
+      () => undefined,
+      "envstack:loadBalancer.certificateArn: expected the ACM certificate of the HTTPS listener: services api have a port, found nothing (the key is missing)",
+    ],
+  ];
+
+  it.each(BAD_SERVICES)("refuses %s", (what, edit, message) => {
+    const values = withServices("prod", edit);
+    if (what.startsWith("web services without")) delete values["envstack:loadBalancer"];
+    expect(messageOf(() => parseSpec("prod", values, "Pulumi.prod.yaml"))).toBe(
+      `Pulumi.prod.yaml: ${message}`,
+    );
+  });
+
+  it("refuses a load balancer when every service is a worker", () => {
+    const values = withServices("prod", (s) => delete s["api"]);
+    expect(messageOf(() => parseSpec("prod", values, "Pulumi.prod.yaml"))).toBe(
+      "Pulumi.prod.yaml: envstack:loadBalancer: expected no load balancer: every service is a worker (remove envstack:loadBalancer, or give a service a port), found a map",
+    );
+  });
+
+  it("accepts workers only, without a load balancer (the branch not taken)", () => {
+    const values = withServices("prod", (s) => delete s["api"]);
+    delete values["envstack:loadBalancer"];
+    const spec = parseSpec("prod", values, "Pulumi.prod.yaml");
+    expect([Object.keys(spec.services), spec.loadBalancer]).toEqual([["worker"], undefined]);
+  });
+
+  it("accepts a 12-character name, rules by path and by host, and applies each service's defaults", () => {
+    const values = withServices("stage", (s) => {
+      s["reporting-v2"] = { image: DIGEST_B };
+      s["admin"] = {
+        image: DIGEST_B,
+        port: { containerPort: 9000, healthCheckPath: "/ready" },
+        routing: { priority: 20, paths: ["/admin/*"], hosts: ["admin.example.com"] },
+      };
+    });
+    const spec = parseSpec("stage", values, "Pulumi.stage.yaml");
+    expect(spec.services["reporting-v2"]).toEqual({
+      image: DIGEST_B,
+      cpu: 1024,
+      memoryMb: 2048,
+      desiredCount: 3,
+      deployment: { strategy: "blue-green", live: "blue", canaryPercent: 0 },
+    });
+    expect(spec.services["admin"]!.routing).toEqual({
+      priority: 20,
+      paths: ["/admin/*"],
+      hosts: ["admin.example.com"],
+    });
+    const dev = parseSpec(
+      "dev",
+      changed("dev", "envstack:services.extra", { image: DIGEST_B }),
+      "Pulumi.dev.yaml",
+    );
+    expect([dev.services["extra"]!.cpu, dev.services["extra"]!.desiredCount]).toEqual([256, 1]);
+  });
+
+  it("refuses the retired envstack:service, writing the new shape from the operator's values", () => {
+    const values = changed("prod", "envstack:services", undefined);
+    delete values["envstack:loadBalancer"];
+    const old = {
+      image: `123456789012.dkr.ecr.eu-west-1.amazonaws.com/trading-platform@sha256:${"a".repeat(64)}`,
+      cpu: 1024,
+      memoryMb: 2048,
+      desiredCount: 3,
+      containerPort: 9090,
+      certificateArn: CERT,
+      deployment: { strategy: "blue-green", live: "green", canaryPercent: 0 },
+    };
+    values["envstack:service"] = old;
+    const message = messageOf(() => parseSpec("prod", values, "Pulumi.prod.yaml"));
+    const match =
+      /^Pulumi\.prod\.yaml: envstack:service: expected envstack:services, a map of service names to services \(envstack:service held one service and is retired\); write instead: envstack:loadBalancer: (\{.*\}) and envstack:services: (\{.*\}), found the retired key with a map$/.exec(
+        message,
+      );
+    expect(match).not.toBeNull();
+    // What the message says to write is a valid config with the operator's own values.
+    delete values["envstack:service"];
+    values["envstack:loadBalancer"] = parse(match![1]!);
+    values["envstack:services"] = parse(match![2]!);
+    const spec = parseSpec("prod", values, "Pulumi.prod.yaml");
+    expect(spec.loadBalancer).toEqual({ certificateArn: CERT });
+    expect(spec.services).toEqual({
+      app: {
+        image: old.image,
+        cpu: 1024,
+        memoryMb: 2048,
+        desiredCount: 3,
+        port: { containerPort: 9090, healthCheckPath: "/health" },
+        routing: { default: true },
+        deployment: { strategy: "blue-green", live: "green", canaryPercent: 0 },
+      },
+    });
+  });
 });

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { LOG_GROUP_COMPONENTS } from "../../src/aws";
+import { logGroupComponents } from "../../src/aws";
 import { STACKS, type EnvironmentSpec, type StackName } from "../../src/model";
 import { POLICY_CATALOG } from "../../policies/catalog";
 import { runStack } from "../program/harness";
@@ -95,10 +95,14 @@ function eachContainer(image: (c: Container) => string): Rule["carriers"] {
 }
 
 const instances = (s: EnvironmentSpec) => 1 + s.database.readReplicas;
-const colours = () => 2;
+/** Two colours of each service (task definitions, ECS services), of each web service (target groups). */
+const colours = (s: EnvironmentSpec) => 2 * Object.keys(s.services).length;
+const webColours = (s: EnvironmentSpec) =>
+  2 * Object.values(s.services).filter((x) => x.port !== undefined).length;
+const listeners = () => 2;
 const one = () => 1;
-const containers = (s: EnvironmentSpec) => 2 * (s.observability.tracing ? 2 : 1);
-const logGroups = () => LOG_GROUP_COMPONENTS.length;
+const containers = (s: EnvironmentSpec) => colours(s) * (s.observability.tracing ? 2 : 1);
+const logGroups = (s: EnvironmentSpec) => logGroupComponents(s).length;
 const unnamed = (c: Container) => `${c.image.split("@")[0]}@sha256:${"e".repeat(64)}`;
 const otherRegistry = (c: Container) =>
   `public.ecr.aws/${c.image.split("/").slice(1).join("/").split("@")[0]}@sha256:${"d".repeat(64)}`;
@@ -108,8 +112,9 @@ const parity = (key: string, count: Rule["count"], carriers: Rule["carriers"]): 
   title: key,
   count,
   carriers,
+  // A per-service key names the service: services.<name>.cpu is reported as services.api.cpu.
   message: new RegExp(
-    `^Set ${key.replace(/\./g, "\\.")} to .+ on \\S+: \\w+ must (mirror prod|match)`,
+    `^Set ${key.replace(/\./g, "\\.").replace("<name>", "[a-z][a-z0-9-]*")} to .+ on \\S+: \\w+ must (mirror prod|match)`,
   ),
 });
 
@@ -132,11 +137,15 @@ const RULES: readonly Rule[] = [
   parity("database.backupRetentionDays", one, each(isPrimary, props({ backupRetentionPeriod: 3 }))),
   parity("cache.nodeType", one, each(ofType(REDIS), props({ nodeType: "cache.r7g.xlarge" }))),
   parity("cache.engineVersion", one, each(ofType(REDIS), props({ engineVersion: "6.2" }))),
-  parity("service.cpu", colours, each(ofType(TASK), props({ cpu: "4096" }))),
-  parity("service.memoryMb", colours, each(ofType(TASK), props({ memory: "8192" }))),
-  parity("service.desiredCount", colours, each(ofType(SERVICE), props({ desiredCount: 12 }))),
+  parity("services.<name>.cpu", colours, each(ofType(TASK), props({ cpu: "4096" }))),
+  parity("services.<name>.memoryMb", colours, each(ofType(TASK), props({ memory: "8192" }))),
   parity(
-    "service.deployment.strategy",
+    "services.<name>.desiredCount",
+    colours,
+    each(ofType(SERVICE), props({ desiredCount: 12 })),
+  ),
+  parity(
+    "services.<name>.deployment.strategy",
     colours,
     each(
       ofType(SERVICE),
@@ -145,10 +154,14 @@ const RULES: readonly Rule[] = [
       })),
     ),
   ),
-  parity("service.containerPort", colours, each(ofType(TARGET_GROUP), props({ port: 9090 }))),
   parity(
-    "service.healthCheckPath",
-    colours,
+    "services.<name>.port.containerPort",
+    webColours,
+    each(ofType(TARGET_GROUP), props({ port: 9090 })),
+  ),
+  parity(
+    "services.<name>.port.healthCheckPath",
+    webColours,
     each(
       ofType(TARGET_GROUP),
       props((f) => ({ healthCheck: { ...(f.props["healthCheck"] as object), path: "/other" } })),
@@ -266,7 +279,7 @@ const RULES: readonly Rule[] = [
   {
     policy: "encryption-in-transit",
     title: "a listener forwarding plain HTTP",
-    count: colours,
+    count: listeners,
     carriers: each(
       ofType(LISTENER),
       props({ protocol: "HTTP", defaultActions: [{ type: "forward" }] }),

@@ -105,6 +105,51 @@ describe("hand edits to the stage stack's resources", () => {
     ]);
   });
 
+  it("suppresses a per-service attribute by its service's key, and only that service's", async () => {
+    const SERVICE = "aws:ecs/service:Service";
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "envstack-parity-")), "s.yaml");
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        suppressions: [
+          {
+            policy: "stage-mirrors-prod",
+            stack: "stage",
+            resource: `${SERVICE}::service-worker-svc-blue`,
+            attribute: "services.worker.desiredCount",
+            reason: "One worker while the queue consumer is load-tested this month.",
+            owner: "@platform",
+            expires: latestExpiry(today()),
+          },
+        ],
+      }),
+    );
+    const found = await checkAll(
+      "stage",
+      edit(SERVICE, (f) => f.name.endsWith("-svc-blue"), { desiredCount: 1 }),
+      {
+        "stage-mirrors-prod": { suppressionsFile: file },
+        "suppressions-are-valid": { suppressionsFile: file },
+      },
+    );
+    // The file is valid: the attribute is one stage-mirrors-prod reports (services.<name>.*).
+    expect(found.filter((v) => v.policy === "suppressions-are-valid")).toEqual([]);
+    expect(
+      found
+        .filter((v) => v.policy === "stage-mirrors-prod")
+        .map((v) => [v.enforcementLevel, parseSuppressedMessage(v.message)?.original ?? v.message]),
+    ).toEqual([
+      [
+        "mandatory",
+        "Set services.api.desiredCount to 3 on service-api-svc-blue: stage must mirror prod (stage declares 1).",
+      ],
+      [
+        "advisory",
+        "Set services.worker.desiredCount to 2 on service-worker-svc-blue: stage must mirror prod (stage declares 1).",
+      ],
+    ]);
+  });
+
   it("notes an attribute unknown during preview instead of passing or failing it", async () => {
     const found = await checkAll("stage", edit(RDS, primary, { multiAz: UNKNOWN.boolean }));
     expect(found.filter((v) => v.policy === "stage-mirrors-prod")).toEqual([
@@ -121,7 +166,7 @@ describe("hand edits to the stage stack's resources", () => {
   it("compares every colour: one unknown during preview is noted on it, the other still compared", async () => {
     const TASK = "aws:ecs/taskDefinition:TaskDefinition";
     const fixtures = base.map((f) =>
-      f.type !== TASK
+      f.type !== TASK || !f.name.startsWith("service-api-")
         ? f
         : {
             ...f,
@@ -135,16 +180,16 @@ describe("hand edits to the stage stack's resources", () => {
       {
         policy: "stage-mirrors-prod",
         enforcementLevel: "advisory",
-        urn: urnOf("stage", TASK, "service-task-blue"),
+        urn: urnOf("stage", TASK, "service-api-task-blue"),
         message:
-          "Cannot check service.cpu on service-task-blue during preview: string value at .cpu can't be known during preview.",
+          "Cannot check services.api.cpu on service-api-task-blue during preview: string value at .cpu can't be known during preview.",
       },
       {
         policy: "stage-mirrors-prod",
         enforcementLevel: "mandatory",
-        urn: urnOf("stage", TASK, "service-task-green"),
+        urn: urnOf("stage", TASK, "service-api-task-green"),
         message:
-          "Set service.cpu to 1024 on service-task-green: stage must mirror prod (stage declares 2048).",
+          "Set services.api.cpu to 1024 on service-api-task-green: stage must mirror prod (stage declares 2048).",
       },
     ]);
   });
@@ -168,17 +213,63 @@ describe("hand edits to the stage stack's resources", () => {
     const counts = base
       .filter((f) => f.type === SERVICE)
       .map((f) => [f.name, f.props["desiredCount"]]);
-    expect(counts).toEqual([
-      ["service-svc-blue", 3],
-      ["service-svc-green", 0],
+    expect(counts.sort()).toEqual([
+      ["service-api-svc-blue", 3],
+      ["service-api-svc-green", 0],
+      ["service-worker-svc-blue", 2],
+      ["service-worker-svc-green", 0],
     ]);
+    // Each service's capacity is its own: the api's 3 does not cover a worker cut to 1.
     expect(
       await checkStack_(
         "stage-mirrors-prod",
-        edit(SERVICE, (f) => f.name.endsWith("blue"), { desiredCount: 2 }),
+        edit(SERVICE, (f) => f.name.endsWith("blue"), { desiredCount: 1 }),
       ),
     ).toEqual([
-      "Set service.desiredCount to 3 on service-svc-blue: stage must mirror prod (stage declares 2).",
+      "Set services.api.desiredCount to 3 on service-api-svc-blue: stage must mirror prod (stage declares 1).",
+      "Set services.worker.desiredCount to 2 on service-worker-svc-blue: stage must mirror prod (stage declares 1).",
+    ]);
+  });
+
+  it("reports a service prod runs and stage does not declare, once on the set of services", async () => {
+    const dropped = base.filter(
+      (f) => !f.name.startsWith("service-worker") && !f.name.endsWith("service-worker"),
+    );
+    expect(dropped.length).toBeLessThan(base.length);
+    expect(await checkStack_("stage-mirrors-prod", dropped)).toEqual([
+      'Set services to ["api","worker"]: stage must mirror prod (stage declares ["api"]).',
+    ]);
+  });
+
+  it("reports a service stage declares and prod does not", async () => {
+    const SERVICE = "aws:ecs/service:Service";
+    const extra = base
+      .filter((f) => f.type === SERVICE && f.name.startsWith("service-worker-"))
+      .map((f) => ({
+        ...f,
+        name: f.name.replace("worker", "extra"),
+        props: { ...f.props, tags: { ...(f.props["tags"] as object), service: "extra" } },
+      }));
+    expect(await checkStack_("stage-mirrors-prod", [...base, ...extra])).toEqual([
+      'Set services to ["api","worker"]: stage must mirror prod (stage declares ["api","extra","worker"]).',
+    ]);
+  });
+
+  it("compares a web service's listener rule: its conditions and priority", async () => {
+    const RULE = "aws:lb/listenerRule:ListenerRule";
+    const rule: Fixture = {
+      type: RULE,
+      name: "service-api-rule",
+      props: {
+        priority: 10,
+        conditions: [{ pathPattern: { values: ["/api/*"] } }],
+        tags: { component: "service", service: "api" },
+      },
+    };
+    // Prod's api is the default service: a rule for it in stage is routing prod does not have.
+    expect(await checkStack_("stage-mirrors-prod", [...base, rule])).toEqual([
+      "Set services.api.routing.priority to nothing on service-api-rule: stage must mirror prod (stage declares 10).",
+      'Set services.api.routing to nothing on service-api-rule: stage must mirror prod (stage declares [{"pathPattern":{"values":["/api/*"]}}]).',
     ]);
   });
 

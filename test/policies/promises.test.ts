@@ -89,8 +89,9 @@ const addStatement = (statement: Props) => (doc: unknown) => {
 };
 const containers = (fn: (c: Props) => Props) =>
   editJson("containerDefinitions", (list) => (list as Props[]).map((c) => fn({ ...c })));
+/** The service's own container (named after the service), not the sidecar. */
 const app = (fn: (image: string) => string) =>
-  containers((c) => (c["name"] === "app" ? { ...c, image: fn(String(c["image"])) } : c));
+  containers((c) => (c["name"] !== "xray-daemon" ? { ...c, image: fn(String(c["image"])) } : c));
 
 const isPrimary = (f: Fixture) => f.props["replicateSourceDb"] === undefined;
 const includes = (ref: string) => (f: Fixture) =>

@@ -211,8 +211,12 @@ describe("promotion", () => {
   const xray = /\n\s+xrayDaemonImage: (\S+)/.exec(
     fs.readFileSync(path.join(root, "Pulumi.prod.yaml"), "utf8"),
   )![1]!;
+  /** The worker's image stage and prod commit (the helpers below change the api's only). */
+  const worker = /\n\s+image: (\S+trading-worker\S+)/.exec(
+    fs.readFileSync(path.join(root, "Pulumi.prod.yaml"), "utf8"),
+  )![1]!;
 
-  /** A copy of a committed stack file with its images replaced (and nextImage added). */
+  /** A copy of a committed stack file with the api's image replaced (and nextImage added). */
   function stackFile(
     stack: StackName,
     image: string,
@@ -277,7 +281,7 @@ describe("promotion", () => {
     );
     expect(found).toEqual([
       {
-        message: `Run an image stage's stack file names in container app of blue (${next} or ${xray}), or promote ${other} through stage first: every image prod runs has run in stage (prod names it as service.image).`,
+        message: `Run an image stage's stack file names in container app of blue (${next} or ${worker} or ${xray}), or promote ${other} through stage first: every image prod runs has run in stage (prod names it as services.api.image).`,
         urn: urnOf("prod", TD, "blue"),
         enforcementLevel: "mandatory",
       },
@@ -294,7 +298,7 @@ describe("promotion", () => {
     );
     expect(found).toEqual([
       {
-        message: `Set service.image to ${stage}: prod runs exactly the digest committed for stage (prod declares ${own}).`,
+        message: `Set services.api.image to ${stage}: prod runs exactly the digest committed for stage (prod declares ${own}).`,
         enforcementLevel: "mandatory",
       },
     ]);
@@ -309,7 +313,7 @@ describe("promotion", () => {
       stackFile("prod", mirrored),
     );
     expect(found.map((v) => v.message)).toEqual([
-      `Set service.image to ${stage}: prod runs exactly the digest committed for stage (prod declares ${mirrored}).`,
+      `Set services.api.image to ${stage}: prod runs exactly the digest committed for stage (prod declares ${mirrored}).`,
     ]);
   });
 
@@ -367,7 +371,7 @@ describe("promotion", () => {
         {
           message: expect.stringMatching(
             new RegExp(
-              `^Run ${image} or ${xray} in container ${container} of ${td}: prod runs only the images its stack file names \\(found .+\\)\\.$`,
+              `^Run ${image} or ${worker} or ${xray} in container ${container} of ${td}: prod runs only the images its stack file names \\(found .+\\)\\.$`,
             ),
           ) as string,
           urn: urnOf("prod", TD, td),
@@ -387,7 +391,7 @@ describe("promotion", () => {
     );
     expect(found).toEqual(
       ["blue", "green"].map((td) => ({
-        message: `Run an image stage's stack file names in container xray-daemon of ${td} (${image} or ${xray}), or promote ${sidecar} through stage first: every image prod runs has run in stage (prod names it as observability.xrayDaemonImage).`,
+        message: `Run an image stage's stack file names in container xray-daemon of ${td} (${image} or ${worker} or ${xray}), or promote ${sidecar} through stage first: every image prod runs has run in stage (prod names it as observability.xrayDaemonImage).`,
         urn: urnOf("prod", TD, td),
         enforcementLevel: "mandatory",
       })),
@@ -403,9 +407,16 @@ describe("promotion", () => {
       [task("blue", stage), task("green", stage)],
       config(stackFile("dev", dev), stackFile("stage", stage)),
     );
+    const devWorker = /\n\s+image: (\S+trading-worker\S+)/.exec(
+      fs.readFileSync(path.join(root, "Pulumi.dev.yaml"), "utf8"),
+    )![1]!;
     expect(found).toEqual([
       {
-        message: `Set service.image to ${dev}: stage runs exactly the digest committed for dev (stage declares ${stage}).`,
+        message: `Set services.api.image to ${dev}: stage runs exactly the digest committed for dev (stage declares ${stage}).`,
+        enforcementLevel: "advisory",
+      },
+      {
+        message: `Set services.worker.image to ${devWorker}: stage runs exactly the digest committed for dev (stage declares ${worker}).`,
         enforcementLevel: "advisory",
       },
     ]);
@@ -430,8 +441,82 @@ describe("promotion", () => {
         enforcementLevel: "advisory",
       },
       {
-        message: `Run ${image} or ${xray} in container app of green: prod runs only the images its stack file names (found ${edited}).`,
+        message: `Run ${image} or ${worker} or ${xray} in container app of green: prod runs only the images its stack file names (found ${edited}).`,
         urn: urnOf("prod", TD, "green"),
+        enforcementLevel: "mandatory",
+      },
+    ]);
+  });
+
+  /** A task definition of a service, tagged as the program tags it, its container named after it. */
+  const serviceTask = (name: string, service: string, image: string): Fixture => ({
+    type: TD,
+    name,
+    props: {
+      tags: { component: "service", service, colour: "blue" },
+      containerDefinitions: JSON.stringify([
+        { name: service, image },
+        { name: "xray-daemon", image: xray },
+      ]),
+    },
+  });
+
+  // The newest image is compared with the source's once for the service, not again per container.
+  it("compares each service with the same service in stage", async () => {
+    const image = `${repo}@${digest("1")}`;
+    const newer = `${registry}/trading-worker@${digest("8")}`;
+    const prodFile = stackFile("prod", image);
+    fs.writeFileSync(prodFile, fs.readFileSync(prodFile, "utf8").replace(worker, newer));
+    const found = await prod(
+      [serviceTask("api-blue", "api", image), serviceTask("worker-blue", "worker", newer)],
+      stackFile("stage", image),
+      prodFile,
+    );
+    expect(found).toEqual([
+      {
+        message: `Set services.worker.image to ${worker}: prod runs exactly the digest committed for stage (prod declares ${newer}).`,
+        enforcementLevel: "mandatory",
+      },
+    ]);
+  });
+
+  it("reports a service's container running another service's image, both promoted", async () => {
+    const image = `${repo}@${digest("1")}`;
+    const found = await prod(
+      [serviceTask("api-blue", "api", image), serviceTask("worker-blue", "worker", image)],
+      stackFile("stage", image),
+      stackFile("prod", image),
+    );
+    expect(found).toEqual([
+      {
+        message: `Run ${worker} in container worker of worker-blue: service worker runs only the images its stack file names for it (found ${image}, named as services.api.image).`,
+        urn: urnOf("prod", TD, "worker-blue"),
+        enforcementLevel: "mandatory",
+      },
+    ]);
+  });
+
+  it("reports a service prod declares and stage does not, and passes the services both declare", async () => {
+    const image = `${repo}@${digest("1")}`;
+    const stageFile = stackFile("stage", image);
+    // Stage without its worker: the block from the worker's comment to observability.
+    const text = fs.readFileSync(stageFile, "utf8");
+    const cut = text.replace(/\n\s+# Background jobs[\s\S]*?(?=\n {2}envstack:observability)/, "");
+    expect(cut).not.toBe(text);
+    fs.writeFileSync(stageFile, cut);
+    const found = await prod(
+      [serviceTask("api-blue", "api", image), serviceTask("worker-blue", "worker", worker)],
+      stageFile,
+      stackFile("prod", image),
+    );
+    expect(found).toEqual([
+      {
+        message: `Declare service worker in stage's stack file first, or remove it from prod's: every service prod runs has run in stage (prod declares services.worker, stage does not).`,
+        enforcementLevel: "mandatory",
+      },
+      {
+        message: `Run an image stage's stack file names in container worker of worker-blue (${image} or ${xray}), or promote ${worker} through stage first: every image prod runs has run in stage (prod names it as services.worker.image).`,
+        urn: urnOf("prod", TD, "worker-blue"),
         enforcementLevel: "mandatory",
       },
     ]);

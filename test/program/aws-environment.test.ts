@@ -3,6 +3,7 @@ import { MOCK_ACCOUNT_ID } from "../../src/cli/mocks";
 import type { RegisteredResource } from "../../src/cli/mock-run";
 import { environmentBoundaryPolicy } from "../../src/aws/boundary";
 import {
+  attributesFor,
   expectedValue,
   mustEqualAttributes,
   observe,
@@ -44,6 +45,7 @@ const T = {
   alb: "aws:lb/loadBalancer:LoadBalancer",
   tg: "aws:lb/targetGroup:TargetGroup",
   listener: "aws:lb/listener:Listener",
+  rule: "aws:lb/listenerRule:ListenerRule",
   logGroup: "aws:cloudwatch/logGroup:LogGroup",
   alarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
   dashboard: "aws:cloudwatch/dashboard:Dashboard",
@@ -61,7 +63,8 @@ const COMPONENT_TAG: Readonly<Record<string, string>> = {
   "envstack:aws:Network": "network",
   "envstack:aws:Database": "database",
   "envstack:aws:Cache": "cache",
-  "envstack:aws:Service": "service",
+  "envstack:aws:Services": "service",
+  "envstack:aws:AppService": "service",
   "envstack:aws:Observability": "observability",
   "envstack:aws:Access": "access",
   "envstack:aws:FeatureFlags": "flags",
@@ -84,9 +87,10 @@ function stackValue(stack: StackName, key: string): Record<string, unknown> {
   return readStackConfigFile(stackFile(stack))[key] as Record<string, unknown>;
 }
 
-/** The stack file's service config with a different deployment block. */
+/** The stack file's services with a different deployment block for the api. */
 function withDeployment(stack: StackName, deployment: Record<string, unknown>): unknown {
-  return { ...stackValue(stack, "envstack:service"), deployment };
+  const services = stackValue(stack, "envstack:services") as Record<string, object>;
+  return { ...services, api: { ...services["api"], deployment } };
 }
 
 const boundaryArn = (stack: StackName) =>
@@ -110,17 +114,24 @@ function componentOf(run: ProgramRun, r: RegisteredResource): string | undefined
   return parent ? COMPONENT_TAG[parent.type] : undefined;
 }
 
-function alarm(run: ProgramRun, key: string): RegisteredResource {
+/** The one alarm of a key (of a service's, for the per-service alarms). */
+function alarm(run: ProgramRun, key: string, service?: string): RegisteredResource {
   const found = ofType(run, T.alarm).filter(
-    (a) => (a.inputs["tags"] as Record<string, string>)["alarm"] === key,
+    (a) =>
+      (a.inputs["tags"] as Record<string, string>)["alarm"] === key &&
+      (a.inputs["tags"] as Record<string, string>)["service"] === service,
   );
   expect(found).toHaveLength(1);
   return found[0]!;
 }
 
-function weights(run: ProgramRun): Record<string, number> {
-  const https = one(run, T.listener, "service-https");
-  const actions = https.inputs["defaultActions"] as {
+/** The colour weights of the listener's default action, or of a service's listener rule. */
+function weights(run: ProgramRun, rule?: string): Record<string, number> {
+  const actions = (
+    rule === undefined
+      ? one(run, T.listener, "service-https").inputs["defaultActions"]
+      : one(run, T.rule, rule).inputs["actions"]
+  ) as {
     type: string;
     forward: { targetGroups: { arn: string; weight: number }[] };
   }[];
@@ -128,7 +139,7 @@ function weights(run: ProgramRun): Record<string, number> {
   expect(actions[0]!.type).toBe("forward");
   return Object.fromEntries(
     actions[0]!.forward.targetGroups.map((g) => [
-      /service-tg-(blue|green)/.exec(g.arn)![1],
+      /service-[a-z0-9-]+-tg-(blue|green)/.exec(g.arn)![1],
       g.weight,
     ]),
   );
@@ -139,9 +150,17 @@ function containers(task: RegisteredResource): { name: string; image: string }[]
 }
 
 describe.each(STACKS)("every stack (%s)", (stack) => {
-  it("declares the seven components once each, under the stack's AWS provider", () => {
+  it("declares the components once each (a service per service), under the stack's AWS provider", () => {
     const run = runs[stack];
-    for (const type of Object.keys(COMPONENT_TAG)) expect(ofType(run, type)).toHaveLength(1);
+    for (const type of Object.keys(COMPONENT_TAG))
+      expect([type, ofType(run, type).length]).toEqual([
+        type,
+        type === "envstack:aws:AppService" ? 2 : 1,
+      ]);
+    expect(ofType(run, "envstack:aws:AppService").map((r) => r.name)).toEqual([
+      "service-api",
+      "service-worker",
+    ]);
     const providers = ofType(run, T.provider);
     expect(providers).toHaveLength(1);
     const providerRef = `${providers[0]!.urn}::${providers[0]!.urn.split("::").pop()}-id`;
@@ -156,7 +175,7 @@ describe.each(STACKS)("every stack (%s)", (stack) => {
       tags: Record<string, string>;
     };
     expect(defaults.tags).toEqual({ env: stack, app: "trading", "managed-by": "pulumi" });
-    for (const r of ours(run)) {
+    for (const r of ours(run).filter((x) => x.custom)) {
       if (UNTAGGABLE.has(r.type)) continue;
       const tags = r.inputs["tags"] as Record<string, string> | undefined;
       expect([r.type, r.name, tags?.["component"]]).toEqual([r.type, r.name, componentOf(run, r)]);
@@ -173,7 +192,8 @@ describe.each(STACKS)("every stack (%s)", (stack) => {
     expect(groups.map((g) => g.inputs["name"]).sort()).toEqual([
       `/${stack}/trading/cache`,
       `/${stack}/trading/network`,
-      `/${stack}/trading/service`,
+      `/${stack}/trading/service-api`,
+      `/${stack}/trading/service-worker`,
     ]);
     for (const g of ofType(run, T.logGroup)) {
       expect(g.inputs["retentionInDays"]).toBe(run.spec.observability.logRetentionDays);
@@ -276,7 +296,7 @@ describe.each(STACKS)("every stack (%s)", (stack) => {
         protocol: "tcp",
         fromPort: 5432,
         toPort: 5432,
-        securityGroups: ["service-sg-id"],
+        securityGroups: ["service-api-sg-id", "service-worker-sg-id"],
       },
       {
         description: "Configured access networks",
@@ -293,12 +313,12 @@ describe.each(STACKS)("every stack (%s)", (stack) => {
         protocol: "tcp",
         fromPort: 6379,
         toPort: 6379,
-        securityGroups: ["service-sg-id"],
+        securityGroups: ["service-api-sg-id", "service-worker-sg-id"],
       },
     ]);
   });
 
-  it("opens the load balancer on 443 and 80 only, and the tasks to the load balancer only", () => {
+  it("opens the load balancer on 443 and 80 only, the api to the load balancer only, the worker to nothing", () => {
     const run = runs[stack];
     const alb = one(run, T.sg, "service-alb-sg");
     expect(
@@ -309,7 +329,14 @@ describe.each(STACKS)("every stack (%s)", (stack) => {
       [443, 443, ["0.0.0.0/0"]],
       [80, 80, ["0.0.0.0/0"]],
     ]);
-    const tasks = one(run, T.sg, "service-sg");
+    expect(
+      (alb.inputs["egress"] as { fromPort: number; cidrBlocks: string[] }[]).map((r) => [
+        r.fromPort,
+        r.cidrBlocks,
+      ]),
+    ).toEqual([[8080, [run.spec.network.cidr]]]);
+    expect(one(run, T.sg, "service-worker-sg").inputs["ingress"]).toEqual([]);
+    const tasks = one(run, T.sg, "service-api-sg");
     expect(tasks.inputs["ingress"]).toEqual([
       {
         description: "The load balancer",
@@ -327,7 +354,7 @@ describe.each(STACKS)("every stack (%s)", (stack) => {
       port: 443,
       protocol: "HTTPS",
       sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06",
-      certificateArn: run.spec.service.certificateArn,
+      certificateArn: run.spec.loadBalancer!.certificateArn,
     });
     expect(one(run, T.listener, "service-http").inputs).toMatchObject({
       port: 80,
@@ -336,9 +363,15 @@ describe.each(STACKS)("every stack (%s)", (stack) => {
         { type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } },
       ],
     });
+    // The api is the default service; the worker has no target group, and there is no rule.
+    expect(ofType(run, T.tg).map((t) => t.name)).toEqual([
+      "service-api-tg-blue",
+      "service-api-tg-green",
+    ]);
+    expect(ofType(run, T.rule)).toEqual([]);
     for (const colour of ["blue", "green"]) {
-      expect(one(run, T.tg, `service-tg-${colour}`).inputs).toMatchObject({
-        name: `trading-${stack}-${colour}`,
+      expect(one(run, T.tg, `service-api-tg-${colour}`).inputs).toMatchObject({
+        name: `trading-${stack}-api-${colour}`,
         port: 8080,
         protocol: "HTTP",
         targetType: "ip",
@@ -348,39 +381,72 @@ describe.each(STACKS)("every stack (%s)", (stack) => {
     expect(weights(run)).toEqual({ blue: 100, green: 0 });
   });
 
-  it("runs the pinned image on the live colour and parks the idle colour at 0 tasks", () => {
-    const run = runs[stack];
-    const { image, desiredCount, cpu, memoryMb } = run.spec.service;
-    const blue = one(run, T.ecsService, "service-svc-blue");
-    const green = one(run, T.ecsService, "service-svc-green");
-    expect(blue.inputs).toMatchObject({
-      name: `trading-${stack}-blue`,
-      desiredCount,
-      launchType: "FARGATE",
-      tags: { component: "service", colour: "blue", "deployment-strategy": "blue-green" },
-    });
-    expect(green.inputs).toMatchObject({
-      desiredCount: 0,
-      tags: { component: "service", colour: "green", "deployment-strategy": "blue-green" },
-    });
-    // Services wait for the listener that attaches their target group.
-    const https = one(run, T.listener, "service-https");
-    expect(blue.dependencies).toContain(https.urn);
-    for (const colour of ["blue", "green"]) {
-      const task = one(run, T.task, `service-task-${colour}`);
-      expect(task.inputs).toMatchObject({
-        cpu: String(cpu),
-        memory: String(memoryMb),
-        networkMode: "awsvpc",
-        requiresCompatibilities: ["FARGATE"],
+  it.each(["api", "worker"])(
+    "runs %s's pinned image on the live colour and parks the idle colour at 0 tasks",
+    (service) => {
+      const run = runs[stack];
+      const { image, desiredCount, cpu, memoryMb, port } = run.spec.services[service]!;
+      const blue = one(run, T.ecsService, `service-${service}-svc-blue`);
+      const green = one(run, T.ecsService, `service-${service}-svc-green`);
+      const tags = { component: "service", service, "deployment-strategy": "blue-green" };
+      expect(blue.inputs).toMatchObject({
+        name: `trading-${stack}-${service}-blue`,
+        desiredCount,
+        launchType: "FARGATE",
+        tags: { ...tags, colour: "blue" },
       });
-      const app = containers(task)[0] as unknown as {
-        image: string;
-        logConfiguration: { options: Record<string, string> };
-      };
-      expect(app.image).toBe(image);
-      expect(app.logConfiguration.options["awslogs-group"]).toBe(`/${stack}/trading/service`);
-    }
+      expect(green.inputs).toMatchObject({ desiredCount: 0, tags: { ...tags, colour: "green" } });
+      // A web service's ECS services wait for the listener that attaches its target groups.
+      const https = one(run, T.listener, "service-https");
+      expect(blue.dependencies.includes(https.urn)).toBe(port !== undefined);
+      expect(blue.inputs["loadBalancers"]).toEqual(
+        port === undefined
+          ? []
+          : [
+              {
+                targetGroupArn: expect.stringMatching(
+                  new RegExp(`:targetgroup/service-${service}-tg-blue/`),
+                ) as unknown,
+                containerName: service,
+                containerPort: port.containerPort,
+              },
+            ],
+      );
+      for (const colour of ["blue", "green"]) {
+        const task = one(run, T.task, `service-${service}-task-${colour}`);
+        expect(task.inputs).toMatchObject({
+          family: `trading-${stack}-${service}-${colour}`,
+          cpu: String(cpu),
+          memory: String(memoryMb),
+          networkMode: "awsvpc",
+          requiresCompatibilities: ["FARGATE"],
+          tags: { component: "service", service, colour },
+        });
+        // The container is named after the service, and only a web service maps a port.
+        const app = containers(task)[0] as unknown as {
+          name: string;
+          image: string;
+          portMappings: unknown[];
+          logConfiguration: { options: Record<string, string> };
+        };
+        expect([app.name, app.image, app.portMappings]).toEqual([
+          service,
+          image,
+          port === undefined ? [] : [{ containerPort: port.containerPort, protocol: "tcp" }],
+        ]);
+        expect(app.logConfiguration.options["awslogs-group"]).toBe(
+          `/${stack}/trading/service-${service}`,
+        );
+      }
+    },
+  );
+
+  it("runs every service on the one cluster", () => {
+    const run = runs[stack];
+    const cluster = `arn:aws:ecs:eu-west-1:${MOCK_ACCOUNT_ID}:cluster/trading-${stack}-cluster`;
+    expect(new Set(ofType(run, T.ecsService).map((s) => s.inputs["cluster"]))).toEqual(
+      new Set([cluster]),
+    );
     expect(one(run, T.cluster, "service-cluster").inputs["settings"]).toEqual([
       { name: "containerInsights", value: "enabled" },
     ]);
@@ -451,10 +517,27 @@ describe.each(STACKS)("every stack (%s)", (stack) => {
       "HTTPCode_ELB_5XX_Count",
       "RequestCount",
     ]);
-    expect(alarm(run, "service-cpu").inputs["dimensions"]).toEqual({
-      ClusterName: `trading-${stack}-cluster`,
-      ServiceName: `trading-${stack}-blue`,
-    });
+    for (const service of ["api", "worker"]) {
+      for (const key of ["service-cpu", "service-memory"]) {
+        expect(alarm(run, key, service).inputs).toMatchObject({
+          name: `trading-${stack}-${key}-${service}`,
+          dimensions: {
+            ClusterName: `trading-${stack}-cluster`,
+            ServiceName: `trading-${stack}-${service}-blue`,
+          },
+        });
+      }
+    }
+    // Unhealthy hosts: the web service's two target groups; the worker has none to watch.
+    const unhealthy = alarm(run, "unhealthy-hosts", "api");
+    expect(
+      (unhealthy.inputs["metricQueries"] as { metric?: { dimensions: Record<string, string> } }[])
+        .map((q) => q.metric?.dimensions["TargetGroup"])
+        .filter(Boolean),
+    ).toEqual([
+      expect.stringMatching(/^targetgroup\/service-api-tg-blue\//),
+      expect.stringMatching(/^targetgroup\/service-api-tg-green\//),
+    ]);
     expect(alarm(run, "db-cpu").inputs["dimensions"]).toEqual({
       DBInstanceIdentifier: `trading-${stack}-db`,
     });
@@ -473,6 +556,8 @@ describe.each(STACKS)("every stack (%s)", (stack) => {
         "error-rate",
         "latency-p99",
         "service-cpu",
+        "service-cpu",
+        "service-memory",
         "service-memory",
         "unhealthy-hosts",
         ...Array<string>(shards).fill("cache-evictions"),
@@ -615,8 +700,10 @@ describe.each(STACKS)("every stack (%s)", (stack) => {
       name: r.name,
       props: unsecret(r.inputs) as Record<string, unknown>,
     }));
-    const observed = mustEqualAttributes().filter((a) => a.observed !== undefined);
-    expect(observed.length).toBeGreaterThanOrEqual(20);
+    const observed = attributesFor(mustEqualAttributes(), run.spec).filter(
+      (a) => a.observed !== undefined,
+    );
+    expect(observed.length).toBeGreaterThanOrEqual(30);
     for (const attribute of observed) {
       const expected = expectedValue(attribute, run.spec);
       for (const seen of observe(attribute.observed!, declared)) {
@@ -646,10 +733,11 @@ describe.each(STACKS)("every stack (%s)", (stack) => {
       cacheEndpoint: "clustercfg.cache-redis.abc123.euw1.cache.amazonaws.com",
       logGroups: {
         network: `/${stack}/trading/network`,
-        service: `/${stack}/trading/service`,
+        "service-api": `/${stack}/trading/service-api`,
+        "service-worker": `/${stack}/trading/service-worker`,
         cache: `/${stack}/trading/cache`,
       },
-      liveColour: "blue",
+      liveColours: { api: "blue", worker: "blue" },
       alarmTopicArn: `arn:aws:sns:eu-west-1:${MOCK_ACCOUNT_ID}:trading-${stack}-alarms`,
     });
     expect(Object.keys(run.outputs["roleArns"] as object).sort()).toEqual(
@@ -709,11 +797,12 @@ describe("dev: smaller, and the production branches not taken", () => {
   it("has no X-Ray sampling rule, sidecar or trace permissions with tracing off", () => {
     const run = runs.dev;
     expect(ofType(run, T.sampling)).toEqual([]);
-    for (const colour of ["blue", "green"]) {
-      expect(containers(one(run, T.task, `service-task-${colour}`)).map((c) => c.name)).toEqual([
-        "app",
-      ]);
-    }
+    for (const service of ["api", "worker"])
+      for (const colour of ["blue", "green"]) {
+        expect(
+          containers(one(run, T.task, `service-${service}-task-${colour}`)).map((c) => c.name),
+        ).toEqual([service]);
+      }
     const policy = json<{ Statement: { Sid: string }[] }>(
       one(run, T.rolePolicy, "service-task").inputs["policy"],
     );
@@ -722,16 +811,18 @@ describe("dev: smaller, and the production branches not taken", () => {
 
   it("sizes tasks and alarms from the dev config", () => {
     const run = runs.dev;
-    expect(one(run, T.task, "service-task-blue").inputs).toMatchObject({
+    expect(one(run, T.task, "service-api-task-blue").inputs).toMatchObject({
       cpu: "256",
       memory: "512",
     });
-    expect(one(run, T.ecsService, "service-svc-blue").inputs["desiredCount"]).toBe(1);
+    expect(one(run, T.ecsService, "service-api-svc-blue").inputs["desiredCount"]).toBe(1);
     expect(alarm(run, "latency-p99").inputs["threshold"]).toBe(0.5);
     expect(alarm(run, "error-rate").inputs["threshold"]).toBe(5);
     // db.t4g.medium: 4 GiB -> max_connections 450 -> alarm at 80%.
     expect(alarm(run, "db-connections").inputs["threshold"]).toBe(360);
-    expect(ofType(run, T.logGroup).map((g) => g.inputs["retentionInDays"])).toEqual([30, 30, 30]);
+    expect(ofType(run, T.logGroup).map((g) => g.inputs["retentionInDays"])).toEqual([
+      30, 30, 30, 30,
+    ]);
     expect(one(run, T.alb, "service-alb").inputs["enableDeletionProtection"]).toBe(false);
   });
 
@@ -796,11 +887,13 @@ describe.each(["stage", "prod"] as const)("%s: production-sized", (stack) => {
     expect(ofType(run, T.sampling).map((r) => [r.name, r.inputs["ruleName"]])).toEqual([
       ["observability-sampling", `trading-${stack}-sampling`],
     ]);
-    const defs = containers(one(run, T.task, "service-task-blue"));
-    expect(defs.map((c) => [c.name, c.image])).toEqual([
-      ["app", run.spec.service.image],
-      ["xray-daemon", run.spec.observability.xrayDaemonImage],
-    ]);
+    for (const service of ["api", "worker"]) {
+      const defs = containers(one(run, T.task, `service-${service}-task-blue`));
+      expect(defs.map((c) => [c.name, c.image])).toEqual([
+        [service, run.spec.services[service]!.image],
+        ["xray-daemon", run.spec.observability.xrayDaemonImage],
+      ]);
+    }
     const policy = json<{ Statement: { Sid: string }[] }>(
       one(run, T.rolePolicy, "service-task").inputs["policy"],
     );
@@ -809,11 +902,16 @@ describe.each(["stage", "prod"] as const)("%s: production-sized", (stack) => {
 
   it("sizes tasks and alarms from the production config", () => {
     const run = runs[stack];
-    expect(one(run, T.task, "service-task-blue").inputs).toMatchObject({
+    expect(one(run, T.task, "service-api-task-blue").inputs).toMatchObject({
       cpu: "1024",
       memory: "2048",
     });
-    expect(one(run, T.ecsService, "service-svc-blue").inputs["desiredCount"]).toBe(3);
+    expect(one(run, T.ecsService, "service-api-svc-blue").inputs["desiredCount"]).toBe(3);
+    expect(one(run, T.task, "service-worker-task-blue").inputs).toMatchObject({
+      cpu: "512",
+      memory: "1024",
+    });
+    expect(one(run, T.ecsService, "service-worker-svc-blue").inputs["desiredCount"]).toBe(2);
     expect(alarm(run, "latency-p99").inputs["threshold"]).toBe(0.1);
     expect(alarm(run, "error-rate").inputs["threshold"]).toBe(1);
     // db.r6g.large: 16 GiB -> max_connections 1802 -> alarm at 80%.
@@ -830,7 +928,7 @@ describe.each(["stage", "prod"] as const)("%s: production-sized", (stack) => {
 describe("rollouts", () => {
   it("canary: the live colour gets 100 - canaryPercent, the idle one carries nextImage", async () => {
     const run = await runStack("stage", {
-      "envstack:service": withDeployment("stage", {
+      "envstack:services": withDeployment("stage", {
         strategy: "canary",
         live: "green",
         canaryPercent: 10,
@@ -838,24 +936,29 @@ describe("rollouts", () => {
       }),
     });
     expect(weights(run)).toEqual({ green: 90, blue: 10 });
-    const green = one(run, T.ecsService, "service-svc-green");
-    const blue = one(run, T.ecsService, "service-svc-blue");
+    const green = one(run, T.ecsService, "service-api-svc-green");
+    const blue = one(run, T.ecsService, "service-api-svc-blue");
     expect([green.inputs["desiredCount"], blue.inputs["desiredCount"]]).toEqual([3, 3]);
     expect((green.inputs["tags"] as Record<string, string>)["deployment-strategy"]).toBe("canary");
-    expect(containers(one(run, T.task, "service-task-green"))[0]!.image).toBe(
-      run.spec.service.image,
+    expect(containers(one(run, T.task, "service-api-task-green"))[0]!.image).toBe(
+      run.spec.services["api"]!.image,
     );
-    expect(containers(one(run, T.task, "service-task-blue"))[0]!.image).toBe(DIGEST_B);
-    expect(alarm(run, "service-cpu").inputs["dimensions"]).toEqual({
+    expect(containers(one(run, T.task, "service-api-task-blue"))[0]!.image).toBe(DIGEST_B);
+    expect(alarm(run, "service-cpu", "api").inputs["dimensions"]).toEqual({
       ClusterName: "trading-stage-cluster",
-      ServiceName: "trading-stage-green",
+      ServiceName: "trading-stage-api-green",
     });
-    expect(run.outputs["liveColour"]).toBe("green");
+    // The worker's rollout is its own.
+    expect(alarm(run, "service-cpu", "worker").inputs["dimensions"]).toEqual({
+      ClusterName: "trading-stage-cluster",
+      ServiceName: "trading-stage-worker-blue",
+    });
+    expect(run.outputs["liveColours"]).toEqual({ api: "green", worker: "blue" });
   });
 
   it("blue-green with nextImage: the idle colour runs the release at full size with no traffic", async () => {
     const run = await runStack("prod", {
-      "envstack:service": withDeployment("prod", {
+      "envstack:services": withDeployment("prod", {
         strategy: "blue-green",
         live: "blue",
         canaryPercent: 0,
@@ -863,24 +966,24 @@ describe("rollouts", () => {
       }),
     });
     expect(weights(run)).toEqual({ blue: 100, green: 0 });
-    expect(one(run, T.ecsService, "service-svc-green").inputs["desiredCount"]).toBe(3);
-    expect(containers(one(run, T.task, "service-task-green"))[0]!.image).toBe(DIGEST_B);
-    expect(containers(one(run, T.task, "service-task-blue"))[0]!.image).toBe(
-      runs.prod.spec.service.image,
+    expect(one(run, T.ecsService, "service-api-svc-green").inputs["desiredCount"]).toBe(3);
+    expect(containers(one(run, T.task, "service-api-task-green"))[0]!.image).toBe(DIGEST_B);
+    expect(containers(one(run, T.task, "service-api-task-blue"))[0]!.image).toBe(
+      runs.prod.spec.services["api"]!.image,
     );
   });
 
   it("flipping live to green moves all traffic and parks blue", async () => {
     const run = await runStack("dev", {
-      "envstack:service": withDeployment("dev", {
+      "envstack:services": withDeployment("dev", {
         strategy: "blue-green",
         live: "green",
         canaryPercent: 0,
       }),
     });
     expect(weights(run)).toEqual({ blue: 0, green: 100 });
-    expect(one(run, T.ecsService, "service-svc-blue").inputs["desiredCount"]).toBe(0);
-    expect(one(run, T.ecsService, "service-svc-green").inputs["desiredCount"]).toBe(1);
+    expect(one(run, T.ecsService, "service-api-svc-blue").inputs["desiredCount"]).toBe(0);
+    expect(one(run, T.ecsService, "service-api-svc-green").inputs["desiredCount"]).toBe(1);
   });
 });
 
@@ -912,8 +1015,8 @@ describe("config variations", () => {
     // The app part is shortened; the stack and the suffix never are.
     expect(names).toEqual([
       "a-very-long-applicatio-stage-alb",
-      "a-very-long-applicati-stage-blue",
-      "a-very-long-applicat-stage-green",
+      "a-very-long-appli-stage-api-blue",
+      "a-very-long-appl-stage-api-green",
       "a-very-long-appli-stage-sampling",
     ]);
     for (const n of names) expect(n.length).toBeLessThanOrEqual(32);
@@ -928,5 +1031,156 @@ describe("config variations", () => {
         (r) => r.description,
       ),
     ).toEqual(["The service"]);
+  });
+});
+
+describe("services", () => {
+  const services = (stack: StackName) =>
+    structuredClone(stackValue(stack, "envstack:services")) as Record<
+      string,
+      Record<string, unknown>
+    >;
+  const web = (port: number, routing: unknown) => ({
+    image: DIGEST_B,
+    port: { containerPort: port, healthCheckPath: "/ready" },
+    routing,
+  });
+  type Rule = {
+    priority: number;
+    conditions: unknown[];
+    actions: { forward: { targetGroups: { arn: string; weight: number }[] } }[];
+  };
+
+  it("gives each web service but the default one its listener rule, with its conditions", async () => {
+    const run = await runStack("stage", {
+      "envstack:services": {
+        ...services("stage"),
+        admin: web(9000, { priority: 10, hosts: ["admin.example.com"] }),
+        reports: web(8080, {
+          priority: 20,
+          paths: ["/reports/*", "/exports/*"],
+          hosts: ["*.example.com"],
+        }),
+      },
+    });
+    const rules = ofType(run, T.rule);
+    expect(rules.map((r) => r.name)).toEqual(["service-admin-rule", "service-reports-rule"]);
+    const https = one(run, T.listener, "service-https");
+    const listenerArn = `arn:aws:lb:eu-west-1:${MOCK_ACCOUNT_ID}:service-https`;
+    const [admin, reports] = rules.map(
+      (r) => r.inputs as unknown as Rule & { listenerArn: string; tags: object },
+    );
+    expect([admin!.listenerArn, admin!.priority, admin!.conditions, admin!.tags]).toEqual([
+      listenerArn,
+      10,
+      [{ hostHeader: { values: ["admin.example.com"] } }],
+      { component: "service", service: "admin" },
+    ]);
+    expect([reports!.priority, reports!.conditions]).toEqual([
+      20,
+      [
+        { pathPattern: { values: ["/reports/*", "/exports/*"] } },
+        { hostHeader: { values: ["*.example.com"] } },
+      ],
+    ]);
+    expect(rules.every((r) => r.dependencies.includes(https.urn))).toBe(true);
+    expect(weights(run, "service-admin-rule")).toEqual({ blue: 100, green: 0 });
+    // The default action stays the api's; each rule forwards to its own service's colours.
+    expect(
+      (https.inputs["defaultActions"] as Rule["actions"])[0]!.forward.targetGroups.map(
+        (g) => g.arn,
+      ),
+    ).toEqual([
+      expect.stringContaining("/service-api-tg-blue/"),
+      expect.stringContaining("/service-api-tg-green/"),
+    ]);
+    expect(admin!.actions[0]!.forward.targetGroups.map((g) => g.arn)).toEqual([
+      expect.stringContaining("/service-admin-tg-blue/"),
+      expect.stringContaining("/service-admin-tg-green/"),
+    ]);
+    // A rule's ECS services wait for the rule that attaches their target groups.
+    const rule = one(run, T.rule, "service-admin-rule");
+    expect(one(run, T.ecsService, "service-admin-svc-blue").dependencies).toContain(rule.urn);
+    expect(one(run, T.tg, "service-admin-tg-blue").inputs).toMatchObject({
+      name: "trading-stage-admin-blue",
+      port: 9000,
+      healthCheck: { path: "/ready" },
+    });
+    // The load balancer reaches each distinct port once; each service admits it on its own.
+    expect(
+      (one(run, T.sg, "service-alb-sg").inputs["egress"] as { fromPort: number }[]).map(
+        (r) => r.fromPort,
+      ),
+    ).toEqual([8080, 9000]);
+    expect(
+      (one(run, T.sg, "service-admin-sg").inputs["ingress"] as { fromPort: number }[]).map(
+        (r) => r.fromPort,
+      ),
+    ).toEqual([9000]);
+    expect(ofType(run, T.alb)).toHaveLength(1);
+    expect(
+      ofType(run, T.alarm)
+        .filter((a) => (a.inputs["tags"] as Record<string, string>)["alarm"] === "unhealthy-hosts")
+        .map((a) => (a.inputs["tags"] as Record<string, string>)["service"]),
+    ).toEqual(["api", "admin", "reports"]);
+    // Deployers may shift the rules' weights as well as the listener's.
+    const deploy = json<{ Statement: { Sid: string; Action: string; Resource: unknown }[] }>(
+      one(run, T.rolePolicy, "access-release-manager").inputs["policy"],
+    );
+    expect(deploy.Statement.find((x) => x.Sid === "ShiftRuleTraffic")).toMatchObject({
+      Action: "elasticloadbalancing:ModifyRule",
+      Resource: [
+        expect.stringMatching(/service-admin-rule/),
+        expect.stringMatching(/service-reports-rule/),
+      ],
+    });
+  });
+
+  it("declares no load balancer, listener, target group or rule when every service is a worker", async () => {
+    const workers = services("prod");
+    delete workers["api"];
+    const run = await runStack("prod", {
+      "envstack:services": workers,
+      "envstack:loadBalancer": undefined,
+    });
+    for (const type of [T.alb, T.listener, T.rule, T.tg])
+      expect([type, ofType(run, type)]).toEqual([type, []]);
+    expect(
+      ofType(run, T.sg)
+        .map((g) => g.name)
+        .filter((n) => n.startsWith("service-")),
+    ).toEqual(["service-worker-sg"]);
+    const keys = ofType(run, T.alarm).map(
+      (a) => (a.inputs["tags"] as Record<string, string>)["alarm"],
+    );
+    for (const key of ["latency-p99", "error-rate", "unhealthy-hosts"])
+      expect(keys).not.toContain(key);
+    expect(run.outputs["appUrl"]).toBeUndefined();
+    expect(run.outputs["loadBalancerDnsName"]).toBeUndefined();
+    const deploy = json<{ Statement: { Sid: string }[] }>(
+      one(run, T.rolePolicy, "access-release-manager").inputs["policy"],
+    );
+    expect(deploy.Statement.map((x) => x.Sid)).not.toContain("ShiftTraffic");
+    const body = json<{ widgets: unknown[] }>(
+      one(run, T.dashboard, "observability-dashboard").inputs["dashboardBody"],
+    );
+    expect(body.widgets).toHaveLength(3);
+  });
+
+  it("keeps a 12-character service's target group names within 32 characters for the longest app name", async () => {
+    const run = await runStack("stage", {
+      "envstack:app": "a-very-long-application1",
+      "envstack:services": {
+        ...services("stage"),
+        "reporting-v2": web(8080, { priority: 5, paths: ["/reports/*"] }),
+      },
+    });
+    const names = ofType(run, T.tg).map((r) => r.inputs["name"] as string);
+    // The app part gives way (to at least 6 characters here); the service's name never does.
+    expect(names.filter((n) => n.includes("reporting-v2"))).toEqual([
+      "a-very-l-stage-reporting-v2-blue",
+      "a-very-stage-reporting-v2-green",
+    ]);
+    for (const n of names) expect(n.length).toBeLessThanOrEqual(32);
   });
 });

@@ -24,7 +24,13 @@ export function engineConfig(
   stack: string,
   overrides: Readonly<Record<string, unknown>> = {},
 ): Record<string, string> {
-  return toEngineConfig({ ...readStackConfigFile(stackFile(stack)), ...overrides });
+  const values: Record<string, unknown> = {
+    ...readStackConfigFile(stackFile(stack)),
+    ...overrides,
+  };
+  // An override of undefined removes the key.
+  for (const [key, value] of Object.entries(overrides)) if (value === undefined) delete values[key];
+  return toEngineConfig(values);
 }
 
 export interface ProgramRun {
