@@ -29,6 +29,7 @@ import {
 } from "./analyzer";
 import { DEFAULT_JUDGE, startJudge, type Judge, type JudgeMode } from "./judge";
 import type { RegisteredResource } from "./mock-run";
+import { quietProgramRuntime } from "./program-runtime";
 
 export const PROJECT = "envstack";
 
@@ -101,14 +102,14 @@ export interface GateOptions {
   readonly judge?: JudgeMode;
   /**
    * Keep stack traces while programs run (--verbose). Off by default: the SDK takes one for
-   * every promise it tracks and every registration it prepares, which formats thousands of
-   * traces nobody reads (~0.8 s for the three stacks). The registrations' source positions are
-   * kept either way: the SDK lifts the limit while it takes them.
+   * every promise it tracks and every registration it prepares, thousands nobody reads
+   * (./program-runtime). The registrations' source positions are kept either way.
    */
   readonly programStackTraces?: boolean;
 }
 
-interface Target {
+/** A stack the gate runs: its stack file, and the config the engine would hand the program. */
+export interface GateTarget {
   readonly stack: StackName;
   readonly file: string;
   readonly engineConfig: Record<string, string>;
@@ -138,9 +139,9 @@ export function stackFile(
 }
 
 /** Validates every requested stack's file before anything runs; all problems at once. */
-function loadTargets(options: GateOptions): Target[] {
+function loadTargets(options: GateOptions): GateTarget[] {
   const errors: ConfigError[] = [];
-  const targets: Target[] = [];
+  const targets: GateTarget[] = [];
   for (const stack of options.stacks) {
     const file = stackFile(options, stack);
     try {
@@ -170,7 +171,9 @@ function loadTargets(options: GateOptions): Target[] {
  * settings every policy that reads stack files takes (`<stack>StackFile`): a baseline overridden
  * with --config-file is the one every policy compares against.
  */
-function baselineSettings(options: GateOptions): Record<string, string> {
+function baselineSettings(
+  options: Pick<GateOptions, "projectDir" | "configFiles">,
+): Record<string, string> {
   const files = stackFiles(options.projectDir, options.configFiles);
   return Object.fromEntries(STACKS.map((s) => [stackFileKey(s), files[s]] as const));
 }
@@ -347,9 +350,7 @@ export async function runGate(options: GateOptions): Promise<GateResult> {
     if (err instanceof AnalyzerError) throw new GateError(err.message, err);
     throw err;
   }
-  const baselines = baselineSettings(options);
-  const stackTraceLimit = Error.stackTraceLimit;
-  if (!options.programStackTraces) Error.stackTraceLimit = 0;
+  const restoreRuntime = quietProgramRuntime(options.programStackTraces === true);
   try {
     // Loaded only now, so pack processes start while the SDK and the providers load here.
     /* eslint-disable @typescript-eslint/no-require-imports */
@@ -381,7 +382,7 @@ export async function runGate(options: GateOptions): Promise<GateResult> {
         throw programError(t.stack, t.file, err);
       }
       const programMs = Date.now() - started;
-      const verdict = judgeStack(judge, t, resources, programMs, baselines, options);
+      const verdict = judgeStack(judge, t, resources, programMs, options);
       analyses.push(verdict);
       // Surface a failed analysis only once every program has run (or failed) above.
       verdict.catch(() => undefined);
@@ -395,21 +396,25 @@ export async function runGate(options: GateOptions): Promise<GateResult> {
     if (err instanceof AnalyzerError) throw new GateError(err.message, err);
     throw err;
   } finally {
-    Error.stackTraceLimit = stackTraceLimit;
+    restoreRuntime();
     judge.close();
   }
 }
 
-/** The pack's verdict on one stack: its diagnostics, classified, with any refused level noted. */
-async function judgeStack(
+/**
+ * The pack's verdict on one stack's resources: its diagnostics, classified, with any refused
+ * level noted. The pack is configured as the gate configures it (the stack files this run uses,
+ * the policy config, the floors).
+ */
+export async function judgeStack(
   judge: Judge,
-  t: Target,
+  t: GateTarget,
   resources: readonly RegisteredResource[],
   programMs: number,
-  baselines: Record<string, string>,
-  options: GateOptions,
+  options: Pick<GateOptions, "projectDir" | "configFiles" | "policyConfig" | "callTimeoutMs">,
 ): Promise<StackVerdict> {
   const begun = Date.now();
+  const baselines = baselineSettings(options);
   const user = options.policyConfig?.values ?? {};
   const source = options.policyConfig?.file ?? "policy config";
   const refused: RefusedLevel[] = [];

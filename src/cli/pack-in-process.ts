@@ -24,25 +24,33 @@ import { analyzerProperties } from "./engine-marshal";
 import type { RegisteredResource } from "./mock-run";
 import { Watchdog } from "./watchdog";
 
-// The policy pack judged in the gate's own process, by the @pulumi/policy server's own code.
+// The policy pack judged in the gate's own process, by the @pulumi/policy server's own code
+// (v1.21.0, the version installed).
 //
-// A pack is a module whose `new PolicyPack(...)` calls the server's `serve`, which checks the
-// policies, creates a gRPC server, registers the Analyzer handlers on it and listens:
-//   https://github.com/pulumi/pulumi-policy/blob/v1.21.0/sdk/nodejs/policy/policy.ts#L67-L84
-//   https://github.com/pulumi/pulumi-policy/blob/v1.21.0/sdk/nodejs/policy/server.ts#L84-L147
+// A pack is a module whose `new PolicyPack(...)` reads the version from the package.json of the
+// working directory and calls the server's `serve`, which checks the policies, creates a gRPC
+// server, registers the Analyzer handlers on it and listens:
+//   https://github.com/pulumi/pulumi-policy/blob/f6758175f8771548136e1c62bcd0a685e9440ab6/sdk/nodejs/policy/policy.ts#L93-L110
+//   https://github.com/pulumi/pulumi-policy/blob/f6758175f8771548136e1c62bcd0a685e9440ab6/sdk/nodejs/policy/server.ts#L95-L160
 // The handlers keep the pack's state in the server module: the config Configure sets (each
-// policy's level and settings) and the stack tags ConfigureStack sets. So for each stack the gate
-// evaluates a fresh instance of that module, in which the gRPC library is replaced by a stand-in
-// whose Server keeps the handlers `serve` registers and listens on nothing; the pack's
-// `new PolicyPack` is pointed at that instance's `serve`. The handlers then run unchanged: how
-// they deserialise properties, wrap them in the unknown-checking proxy, resolve levels, build
-// ResourceValidationArgs and StackValidationArgs, call the policies and report violations
-// (Analyze, AnalyzeStack):
-//   https://github.com/pulumi/pulumi-policy/blob/v1.21.0/sdk/nodejs/policy/server.ts#L229-L350
-//   https://github.com/pulumi/pulumi-policy/blob/v1.21.0/sdk/nodejs/policy/server.ts#L352-L470
+// policy's level and settings) and the stack tags ConfigureStack sets:
+//   https://github.com/pulumi/pulumi-policy/blob/f6758175f8771548136e1c62bcd0a685e9440ab6/sdk/nodejs/policy/server.ts#L76-L81
+//   https://github.com/pulumi/pulumi-policy/blob/f6758175f8771548136e1c62bcd0a685e9440ab6/sdk/nodejs/policy/server.ts#L162-L176
+//   https://github.com/pulumi/pulumi-policy/blob/f6758175f8771548136e1c62bcd0a685e9440ab6/sdk/nodejs/policy/server.ts#L220-L241
+// So for each stack the gate evaluates a fresh instance of that module, in which the gRPC library
+// is replaced by a stand-in whose Server keeps the handlers `serve` registers and listens on
+// nothing, and points the pack's `new PolicyPack` at that instance's `serve`. The handlers then
+// run unchanged: how they deserialise properties and wrap them in the unknown-checking proxy,
+// resolve each policy's level, build ResourceValidationArgs and StackValidationArgs (options,
+// provider, parent, dependencies), call the policies and report violations and values unknown
+// during preview (Analyze, AnalyzeStack):
+//   https://github.com/pulumi/pulumi-policy/blob/f6758175f8771548136e1c62bcd0a685e9440ab6/sdk/nodejs/policy/server.ts#L246-L375
+//   https://github.com/pulumi/pulumi-policy/blob/f6758175f8771548136e1c62bcd0a685e9440ab6/sdk/nodejs/policy/server.ts#L395-L558
+//   https://github.com/pulumi/pulumi-policy/blob/f6758175f8771548136e1c62bcd0a685e9440ab6/sdk/nodejs/policy/server.ts#L577-L638
 // Their requests are the engine's messages read through the getters the handlers call, over the
-// inputs marshalled as the engine's Analyze marshals them (analyzerProperties), with no protobuf
-// encoding and no socket.
+// inputs marshalled as the engine's Analyze marshals them (analyzerProperties), never encoded;
+// the handlers build their responses as message objects, which the gate reads as it reads them
+// from the wire.
 
 type Callback<Res> = (err: unknown, response?: Res) => void;
 type Handler<Req, Res> = (call: { request: Req }, callback: Callback<Res>) => unknown;
@@ -245,8 +253,11 @@ export function servePackInProcess(packDir: string): ServerHandlers {
 }
 
 /**
- * A value as it comes out of a Struct (what the pack process reads from the wire): maps list
- * their keys in sorted order (google-protobuf's Map iterates sorted keys), lists keep theirs.
+ * A value as it comes out of a Struct (what a pack process reads from the wire): objects list
+ * their keys sorted, as google-protobuf's Map iterates them (Struct.toJavaScript goes through
+ * Map.forEach; a request's map fields through Map.entries), lists keep their order:
+ * https://github.com/protocolbuffers/protobuf-javascript/blob/5aee743b83ddf64aa40b0bdd44769111a0761118/map.js#L295-L304
+ * https://github.com/protocolbuffers/protobuf-javascript/blob/5aee743b83ddf64aa40b0bdd44769111a0761118/map.js#L348-L355
  */
 function structValue(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(structValue);
@@ -442,6 +453,7 @@ export class InProcessAnalyzer implements AnalyzerSession {
     providerOf: (r: RegisteredResource) => ProviderResource | undefined,
   ): Promise<Diagnostic[]> {
     const views = resources.map((r): StackResourceView => {
+      // In key order, as Map.entries lists them (structValue).
       const dependencies = Object.entries(stackPropertyDependencies(r)).sort(([a], [b]) =>
         a < b ? -1 : a > b ? 1 : 0,
       );
