@@ -22,7 +22,8 @@ import {
 } from "./analyzer";
 import { analyzerProperties } from "./engine-marshal";
 import type { RegisteredResource } from "./mock-run";
-import { Watchdog } from "./watchdog";
+import { displayPath } from "./paths";
+import type { Watchdog } from "./watchdog";
 
 // The policy pack judged in the gate's own process, by the @pulumi/policy server's own code
 // (v1.21.0, the version installed).
@@ -245,9 +246,7 @@ export function servePackInProcess(packDir: string): ServerHandlers {
   }
   const handlers = fresh.handlers();
   if (!handlers) {
-    throw new AnalyzerError(
-      `${path.relative(process.cwd(), main) || main}: the policy pack defines no PolicyPack`,
-    );
+    throw new AnalyzerError(`${displayPath(main)}: the policy pack defines no PolicyPack`);
   }
   return handlers;
 }
@@ -462,13 +461,15 @@ export class InProcessAnalyzer implements AnalyzerSession {
         getParent: () => r.parent,
         getDependenciesList: () => [...r.dependencies],
         getPropertydependenciesMap: () => ({
-          entries: () =>
-            dependencies
-              .map(([key, urns]): [string, { getUrnsList(): string[] }] => [
+          entries: () => {
+            const entries = dependencies.map(
+              ([key, urns]): [string, { getUrnsList(): string[] }] => [
                 key,
                 { getUrnsList: () => [...urns] },
-              ])
-              [Symbol.iterator](),
+              ],
+            );
+            return entries[Symbol.iterator]();
+          },
         }),
       };
     });
