@@ -110,6 +110,7 @@ class InProcessJudge implements Judge {
 
   constructor(private readonly packDir: string) {
     checkPackDir(packDir);
+    this.watchdog.start();
   }
 
   async judge(

@@ -2,6 +2,8 @@ import { Worker } from "node:worker_threads";
 
 /** How long past a call's own limit the watchdog waits before it ends a stuck execution. */
 export const WATCHDOG_GRACE_MS = 1_000;
+/** How often the watchdog looks. */
+const WATCHDOG_TICK_MS = 100;
 
 // The watchdog's thread. It shares three counters with the gate's thread: calls begun or ended
 // (any progress), calls in flight, and the calls' time limit. When calls are in flight and
@@ -36,15 +38,16 @@ setInterval(() => {
 
 /**
  * Ends a call into code running on the gate's own thread (a policy judged in process) that is
- * stuck in a synchronous loop, which no timer on that thread can interrupt. Started on the first
- * call; it keeps nothing alive.
+ * stuck in a synchronous loop, which no timer on that thread can interrupt. Its thread starts
+ * with `start` (so that it boots while the gate loads the SDK) or on the first call; it keeps
+ * nothing alive.
  */
 export class Watchdog {
   private readonly state = new Int32Array(new SharedArrayBuffer(3 * 4));
   private worker: Worker | undefined;
 
   begin(limitMs: number): void {
-    if (!this.worker) this.start(limitMs);
+    this.start();
     Atomics.store(this.state, 2, limitMs);
     Atomics.add(this.state, 1, 1);
     Atomics.add(this.state, 0, 1);
@@ -60,14 +63,11 @@ export class Watchdog {
     this.worker = undefined;
   }
 
-  private start(limitMs: number): void {
+  start(): void {
+    if (this.worker) return;
     this.worker = new Worker(WORKER, {
       eval: true,
-      workerData: {
-        state: this.state,
-        graceMs: WATCHDOG_GRACE_MS,
-        tickMs: Math.max(50, Math.min(250, limitMs / 8)),
-      },
+      workerData: { state: this.state, graceMs: WATCHDOG_GRACE_MS, tickMs: WATCHDOG_TICK_MS },
       stdout: false,
       stderr: false,
     });
