@@ -80,11 +80,11 @@ for (let i = 0; i < RUNS; i++) {
 const floor = median(samples.floor);
 const show = (label, values) =>
   console.log(
-    `${label.padEnd(46)} median ${fmt(median(values)).padStart(9)}  (${values.map((s) => s.toFixed(0)).join(", ")})`,
+    `${label.padEnd(48)} median ${fmt(median(values)).padStart(9)}  (${values.map((s) => s.toFixed(0)).join(", ")})`,
   );
 show("(a) floor: require pulumi+aws+github+policy", samples.floor);
 for (const j of JUDGES) {
-  show(`(b) envstack preview --all --judge ${j}`, samples[j]);
+  show(`(b) preview --all --judge ${j}`, samples[j]);
   console.log(
     `    ratio to the floor: ${(median(samples[j]) / floor).toFixed(2)}x${j === "in-process" ? " (goal <= 2.0x)" : ""}`,
   );
@@ -99,7 +99,7 @@ for (const j of JUDGES) {
     const r = JSON.parse(stdout);
     runs[size] = { ...r, wallMs: ms };
     console.log(
-      `(c) ${j.padEnd(12)} ${String(r.resources).padStart(6)} resources: whole run ${fmt(ms).padStart(10)} (load ${fmt(r.loadMs)}, program ${fmt(r.programMs)}, judging ${fmt(r.judgeMs)}), ${r.violations} violations, peak memory ${r.peakMb} MB${r.packPeakMb ? ` + pack ${r.packPeakMb} MB` : ""}`,
+      `(c) ${j.padEnd(12)} ${String(r.resources).padStart(6)} resources: whole run ${fmt(ms).padStart(10)} (load ${fmt(r.loadMs)}, program ${fmt(r.programMs)}, judging ${fmt(r.judgeMs)}), violations ${r.violations}, peak memory ${r.peakMb} MB${r.packPeakMb ? ` + pack ${r.packPeakMb} MB` : ""}`,
     );
   }
   const [small, large] = [runs[SIZES[0]], runs[SIZES[SIZES.length - 1]]];

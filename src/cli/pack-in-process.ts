@@ -219,6 +219,12 @@ function inDirectory<T>(dir: string, fn: () => T): T {
  */
 export function servePackInProcess(packDir: string): ServerHandlers {
   const main = checkPackDir(packDir);
+  // The CLI runs a TypeScript pack through ts-node, registered in the pack's own process.
+  if (/\.[cm]?ts$/.test(main)) {
+    throw new AnalyzerError(
+      `${displayPath(main)}: the policy pack is TypeScript; judging in process needs it compiled to JavaScript (or use --judge pack-process)`,
+    );
+  }
   const req = createRequire(main);
   let serverFile: string;
   try {
