@@ -93,6 +93,19 @@ describe("a pack that cannot serve", () => {
     );
   });
 
+  it("in-process: a TypeScript pack is refused, naming the other judge", async () => {
+    const pack = fs.mkdtempSync(path.join(os.tmpdir(), "envstack-ts-pack-"));
+    fs.writeFileSync(path.join(pack, "PulumiPolicy.yaml"), "runtime: nodejs\n");
+    fs.writeFileSync(path.join(pack, "package.json"), JSON.stringify({ main: "index.ts" }));
+    fs.writeFileSync(path.join(pack, "index.ts"), "export {};\n");
+    const run = await runCli(["preview", "--stack", "dev", "--policy-pack", pack]);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toBe(
+      `envstack preview: ${path.join(pack, "index.ts")}: the policy pack is TypeScript; judging in process needs it compiled to JavaScript (or use --judge pack-process)\n`,
+    );
+  });
+
   it("in-process: refuses to judge a stack the SDK runtime is not set for", async () => {
     const judge = startJudge("in-process", path.join(ROOT, "policies"), []);
     try {
