@@ -65,8 +65,8 @@ async function main() {
       region: target.region,
       program: () => {
         const spec = model.loadSpecFromEngineConfig(pulumi.getStack(), pulumi.runtime.allConfig());
-        // One copy declares about 114 resources; as many copies as reach the size.
-        copies = Math.max(1, Math.round(size / 114));
+        // One copy declares about 124 resources; as many copies as reach the size.
+        copies = Math.max(1, Math.round(size / 124));
         return Array.from({ length: copies }, (_, i) =>
           declareEnvironment({ ...spec, app: i === 0 ? spec.app : `${spec.app}${i}` }),
         );
