@@ -105,7 +105,7 @@ export function pulumiSdkDir(): string {
  * `main` built. The pack ships compiled (ts-node type-checking would make every start ~5x
  * slower), so a missing main means `npm run build` has not run.
  */
-export function checkPackDir(packDir: string): void {
+export function checkPackDir(packDir: string): string {
   if (!fs.existsSync(path.join(packDir, "PulumiPolicy.yaml"))) {
     throw new AnalyzerError(`${packDir}: not a policy pack (no PulumiPolicy.yaml)`);
   }
@@ -124,6 +124,7 @@ export function checkPackDir(packDir: string): void {
       `the policy pack is not built: ${path.relative(process.cwd(), resolved) || resolved} is missing. Run \`npm run build\` (npm ci runs it through \`prepare\`).`,
     );
   }
+  return resolved;
 }
 
 /** Every pack process started and not yet exited, so an interrupted gate can stop them. */
@@ -136,6 +137,41 @@ export function stopAllPacks(): void {
 
 // A pack outliving the gate would keep serving on its port; a normal exit takes them along.
 process.once("exit", stopAllPacks);
+
+const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+const signalHandlers = new Map<NodeJS.Signals, () => void>();
+
+/**
+ * While a pack process runs, an interrupted gate (Ctrl-C, `kill`, a cancelled CI job) stops the
+ * packs first, then dies of the same signal as it would have without a handler, so the caller
+ * sees the signal: with no listener left, Node takes the signal's default action
+ * (https://nodejs.org/api/process.html#signal-events). With no pack process the gate keeps no
+ * handler, so the default action ends it at once, even while a policy judged in the gate's own
+ * process is stuck in a loop.
+ */
+function track(pack: PackProcess): void {
+  live.add(pack);
+  if (signalHandlers.size > 0) return;
+  for (const signal of SIGNALS) {
+    const handler = () => {
+      stopAllPacks();
+      removeSignalHandlers();
+      process.kill(process.pid, signal);
+    };
+    signalHandlers.set(signal, handler);
+    process.on(signal, handler);
+  }
+}
+
+function untrack(pack: PackProcess): void {
+  live.delete(pack);
+  if (live.size === 0) removeSignalHandlers();
+}
+
+function removeSignalHandlers(): void {
+  for (const [signal, handler] of signalHandlers) process.off(signal, handler);
+  signalHandlers.clear();
+}
 
 /**
  * A policy pack process started exactly as the Pulumi CLI starts one:
@@ -163,8 +199,8 @@ export class PackProcess {
       },
       stdio: ["ignore", "pipe", "pipe"],
     });
-    live.add(this);
-    this.child.once("exit", () => live.delete(this));
+    track(this);
+    this.child.once("exit", () => untrack(this));
     this.child.stderr?.setEncoding("utf8");
     this.child.stderr?.on("data", (chunk: string) => {
       if (this.stderr.length < 64_000) this.stderr += chunk;
@@ -255,7 +291,8 @@ function unary<Req, Res>(
   });
 }
 
-function diagnosticsOf(response: analyzerPb.AnalyzeResponse): Diagnostic[] {
+/** The diagnostics of an Analyze or AnalyzeStack response. */
+export function diagnosticsOf(response: analyzerPb.AnalyzeResponse): Diagnostic[] {
   return response.getDiagnosticsList().map((d) => ({
     policy: d.getPolicyname(),
     packName: d.getPolicypackname(),
@@ -476,8 +513,108 @@ export interface AnalysisResult {
   readonly diagnostics: readonly Diagnostic[];
 }
 
+/** Every policy's config as Configure sends it: the level and the settings. */
+export type ReconciledConfig = Readonly<
+  Record<string, { enforcementLevel: EnforcementLevel; properties: Record<string, unknown> }>
+>;
+
+/**
+ * One pack's Analyzer service, driven as the engine drives it during a preview. Served by a pack
+ * process over gRPC (AnalyzerConnection), or by the same server code in the gate's own process
+ * (./pack-in-process); both read and write the same messages.
+ */
+export interface AnalyzerSession {
+  info(): Promise<PackInfo>;
+  configure(config: ReconciledConfig): Promise<void>;
+  configureStack(
+    stack: string,
+    project: string,
+    config: Readonly<Record<string, string>>,
+  ): Promise<void>;
+  analyze(
+    resource: RegisteredResource,
+    provider: ProviderResource | undefined,
+  ): Promise<Diagnostic[]>;
+  analyzeStack(
+    resources: readonly RegisteredResource[],
+    providerOf: (r: RegisteredResource) => ProviderResource | undefined,
+  ): Promise<Diagnostic[]>;
+  close(): void;
+}
+
+/** What the pack says of itself (GetAnalyzerInfo), read into PackInfo. */
+export function packInfoOf(info: analyzerPb.AnalyzerInfo): PackInfo {
+  const initialConfig: Record<string, PolicyConfigEntry> = {};
+  info.getInitialconfigMap().forEach((entry, key) => {
+    const props = entry.getProperties()?.toJavaScript() ?? {};
+    const level = entry.getEnforcementlevel();
+    // The pack leaves the level unset (ADVISORY on the wire) when it ships only properties.
+    const explicit = level !== analyzerPb.EnforcementLevel.ADVISORY || !entry.hasProperties();
+    const enforcementLevel = explicit ? LEVELS[level] : undefined;
+    initialConfig[key] = { ...(enforcementLevel ? { enforcementLevel } : {}), properties: props };
+  });
+  return {
+    name: info.getName(),
+    version: info.getVersion(),
+    initialConfig,
+    policies: info.getPoliciesList().map((p) => {
+      const schema = p.getConfigschema();
+      const type = p.getPolicyType();
+      return {
+        name: p.getName(),
+        description: p.getDescription(),
+        enforcement: LEVELS[p.getEnforcementlevel()] ?? "advisory",
+        severity: SEVERITIES[p.getSeverity()] ?? "unspecified",
+        remediationSteps: p.getRemediationSteps(),
+        kind:
+          type === analyzerPb.PolicyType.POLICY_TYPE_RESOURCE
+            ? "resource"
+            : type === analyzerPb.PolicyType.POLICY_TYPE_STACK
+              ? "stack"
+              : "unknown",
+        ...(schema
+          ? {
+              configSchema: {
+                properties: schema.getProperties()?.toJavaScript() ?? {},
+                required: schema.getRequiredList(),
+              },
+            }
+          : {}),
+      };
+    }),
+  };
+}
+
+/** The Configure request: each policy's level and settings. */
+export function configureRequest(config: ReconciledConfig): analyzerPb.ConfigureAnalyzerRequest {
+  const req = new analyzerPb.ConfigureAnalyzerRequest();
+  const map = req.getPolicyconfigMap();
+  for (const [name, entry] of Object.entries(config)) {
+    const policyConfig = new analyzerPb.PolicyConfig();
+    policyConfig.setEnforcementlevel(LEVEL_CODES[entry.enforcementLevel]);
+    policyConfig.setProperties(toStruct(entry.properties));
+    map.set(name, policyConfig);
+  }
+  return req;
+}
+
+/** The ConfigureStack request of a preview (a dry run) of the stack. */
+export function configureStackRequest(
+  stack: string,
+  project: string,
+  config: Readonly<Record<string, string>>,
+): analyzerPb.AnalyzerStackConfigureRequest {
+  const req = new analyzerPb.AnalyzerStackConfigureRequest();
+  req.setStack(stack);
+  req.setProject(project);
+  req.setDryRun(true);
+  const map = req.getConfigMap();
+  for (const [key, value] of Object.entries(config)) map.set(key, value);
+  return req;
+}
+
 /** A connection to a serving pack over the Analyzer service, with the SDK's own stubs. */
-export class AnalyzerConnection {
+export class AnalyzerConnection implements AnalyzerSession {
   private readonly client: analyzerGrpc.AnalyzerClient;
 
   constructor(
@@ -501,73 +638,22 @@ export class AnalyzerConnection {
       "GetAnalyzerInfo",
       this.timeoutMs,
     );
-    const initialConfig: Record<string, PolicyConfigEntry> = {};
-    info.getInitialconfigMap().forEach((entry, key) => {
-      const props = entry.getProperties()?.toJavaScript() ?? {};
-      const level = entry.getEnforcementlevel();
-      // The pack leaves the level unset (ADVISORY on the wire) when it ships only properties.
-      const explicit = level !== analyzerPb.EnforcementLevel.ADVISORY || !entry.hasProperties();
-      const enforcementLevel = explicit ? LEVELS[level] : undefined;
-      initialConfig[key] = { ...(enforcementLevel ? { enforcementLevel } : {}), properties: props };
-    });
-    return {
-      name: info.getName(),
-      version: info.getVersion(),
-      initialConfig,
-      policies: info.getPoliciesList().map((p) => {
-        const schema = p.getConfigschema();
-        const type = p.getPolicyType();
-        return {
-          name: p.getName(),
-          description: p.getDescription(),
-          enforcement: LEVELS[p.getEnforcementlevel()] ?? "advisory",
-          severity: SEVERITIES[p.getSeverity()] ?? "unspecified",
-          remediationSteps: p.getRemediationSteps(),
-          kind:
-            type === analyzerPb.PolicyType.POLICY_TYPE_RESOURCE
-              ? "resource"
-              : type === analyzerPb.PolicyType.POLICY_TYPE_STACK
-                ? "stack"
-                : "unknown",
-          ...(schema
-            ? {
-                configSchema: {
-                  properties: schema.getProperties()?.toJavaScript() ?? {},
-                  required: schema.getRequiredList(),
-                },
-              }
-            : {}),
-        };
-      }),
-    };
+    return packInfoOf(info);
   }
 
-  async configure(
-    config: Readonly<
-      Record<string, { enforcementLevel: EnforcementLevel; properties: Record<string, unknown> }>
-    >,
-  ): Promise<void> {
-    const req = new analyzerPb.ConfigureAnalyzerRequest();
-    const map = req.getPolicyconfigMap();
-    for (const [name, entry] of Object.entries(config)) {
-      const policyConfig = new analyzerPb.PolicyConfig();
-      policyConfig.setEnforcementlevel(LEVEL_CODES[entry.enforcementLevel]);
-      policyConfig.setProperties(toStruct(entry.properties));
-      map.set(name, policyConfig);
-    }
-    await unary(this.client.configure.bind(this.client), req, "Configure", this.timeoutMs);
+  async configure(config: ReconciledConfig): Promise<void> {
+    await unary(
+      this.client.configure.bind(this.client),
+      configureRequest(config),
+      "Configure",
+      this.timeoutMs,
+    );
   }
 
   async configureStack(stack: string, project: string, config: Readonly<Record<string, string>>) {
-    const req = new analyzerPb.AnalyzerStackConfigureRequest();
-    req.setStack(stack);
-    req.setProject(project);
-    req.setDryRun(true);
-    const map = req.getConfigMap();
-    for (const [key, value] of Object.entries(config)) map.set(key, value);
     await unary(
       this.client.configureStack.bind(this.client),
-      req,
+      configureStackRequest(stack, project, config),
       "ConfigureStack",
       this.timeoutMs,
     );
@@ -594,10 +680,7 @@ export class AnalyzerConnection {
         message.setParent(r.parent);
         message.setDependenciesList([...r.dependencies]);
         const deps = message.getPropertydependenciesMap();
-        for (const [key, urns] of Object.entries(r.propertyDependencies)) {
-          // The engine leaves out properties with no dependencies:
-          // https://github.com/pulumi/pulumi/blob/1b5949891b3cefcb9974752b24a5ecef0acc86c8/pkg/resource/plugin/analyzer_plugin.go#L361-L366
-          if (urns.length === 0) continue;
+        for (const [key, urns] of Object.entries(stackPropertyDependencies(r))) {
           const entry = new analyzerPb.AnalyzerPropertyDependencies();
           entry.setUrnsList([...urns]);
           deps.set(key, entry);
@@ -619,10 +702,59 @@ export class AnalyzerConnection {
 }
 
 /**
- * Runs a stack's resources through a serving pack as the engine does during a preview:
- * GetAnalyzerInfo, Configure (reconciled policy config), ConfigureStack, Analyze for every
- * resource (a bounded number in flight on one channel), then AnalyzeStack with all of them.
+ * A resource's property dependencies as AnalyzeStack carries them. The engine leaves out
+ * properties with no dependencies:
+ * https://github.com/pulumi/pulumi/blob/1b5949891b3cefcb9974752b24a5ecef0acc86c8/pkg/resource/plugin/analyzer_plugin.go#L361-L366
  */
+export function stackPropertyDependencies(
+  resource: RegisteredResource,
+): Record<string, readonly string[]> {
+  const out: Record<string, readonly string[]> = {};
+  for (const [key, urns] of Object.entries(resource.propertyDependencies)) {
+    if (urns.length > 0) out[key] = urns;
+  }
+  return out;
+}
+
+/**
+ * Runs a stack's resources through a pack as the engine does during a preview: GetAnalyzerInfo,
+ * Configure (reconciled policy config), ConfigureStack, Analyze for every resource (a bounded
+ * number in flight), then AnalyzeStack with all of them.
+ */
+export async function analyzeWith(
+  session: AnalyzerSession,
+  launch: Pick<PackLaunch, "stack" | "project" | "engineConfig">,
+  resources: readonly RegisteredResource[],
+  options: AnalyzeOptions = {},
+): Promise<AnalysisResult> {
+  const pack = await session.info();
+  await session.configure(
+    reconcilePolicyConfig(
+      pack,
+      typeof options.policyConfig === "function"
+        ? options.policyConfig(pack)
+        : (options.policyConfig ?? {}),
+      options.policyConfigSource ?? "policy config",
+    ),
+  );
+  await session.configureStack(launch.stack, launch.project, launch.engineConfig);
+  const providerOf = providerResolver(resources, launch.stack, launch.project, launch.engineConfig);
+  const perResource: Diagnostic[][] = new Array<Diagnostic[]>(resources.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < resources.length) {
+      const index = next++;
+      const resource = resources[index]!;
+      perResource[index] = await session.analyze(resource, providerOf(resource));
+    }
+  };
+  const width = Math.max(1, Math.min(options.concurrency ?? 64, resources.length));
+  await Promise.all(Array.from({ length: width }, worker));
+  const stackDiagnostics = await session.analyzeStack(resources, providerOf);
+  return { pack, diagnostics: [...perResource.flat(), ...stackDiagnostics] };
+}
+
+/** analyzeWith over a gRPC connection to a pack serving on `port`. */
 export async function analyzeStack(
   port: number,
   launch: Pick<PackLaunch, "stack" | "project" | "engineConfig">,
@@ -631,36 +763,7 @@ export async function analyzeStack(
 ): Promise<AnalysisResult> {
   const connection = new AnalyzerConnection(port, options.callTimeoutMs);
   try {
-    const pack = await connection.info();
-    await connection.configure(
-      reconcilePolicyConfig(
-        pack,
-        typeof options.policyConfig === "function"
-          ? options.policyConfig(pack)
-          : (options.policyConfig ?? {}),
-        options.policyConfigSource ?? "policy config",
-      ),
-    );
-    await connection.configureStack(launch.stack, launch.project, launch.engineConfig);
-    const providerOf = providerResolver(
-      resources,
-      launch.stack,
-      launch.project,
-      launch.engineConfig,
-    );
-    const perResource: Diagnostic[][] = new Array<Diagnostic[]>(resources.length);
-    let next = 0;
-    const worker = async () => {
-      while (next < resources.length) {
-        const index = next++;
-        const resource = resources[index]!;
-        perResource[index] = await connection.analyze(resource, providerOf(resource));
-      }
-    };
-    const width = Math.max(1, Math.min(options.concurrency ?? 64, resources.length));
-    await Promise.all(Array.from({ length: width }, worker));
-    const stackDiagnostics = await connection.analyzeStack(resources, providerOf);
-    return { pack, diagnostics: [...perResource.flat(), ...stackDiagnostics] };
+    return await analyzeWith(connection, launch, resources, options);
   } finally {
     connection.close();
   }

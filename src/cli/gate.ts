@@ -21,16 +21,15 @@ import {
 } from "../model";
 import {
   AnalyzerError,
-  PackProcess,
-  analyzeStack,
   reconcilePolicyConfig,
   type Diagnostic,
   type EnforcementLevel,
   type PackInfo,
-  type PackLaunch,
   type Severity,
 } from "./analyzer";
+import { DEFAULT_JUDGE, startJudge, type Judge, type JudgeMode } from "./judge";
 import type { RegisteredResource } from "./mock-run";
+import { quietProgramRuntime } from "./program-runtime";
 
 export const PROJECT = "envstack";
 
@@ -99,9 +98,18 @@ export interface GateOptions {
   readonly policyConfig?: { readonly file: string; readonly values: Record<string, unknown> };
   /** How long one call to a pack may take (defaults to the analyzer's limit). */
   readonly callTimeoutMs?: number;
+  /** How the pack judges each stack: in the gate's process (default) or in a pack process. */
+  readonly judge?: JudgeMode;
+  /**
+   * Keep stack traces while programs run (--verbose). Off by default: the SDK takes one for
+   * every promise it tracks and every registration it prepares, thousands nobody reads
+   * (./program-runtime). The registrations' source positions are kept either way.
+   */
+  readonly programStackTraces?: boolean;
 }
 
-interface Target {
+/** A stack the gate runs: its stack file, and the config the engine would hand the program. */
+export interface GateTarget {
   readonly stack: StackName;
   readonly file: string;
   readonly engineConfig: Record<string, string>;
@@ -131,9 +139,9 @@ export function stackFile(
 }
 
 /** Validates every requested stack's file before anything runs; all problems at once. */
-function loadTargets(options: GateOptions): Target[] {
+function loadTargets(options: GateOptions): GateTarget[] {
   const errors: ConfigError[] = [];
-  const targets: Target[] = [];
+  const targets: GateTarget[] = [];
   for (const stack of options.stacks) {
     const file = stackFile(options, stack);
     try {
@@ -163,7 +171,9 @@ function loadTargets(options: GateOptions): Target[] {
  * settings every policy that reads stack files takes (`<stack>StackFile`): a baseline overridden
  * with --config-file is the one every policy compares against.
  */
-function baselineSettings(options: GateOptions): Record<string, string> {
+function baselineSettings(
+  options: Pick<GateOptions, "projectDir" | "configFiles">,
+): Record<string, string> {
   const files = stackFiles(options.projectDir, options.configFiles);
   return Object.fromEntries(STACKS.map((s) => [stackFileKey(s), files[s]] as const));
 }
@@ -316,10 +326,10 @@ function programError(stack: StackName, file: string, err: unknown): GateError {
 }
 
 /**
- * The offline gate: validates each stack's file, starts one pack per stack at once (each takes
- * ~1 s to start serving, so they start while the programs run), runs the program for each stack
- * under the SDK's mocks (sequentially: the SDK keeps one runtime per process), and sends every
- * registered resource through the pack over the Analyzer protocol.
+ * The offline gate: validates each stack's file, runs the program for each stack under the SDK's
+ * mocks (sequentially: the SDK keeps one runtime per process), and has the policy pack judge
+ * every registered resource: in the gate's own process by default, or in one pack process per
+ * stack over the Analyzer protocol (started at once, so that they start while programs run).
  */
 export async function runGate(options: GateOptions): Promise<GateResult> {
   const unknown = options.stacks.filter((s) => !isStackName(s));
@@ -329,33 +339,27 @@ export async function runGate(options: GateOptions): Promise<GateResult> {
     );
   }
   const targets = loadTargets(options);
-  const packs: PackProcess[] = [];
+  let judge: Judge;
   try {
-    for (const t of targets) {
-      const launch: PackLaunch = {
-        packDir: options.packDir,
-        stack: t.stack,
-        project: PROJECT,
-        engineConfig: t.engineConfig,
-      };
-      packs.push(new PackProcess(launch));
-    }
+    judge = startJudge(
+      options.judge ?? DEFAULT_JUDGE,
+      options.packDir,
+      targets.map((t) => ({ stack: t.stack, project: PROJECT, engineConfig: t.engineConfig })),
+    );
   } catch (err) {
-    packs.forEach((p) => p.kill());
     if (err instanceof AnalyzerError) throw new GateError(err.message, err);
     throw err;
   }
-  const baselines = baselineSettings(options);
+  const restoreRuntime = quietProgramRuntime(options.programStackTraces === true);
   try {
-    // Loaded only now, so the packs start while the SDK and the providers load here.
+    // Loaded only now, so pack processes start while the SDK and the providers load here.
     /* eslint-disable @typescript-eslint/no-require-imports */
     const { runUnderMocks } = require("./mock-run") as typeof import("./mock-run");
     const { declareEnvironment } = require("../program") as typeof import("../program");
     const pulumi = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
     /* eslint-enable @typescript-eslint/no-require-imports */
     const analyses: Promise<StackVerdict>[] = [];
-    for (const [i, t] of targets.entries()) {
-      const pack = packs[i]!;
+    for (const t of targets) {
       const started = Date.now();
       let resources: readonly RegisteredResource[];
       try {
@@ -378,48 +382,13 @@ export async function runGate(options: GateOptions): Promise<GateResult> {
         throw programError(t.stack, t.file, err);
       }
       const programMs = Date.now() - started;
-      analyses.push(
-        pack.port.then(async (port) => {
-          const begun = Date.now();
-          const user = options.policyConfig?.values ?? {};
-          const source = options.policyConfig?.file ?? "policy config";
-          const refused: RefusedLevel[] = [];
-          const { pack: info, diagnostics } = await analyzeStack(
-            port,
-            { stack: t.stack, project: PROJECT, engineConfig: t.engineConfig },
-            resources,
-            {
-              policyConfig: (info) => {
-                const floored = withFloors(
-                  t.stack,
-                  info,
-                  withBaselines(info, baselines, user),
-                  source,
-                );
-                refused.push(...floored.refused);
-                return floored.config;
-              },
-              policyConfigSource: source,
-              ...(options.callTimeoutMs === undefined
-                ? {}
-                : { callTimeoutMs: options.callTimeoutMs }),
-            },
-          );
-          pack.kill();
-          const { violations, suppressions } = classify(t.stack, info, diagnostics);
-          return {
-            stack: t.stack,
-            file: t.file,
-            resources,
-            pack: info,
-            violations: [...violations, ...refused.map((r) => refusedNote(t.stack, r, source))],
-            suppressions,
-            timings: { programMs, analyzeMs: Date.now() - begun },
-          };
-        }),
-      );
+      const verdict = judgeStack(judge, t, resources, programMs, options);
+      analyses.push(verdict);
       // Surface a failed analysis only once every program has run (or failed) above.
-      analyses[analyses.length - 1]!.catch(() => undefined);
+      verdict.catch(() => undefined);
+      // A pack judging in this process reads the runtime this program left set: it judges the
+      // stack before the next program runs.
+      if (!judge.concurrent) await verdict.catch(() => undefined);
     }
     const stacks = await Promise.all(analyses);
     return { stacks, catalog: POLICY_CATALOG };
@@ -427,8 +396,51 @@ export async function runGate(options: GateOptions): Promise<GateResult> {
     if (err instanceof AnalyzerError) throw new GateError(err.message, err);
     throw err;
   } finally {
-    packs.forEach((p) => p.kill());
+    restoreRuntime();
+    judge.close();
   }
+}
+
+/**
+ * The pack's verdict on one stack's resources: its diagnostics, classified, with any refused
+ * level noted. The pack is configured as the gate configures it (the stack files this run uses,
+ * the policy config, the floors).
+ */
+export async function judgeStack(
+  judge: Judge,
+  t: GateTarget,
+  resources: readonly RegisteredResource[],
+  programMs: number,
+  options: Pick<GateOptions, "projectDir" | "configFiles" | "policyConfig" | "callTimeoutMs">,
+): Promise<StackVerdict> {
+  const begun = Date.now();
+  const baselines = baselineSettings(options);
+  const user = options.policyConfig?.values ?? {};
+  const source = options.policyConfig?.file ?? "policy config";
+  const refused: RefusedLevel[] = [];
+  const { pack: info, diagnostics } = await judge.judge(
+    { stack: t.stack, project: PROJECT, engineConfig: t.engineConfig },
+    resources,
+    {
+      policyConfig: (info) => {
+        const floored = withFloors(t.stack, info, withBaselines(info, baselines, user), source);
+        refused.push(...floored.refused);
+        return floored.config;
+      },
+      policyConfigSource: source,
+      ...(options.callTimeoutMs === undefined ? {} : { callTimeoutMs: options.callTimeoutMs }),
+    },
+  );
+  const { violations, suppressions } = classify(t.stack, info, diagnostics);
+  return {
+    stack: t.stack,
+    file: t.file,
+    resources,
+    pack: info,
+    violations: [...violations, ...refused.map((r) => refusedNote(t.stack, r, source))],
+    suppressions,
+    timings: { programMs, analyzeMs: Date.now() - begun },
+  };
 }
 
 /** Reads a `--policy-config` file (JSON, as the Pulumi CLI takes it). */

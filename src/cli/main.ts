@@ -1,4 +1,3 @@
-import { stopAllPacks } from "./analyzer";
 import { runBranchFlow } from "./branch-flow";
 import { runCodeowners } from "./codeowners";
 import { EXIT, processIo, type Io } from "./io";
@@ -47,24 +46,9 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   }
 }
 
-/**
- * Interrupted (Ctrl-C, `kill`, a CI job cancelled), the gate stops its pack processes first, then
- * dies of the same signal as it would have without a handler, so the caller sees the signal. With
- * no listener left, Node takes the signal's default action
- * (https://nodejs.org/api/process.html#signal-events).
- */
-function stopPacksOnSignals(): void {
-  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-    process.once(signal, () => {
-      stopAllPacks();
-      process.kill(process.pid, signal);
-    });
-  }
-}
-
 /** The bin's entry: runs the command line and sets the process's exit code. */
 export function cli(argv: readonly string[] = process.argv.slice(2)): void {
-  stopPacksOnSignals();
+  // Signals: see the pack processes' handlers in ./analyzer (installed only while packs run).
   main(argv).then(
     (code) => {
       process.exitCode = code;

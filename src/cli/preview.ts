@@ -2,6 +2,7 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { STACKS, isStackName, stackFromFileName, unwritableReason, type StackName } from "../model";
 import { GateError, exitCode, readPolicyConfig, runGate, type GateResult } from "./gate";
+import { DEFAULT_JUDGE, JUDGE_MODES, isJudgeMode, type JudgeMode } from "./judge";
 import { EXIT, emit, processIo, reportError, type Io } from "./io";
 import { GATE_OPTIONS, gateDirectories } from "./paths";
 import { renderJson } from "./report-json";
@@ -15,7 +16,7 @@ export type Format = (typeof FORMATS)[number];
 export const PREVIEW_USAGE = `Usage: envstack preview [--stack <name> ... | --all] [options]
 
 Runs the program for each stack under the SDK's mocks (no Pulumi CLI, no cloud credentials),
-sends every resource through the policy pack over the Analyzer protocol, and reports.
+has the policy pack judge every resource, and reports.
 
 Options:
   -s, --stack <name>          A stack to preview (dev, stage, prod); repeat for several.
@@ -29,6 +30,10 @@ Options:
       --policy-config <file>  Policy config (JSON, as \`pulumi preview --policy-config\` takes it).
       --policy-pack <dir>     The policy pack directory (default: the project's policies/).
       --project-dir <dir>     Where the committed stack files live (default: the project root).
+      --judge <how>           in-process (default): the pack's policies judged in this process
+                              by the @pulumi/policy server's own handlers; pack-process: the
+                              pack started as the Pulumi CLI starts it, one process per stack,
+                              over the Analyzer gRPC protocol. Both give the same verdicts.
   -v, --verbose               Stack traces for config and program errors.
   -h, --help                  This help.
 
@@ -43,6 +48,7 @@ export interface PreviewArgs {
   readonly policyConfig?: string;
   readonly packDir: string;
   readonly projectDir: string;
+  readonly judge: JudgeMode;
   readonly verbose: boolean;
 }
 
@@ -58,6 +64,7 @@ export function parsePreviewArgs(argv: readonly string[]): PreviewArgs | "help" 
         "config-file": { type: "string", short: "c", multiple: true },
         format: { type: "string", short: "f" },
         output: { type: "string", short: "o" },
+        judge: { type: "string" },
         ...GATE_OPTIONS,
       },
       strict: true,
@@ -70,6 +77,10 @@ export function parsePreviewArgs(argv: readonly string[]): PreviewArgs | "help" 
   const format = values.format ?? "text";
   if (!(FORMATS as readonly string[]).includes(format)) {
     throw new GateError(`--format: expected one of ${FORMATS.join(", ")}, found "${format}"`);
+  }
+  const judge = values.judge ?? DEFAULT_JUDGE;
+  if (!isJudgeMode(judge)) {
+    throw new GateError(`--judge: expected one of ${JUDGE_MODES.join(", ")}, found "${judge}"`);
   }
   const given = values.stack ?? [];
   const unknown = given.filter((s) => !isStackName(s));
@@ -107,6 +118,7 @@ export function parsePreviewArgs(argv: readonly string[]): PreviewArgs | "help" 
     ...(values.output !== undefined ? { output: values.output } : {}),
     ...(values["policy-config"] !== undefined ? { policyConfig: values["policy-config"] } : {}),
     ...gateDirectories(values),
+    judge,
     verbose: values.verbose === true,
   };
 }
@@ -145,6 +157,8 @@ export async function runPreview(argv: readonly string[], io: Io = processIo): P
       configFiles: args.configFiles,
       packDir: args.packDir,
       ...(args.policyConfig ? { policyConfig: readPolicyConfig(args.policyConfig) } : {}),
+      judge: args.judge,
+      programStackTraces: args.verbose,
     });
     emit(io, render(result, args, io), args.output);
     return exitCode(result);

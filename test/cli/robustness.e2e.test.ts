@@ -150,12 +150,13 @@ describe("writes are atomic", () => {
 });
 
 describe("a pack that never answers", () => {
-  it("fails the gate with the call named once the call time limit passes, and stops the pack", async () => {
+  it("fails the gate with the call named once the call time limit passes, and stops the pack (pack-process)", async () => {
     const error = await runGate({
       stacks: ["dev"],
       projectDir: ROOT,
       packDir: STALLING_PACK,
       callTimeoutMs: 3_000,
+      judge: "pack-process",
     }).then(
       () => undefined,
       (err: unknown) => err as Error,
@@ -168,12 +169,40 @@ describe("a pack that never answers", () => {
     }
   });
 
+  it("fails the gate with the call named once the call time limit passes (in-process: the policy's loop is ended)", async () => {
+    // In a process of its own: ending the loop ends the execution it runs in.
+    const script = `
+      const { runGate } = require(${JSON.stringify(path.join(ROOT, "dist", "src", "cli", "gate.js"))});
+      runGate({ stacks: ["dev"], projectDir: ${JSON.stringify(ROOT)}, packDir: ${JSON.stringify(STALLING_PACK)}, callTimeoutMs: 3000, judge: "in-process" })
+        .then(() => process.stdout.write("passed"), (err) => process.stdout.write(err.message));`;
+    const started = Date.now();
+    const child = spawn(process.execPath, ["-e", script], { cwd: ROOT });
+    let stdout = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+    expect(stdout).toMatch(
+      /^the policy pack did not answer Analyze urn:pulumi:dev::envstack::\S+ within 3 s \(a policy that never returns\?\)$/,
+    );
+    // The process ends by itself: no timer of the abandoned call keeps it alive.
+    expect(code).toBe(0);
+    expect(Date.now() - started).toBeLessThan(60_000);
+  });
+
   it.skipIf(!hasProc).each(["SIGTERM", "SIGINT"] as const)(
-    "on %s the gate stops its pack processes and dies of the signal",
+    "on %s the gate stops its pack processes and dies of the signal (pack-process)",
     async (signal) => {
       const gate = spawn(
         process.execPath,
-        [BIN, "preview", "--stack", "dev", "--policy-pack", STALLING_PACK],
+        [
+          BIN,
+          "preview",
+          "--stack",
+          "dev",
+          "--policy-pack",
+          STALLING_PACK,
+          "--judge",
+          "pack-process",
+        ],
         { cwd: ROOT, stdio: "ignore" },
       );
       const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
@@ -184,6 +213,30 @@ describe("a pack that never answers", () => {
       expect(await exited).toBe(signal);
       await until(() => (running(pack) ? undefined : true), 5_000);
       expect(running(pack)).toBe(false);
+    },
+  );
+
+  it.each(["SIGTERM", "SIGINT"] as const)(
+    "on %s the gate dies of the signal at once, even while a policy loops in its own thread (in-process)",
+    async (signal) => {
+      const marker = path.join(tmpDir(), "stuck");
+      const gate = spawn(
+        process.execPath,
+        [BIN, "preview", "--stack", "dev", "--policy-pack", STALLING_PACK],
+        {
+          cwd: ROOT,
+          stdio: "ignore",
+          env: { ...process.env, STALLING_PACK_MARKER: marker },
+        },
+      );
+      const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
+        gate.once("exit", (code, sig) => resolve(sig ?? code)),
+      );
+      await until(() => (fs.existsSync(marker) ? true : undefined), 30_000);
+      const killed = Date.now();
+      gate.kill(signal);
+      expect(await exited).toBe(signal);
+      expect(Date.now() - killed).toBeLessThan(5_000);
     },
   );
 });
