@@ -396,6 +396,13 @@ describe.each(STACKS)("every stack (%s)", (stack) => {
         tags: { ...tags, colour: "blue" },
       });
       expect(green.inputs).toMatchObject({ desiredCount: 0, tags: { ...tags, colour: "green" } });
+      // Both colours make `pulumi up` wait for a stable service and roll back a failed deployment.
+      for (const svc of [blue, green]) {
+        expect(svc.inputs).toMatchObject({
+          waitForSteadyState: true,
+          deploymentCircuitBreaker: { enable: true, rollback: true },
+        });
+      }
       // A web service's ECS services wait for the listener that attaches its target groups.
       const https = one(run, T.listener, "service-https");
       expect(blue.dependencies.includes(https.urn)).toBe(port !== undefined);
