@@ -273,6 +273,14 @@ export class AppService extends pulumi.ComponentResource {
                 ]
               : [],
           deploymentCircuitBreaker: { enable: true, rollback: true },
+          // `pulumi up` waits until ECS reports the service stable (running count equals the
+          // desired count on one deployment, like `aws ecs wait services-stable`), so a release
+          // whose tasks never become healthy does not finish as a successful update
+          // (https://www.pulumi.com/registry/packages/aws/api-docs/ecs/service/#waitforsteadystate_nodejs,
+          // https://docs.aws.amazon.com/cli/latest/reference/ecs/wait/services-stable.html). The
+          // circuit breaker stops such a deployment and rolls back to the last completed one
+          // (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-circuit-breaker.html).
+          waitForSteadyState: true,
           // Unused without a load balancer's (or a container's) health check
           // (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateService.html).
           ...(web ? { healthCheckGracePeriodSeconds: 60 } : {}),

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { COLOURS } from "./app-service";
 import { componentTags, physicalName, scoped, type Naming } from "./naming";
 
 /** What the alarms and the dashboard watch of one service. */
@@ -7,7 +8,7 @@ export interface ServiceAlarmTargets {
   readonly name: string;
   /** The ECS service of the live colour. */
   readonly liveServiceName: string;
-  /** ARN suffixes of the blue and green target groups; none for a worker. */
+  /** ARN suffixes of the blue and green target groups, in COLOURS order; none for a worker. */
   readonly targetGroupArnSuffixes: readonly string[];
 }
 
@@ -29,6 +30,8 @@ export const ALARM_KEYS = [
   "latency-p99",
   "error-rate",
   "unhealthy-hosts",
+  "colour-latency-p99",
+  "colour-error-rate",
   "service-cpu",
   "service-memory",
   "db-cpu",
@@ -282,6 +285,68 @@ export class Observability extends pulumi.ComponentResource {
       utilisation("service-cpu", "AWS/ECS", "CPUUtilization", dimensions, suffix, tagged);
       utilisation("service-memory", "AWS/ECS", "MemoryUtilization", dimensions, suffix, tagged);
       if (!service.web) return;
+      // Latency and 5xx rate of each colour on its own traffic: the metrics with the
+      // TargetGroup dimension count only the requests that target group received
+      // (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-cloudwatch-metrics.html#load-balancer-metric-dimensions-alb),
+      // so a colour carrying a new release is judged apart from the one carrying the old. A
+      // colour without traffic has no data points and stays OK (treatMissingData notBreaching).
+      COLOURS.forEach((colour, k) => {
+        const tg = targets.apply((t) => ({
+          LoadBalancer: t.loadBalancerArnSuffix ?? "",
+          TargetGroup: of(t).targetGroupArnSuffixes[k] ?? "",
+        }));
+        const colourTags = { ...tagged, colour };
+        alarm(
+          "colour-latency-p99",
+          `p99 response time of service ${service.name} (${colour}) above ${args.latencyP99Ms} ms`,
+          {
+            namespace: "AWS/ApplicationELB",
+            metricName: "TargetResponseTime",
+            dimensions: tg,
+            extendedStatistic: "p99",
+            period: 60,
+            evaluationPeriods: 5,
+            datapointsToAlarm: 3,
+            comparisonOperator: "GreaterThanThreshold",
+            threshold: args.latencyP99Ms / 1000,
+          },
+          `${suffix}-${colour}`,
+          colourTags,
+        );
+        const tgMetric = (id: string, metricName: string) => ({
+          id,
+          metric: {
+            namespace: "AWS/ApplicationELB",
+            metricName,
+            dimensions: tg,
+            period: 60,
+            stat: "Sum",
+          },
+        });
+        // HTTPCode_ELB_5XX_Count has no TargetGroup dimension: a colour's rate counts its targets' 5xx.
+        alarm(
+          "colour-error-rate",
+          `5xx responses of service ${service.name} (${colour}) above ${args.errorRatePercent}% of its requests`,
+          {
+            metricQueries: [
+              {
+                id: "rate",
+                label: "5xx rate (%)",
+                expression: "IF(requests > 0, 100 * FILL(target5xx, 0) / requests, 0)",
+                returnData: true,
+              },
+              tgMetric("target5xx", "HTTPCode_Target_5XX_Count"),
+              tgMetric("requests", "RequestCount"),
+            ],
+            evaluationPeriods: 5,
+            datapointsToAlarm: 3,
+            comparisonOperator: "GreaterThanThreshold",
+            threshold: args.errorRatePercent,
+          },
+          `${suffix}-${colour}`,
+          colourTags,
+        );
+      });
       // Both colours' target groups: the idle one has no targets unless it carries a release.
       alarm(
         "unhealthy-hosts",

@@ -396,6 +396,13 @@ describe.each(STACKS)("every stack (%s)", (stack) => {
         tags: { ...tags, colour: "blue" },
       });
       expect(green.inputs).toMatchObject({ desiredCount: 0, tags: { ...tags, colour: "green" } });
+      // Both colours make `pulumi up` wait for a stable service and roll back a failed deployment.
+      for (const svc of [blue, green]) {
+        expect(svc.inputs).toMatchObject({
+          waitForSteadyState: true,
+          deploymentCircuitBreaker: { enable: true, rollback: true },
+        });
+      }
       // A web service's ECS services wait for the listener that attaches its target groups.
       const https = one(run, T.listener, "service-https");
       expect(blue.dependencies.includes(https.urn)).toBe(port !== undefined);
@@ -538,6 +545,35 @@ describe.each(STACKS)("every stack (%s)", (stack) => {
       expect.stringMatching(/^targetgroup\/service-api-tg-blue\//),
       expect.stringMatching(/^targetgroup\/service-api-tg-green\//),
     ]);
+    // Each colour of the web service is judged on its own target group's traffic.
+    for (const colour of ["blue", "green"]) {
+      const tg = new RegExp(`^targetgroup/service-api-tg-${colour}/`);
+      const colourLatency = one(run, T.alarm, `observability-colour-latency-p99-api-${colour}`);
+      expect(colourLatency.inputs).toMatchObject({
+        name: `trading-${stack}-colour-latency-p99-api-${colour}`,
+        metricName: "TargetResponseTime",
+        extendedStatistic: "p99",
+        threshold: o.latencyP99Ms / 1000,
+        dimensions: {
+          LoadBalancer: "app/service-alb/50dc6c495c0c9188",
+          TargetGroup: expect.stringMatching(tg) as unknown,
+        },
+        tags: { alarm: "colour-latency-p99", service: "api", colour },
+      });
+      const colourErrors = one(run, T.alarm, `observability-colour-error-rate-api-${colour}`);
+      expect(colourErrors.inputs["threshold"]).toBe(o.errorRatePercent);
+      const rateQueries = colourErrors.inputs["metricQueries"] as {
+        metric?: { metricName: string; dimensions: Record<string, string> };
+      }[];
+      expect(
+        rateQueries.flatMap((q) =>
+          q.metric ? [[q.metric.metricName, q.metric.dimensions["TargetGroup"]]] : [],
+        ),
+      ).toEqual([
+        ["HTTPCode_Target_5XX_Count", expect.stringMatching(tg)],
+        ["RequestCount", expect.stringMatching(tg)],
+      ]);
+    }
     expect(alarm(run, "db-cpu").inputs["dimensions"]).toEqual({
       DBInstanceIdentifier: `trading-${stack}-db`,
     });
@@ -560,6 +596,10 @@ describe.each(STACKS)("every stack (%s)", (stack) => {
         "service-memory",
         "service-memory",
         "unhealthy-hosts",
+        "colour-latency-p99",
+        "colour-latency-p99",
+        "colour-error-rate",
+        "colour-error-rate",
         ...Array<string>(shards).fill("cache-evictions"),
         ...Array<string>(shards).fill("cache-memory"),
       ].sort(),
@@ -1153,7 +1193,13 @@ describe("services", () => {
     const keys = ofType(run, T.alarm).map(
       (a) => (a.inputs["tags"] as Record<string, string>)["alarm"],
     );
-    for (const key of ["latency-p99", "error-rate", "unhealthy-hosts"])
+    for (const key of [
+      "latency-p99",
+      "error-rate",
+      "unhealthy-hosts",
+      "colour-latency-p99",
+      "colour-error-rate",
+    ])
       expect(keys).not.toContain(key);
     expect(run.outputs["appUrl"]).toBeUndefined();
     expect(run.outputs["loadBalancerDnsName"]).toBeUndefined();
