@@ -274,12 +274,17 @@ export class AppService extends pulumi.ComponentResource {
               : [],
           deploymentCircuitBreaker: { enable: true, rollback: true },
           // `pulumi up` waits until ECS reports the service stable (running count equals the
-          // desired count on one deployment, like `aws ecs wait services-stable`), so a release
-          // whose tasks never become healthy does not finish as a successful update
+          // desired count on one deployment, like `aws ecs wait services-stable`), so it does not
+          // finish while the release's tasks are still starting
           // (https://www.pulumi.com/registry/packages/aws/api-docs/ecs/service/#waitforsteadystate_nodejs,
           // https://docs.aws.amazon.com/cli/latest/reference/ecs/wait/services-stable.html). The
-          // circuit breaker stops such a deployment and rolls back to the last completed one
-          // (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-circuit-breaker.html).
+          // circuit breaker stops a deployment whose tasks never become healthy and rolls back to
+          // the last completed one
+          // (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-circuit-breaker.html);
+          // the service is then stable again on the old revision and the wait succeeds, so the
+          // update alone does not prove the release runs: the deploy must check the service's
+          // running task definition (https://github.com/hashicorp/terraform-provider-aws/issues/19519,
+          // https://github.com/hashicorp/terraform-provider-aws/issues/20858).
           waitForSteadyState: true,
           // Unused without a load balancer's (or a container's) health check
           // (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateService.html).
