@@ -9,7 +9,6 @@ import {
   isStackName,
   holdsGuards,
   loadGuardedSpecs,
-  loadSpecFromEngineConfig,
   loadSpecFromFile,
   readInputFile,
   stackFiles,
@@ -31,8 +30,8 @@ import {
   type Severity,
 } from "./analyzer";
 import type { RegisteredResource } from "./mock-run";
-
-export const PROJECT = "envstack";
+import { packageRoot } from "./paths";
+import { locateProject, resolveProgram, type PulumiProject } from "./project-file";
 
 /** The config or the program is wrong (exit 2); the message names the file and key. */
 export class GateError extends Error {
@@ -90,8 +89,13 @@ export interface GateResult {
 
 export interface GateOptions {
   readonly stacks: readonly StackName[];
-  /** Where the committed stack files live. */
+  /** Where the committed stack files live; its Pulumi.yaml, if any, names the program. */
   readonly projectDir: string;
+  /**
+   * The project whose program runs. Defaults to the Pulumi.yaml in projectDir, else the one this
+   * package ships with (a projectDir of stack files only).
+   */
+  readonly project?: PulumiProject;
   /** Stack files replacing the committed ones, per stack. */
   readonly configFiles?: Readonly<Partial<Record<StackName, string>>>;
   readonly packDir: string;
@@ -306,11 +310,19 @@ export function classify(
   return { violations, suppressions };
 }
 
-function programError(stack: StackName, file: string, err: unknown): GateError {
+function programError(
+  stack: StackName,
+  file: string,
+  program: string,
+  err: unknown,
+  isRunError: (err: unknown) => boolean,
+): GateError {
   if (err instanceof ConfigErrors) return new GateError(err.message, err);
+  // The engine shows a RunError's message alone: the program's own words for the operator.
+  if (isRunError(err)) return new GateError((err as Error).message, err);
   const message = err instanceof Error ? err.message : String(err);
   return new GateError(
-    `${file}: the program failed for stack ${stack}: ${message.split("\n")[0]}`,
+    `${program}: the program failed for stack ${stack} (config ${file}): ${message.split("\n")[0]}`,
     err,
   );
 }
@@ -328,6 +340,9 @@ export async function runGate(options: GateOptions): Promise<GateResult> {
       `unknown stack ${unknown.map((s) => JSON.stringify(s)).join(", ")}: expected one of ${STACKS.join(", ")}`,
     );
   }
+  // The program Pulumi.yaml names, resolved and checked before anything starts.
+  const project = options.project ?? locateProject(options.projectDir, packageRoot());
+  const entry = resolveProgram(project);
   const targets = loadTargets(options);
   const packs: PackProcess[] = [];
   try {
@@ -335,7 +350,7 @@ export async function runGate(options: GateOptions): Promise<GateResult> {
       const launch: PackLaunch = {
         packDir: options.packDir,
         stack: t.stack,
-        project: PROJECT,
+        project: project.name,
         engineConfig: t.engineConfig,
       };
       packs.push(new PackProcess(launch));
@@ -348,11 +363,9 @@ export async function runGate(options: GateOptions): Promise<GateResult> {
   const baselines = baselineSettings(options);
   try {
     // Loaded only now, so the packs start while the SDK and the providers load here.
-    /* eslint-disable @typescript-eslint/no-require-imports */
-    const { runUnderMocks } = require("./mock-run") as typeof import("./mock-run");
-    const { declareEnvironment } = require("../program") as typeof import("../program");
-    const pulumi = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
-    /* eslint-enable @typescript-eslint/no-require-imports */
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { runProgram, isRunError } = require("./program-run") as typeof import("./program-run");
+    const files = stackFiles(options.projectDir, options.configFiles);
     const analyses: Promise<StackVerdict>[] = [];
     for (const [i, t] of targets.entries()) {
       const pack = packs[i]!;
@@ -360,22 +373,14 @@ export async function runGate(options: GateOptions): Promise<GateResult> {
       let resources: readonly RegisteredResource[];
       try {
         // runUnderMocks fails, naming what it waits for, if the program cannot finish.
-        ({ resources } = await runUnderMocks({
-          project: PROJECT,
+        ({ resources } = await runProgram(project, entry, {
           stack: t.stack,
           config: t.engineConfig,
           region: t.region,
-          // What src/index.ts does: the spec from the engine's config, then the environment.
-          program: () => {
-            const spec = loadSpecFromEngineConfig(pulumi.getStack(), pulumi.runtime.allConfig());
-            const environments = holdsGuards(spec.stack)
-              ? loadGuardedSpecs(spec, stackFiles(options.projectDir, options.configFiles))
-              : [];
-            return declareEnvironment(spec, environments);
-          },
+          stackFiles: files,
         }));
       } catch (err) {
-        throw programError(t.stack, t.file, err);
+        throw programError(t.stack, t.file, entry.program, err, isRunError);
       }
       const programMs = Date.now() - started;
       analyses.push(
@@ -386,7 +391,7 @@ export async function runGate(options: GateOptions): Promise<GateResult> {
           const refused: RefusedLevel[] = [];
           const { pack: info, diagnostics } = await analyzeStack(
             port,
-            { stack: t.stack, project: PROJECT, engineConfig: t.engineConfig },
+            { stack: t.stack, project: project.name, engineConfig: t.engineConfig },
             resources,
             {
               policyConfig: (info) => {
