@@ -75,7 +75,10 @@ async function main() {
     restoreRuntime();
     const programMs = since() - programStarted;
     const programPeakMb = Math.round(process.resourceUsage().maxRSS / 1024);
-    const verdict = await judgeStack(judge, target, resources, programMs, { projectDir: ROOT });
+    const verdict = await judgeStack(judge, target, resources, programMs, {
+      projectDir: ROOT,
+      projectName: "envstack",
+    });
     sampleChildren();
     process.stdout.write(
       `${JSON.stringify({

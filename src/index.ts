@@ -6,7 +6,7 @@ import {
   holdsGuards,
   loadGuardedSpecs,
   loadSpecFromEngineConfig,
-  stackFiles,
+  stackFilesFromEnvironment,
   type EnvironmentSpec,
 } from "./model";
 import { declareEnvironment } from "./program";
@@ -27,9 +27,10 @@ function projectDir(): string {
 function readSpecs(): { spec: EnvironmentSpec; environments: EnvironmentSpec[] } {
   try {
     const spec = loadSpecFromEngineConfig(pulumi.getStack(), pulumi.runtime.allConfig());
-    const environments = holdsGuards(spec.stack)
-      ? loadGuardedSpecs(spec, stackFiles(projectDir()))
-      : [];
+    // The committed stack files, or those ENVSTACK_STACK_FILES names (the gate's --config-file);
+    // checked in every stack, so a wrong value fails where it is set, not only in prod.
+    const files = stackFilesFromEnvironment(projectDir(), process.env);
+    const environments = holdsGuards(spec.stack) ? loadGuardedSpecs(spec, files) : [];
     return { spec, environments };
   } catch (err) {
     // A RunError ends the program with its message alone: the operator needs the file and key,

@@ -9,7 +9,6 @@ import {
   isStackName,
   holdsGuards,
   loadGuardedSpecs,
-  loadSpecFromEngineConfig,
   loadSpecFromFile,
   readInputFile,
   stackFiles,
@@ -30,8 +29,8 @@ import {
 import { DEFAULT_JUDGE, startJudge, type Judge, type JudgeMode } from "./judge";
 import type { RegisteredResource } from "./mock-run";
 import { quietProgramRuntime } from "./program-runtime";
-
-export const PROJECT = "envstack";
+import { packageRoot } from "./paths";
+import { locateProject, resolveProgram, type PulumiProject } from "./project-file";
 
 /** The config or the program is wrong (exit 2); the message names the file and key. */
 export class GateError extends Error {
@@ -89,8 +88,13 @@ export interface GateResult {
 
 export interface GateOptions {
   readonly stacks: readonly StackName[];
-  /** Where the committed stack files live. */
+  /** Where the committed stack files live; its Pulumi.yaml, if any, names the program. */
   readonly projectDir: string;
+  /**
+   * The project whose program runs. Defaults to the Pulumi.yaml in projectDir, else the one this
+   * package ships with (a projectDir of stack files only).
+   */
+  readonly project?: PulumiProject;
   /** Stack files replacing the committed ones, per stack. */
   readonly configFiles?: Readonly<Partial<Record<StackName, string>>>;
   readonly packDir: string;
@@ -316,11 +320,19 @@ export function classify(
   return { violations, suppressions };
 }
 
-function programError(stack: StackName, file: string, err: unknown): GateError {
+function programError(
+  stack: StackName,
+  file: string,
+  program: string,
+  err: unknown,
+  isRunError: (err: unknown) => boolean,
+): GateError {
   if (err instanceof ConfigErrors) return new GateError(err.message, err);
+  // The engine shows a RunError's message alone: the program's own words for the operator.
+  if (isRunError(err)) return new GateError((err as Error).message, err);
   const message = err instanceof Error ? err.message : String(err);
   return new GateError(
-    `${file}: the program failed for stack ${stack}: ${message.split("\n")[0]}`,
+    `${program}: the program failed for stack ${stack} (config ${file}): ${message.split("\n")[0]}`,
     err,
   );
 }
@@ -338,13 +350,16 @@ export async function runGate(options: GateOptions): Promise<GateResult> {
       `unknown stack ${unknown.map((s) => JSON.stringify(s)).join(", ")}: expected one of ${STACKS.join(", ")}`,
     );
   }
+  // The program Pulumi.yaml names, resolved and checked before anything starts.
+  const project = options.project ?? locateProject(options.projectDir, packageRoot());
+  const entry = resolveProgram(project);
   const targets = loadTargets(options);
   let judge: Judge;
   try {
     judge = startJudge(
       options.judge ?? DEFAULT_JUDGE,
       options.packDir,
-      targets.map((t) => ({ stack: t.stack, project: PROJECT, engineConfig: t.engineConfig })),
+      targets.map((t) => ({ stack: t.stack, project: project.name, engineConfig: t.engineConfig })),
     );
   } catch (err) {
     if (err instanceof AnalyzerError) throw new GateError(err.message, err);
@@ -352,37 +367,30 @@ export async function runGate(options: GateOptions): Promise<GateResult> {
   }
   const restoreRuntime = quietProgramRuntime(options.programStackTraces === true);
   try {
-    // Loaded only now, so pack processes start while the SDK and the providers load here.
-    /* eslint-disable @typescript-eslint/no-require-imports */
-    const { runUnderMocks } = require("./mock-run") as typeof import("./mock-run");
-    const { declareEnvironment } = require("../program") as typeof import("../program");
-    const pulumi = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
-    /* eslint-enable @typescript-eslint/no-require-imports */
+    // Loaded only now, so the packs start while the SDK and the providers load here.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { runProgram, isRunError } = require("./program-run") as typeof import("./program-run");
+    const files = stackFiles(options.projectDir, options.configFiles);
     const analyses: Promise<StackVerdict>[] = [];
     for (const t of targets) {
       const started = Date.now();
       let resources: readonly RegisteredResource[];
       try {
         // runUnderMocks fails, naming what it waits for, if the program cannot finish.
-        ({ resources } = await runUnderMocks({
-          project: PROJECT,
+        ({ resources } = await runProgram(project, entry, {
           stack: t.stack,
           config: t.engineConfig,
           region: t.region,
-          // What src/index.ts does: the spec from the engine's config, then the environment.
-          program: () => {
-            const spec = loadSpecFromEngineConfig(pulumi.getStack(), pulumi.runtime.allConfig());
-            const environments = holdsGuards(spec.stack)
-              ? loadGuardedSpecs(spec, stackFiles(options.projectDir, options.configFiles))
-              : [];
-            return declareEnvironment(spec, environments);
-          },
+          stackFiles: files,
         }));
       } catch (err) {
-        throw programError(t.stack, t.file, err);
+        throw programError(t.stack, t.file, entry.program, err, isRunError);
       }
       const programMs = Date.now() - started;
-      const verdict = judgeStack(judge, t, resources, programMs, options);
+      const verdict = judgeStack(judge, t, resources, programMs, {
+        ...options,
+        projectName: project.name,
+      });
       analyses.push(verdict);
       // Surface a failed analysis only once every program has run (or failed) above.
       verdict.catch(() => undefined);
@@ -411,7 +419,10 @@ export async function judgeStack(
   t: GateTarget,
   resources: readonly RegisteredResource[],
   programMs: number,
-  options: Pick<GateOptions, "projectDir" | "configFiles" | "policyConfig" | "callTimeoutMs">,
+  options: Pick<GateOptions, "projectDir" | "configFiles" | "policyConfig" | "callTimeoutMs"> & {
+    /** The project's name (Pulumi.yaml `name`), as the engine hands it to the pack. */
+    readonly projectName: string;
+  },
 ): Promise<StackVerdict> {
   const begun = Date.now();
   const baselines = baselineSettings(options);
@@ -419,7 +430,7 @@ export async function judgeStack(
   const source = options.policyConfig?.file ?? "policy config";
   const refused: RefusedLevel[] = [];
   const { pack: info, diagnostics } = await judge.judge(
-    { stack: t.stack, project: PROJECT, engineConfig: t.engineConfig },
+    { stack: t.stack, project: options.projectName, engineConfig: t.engineConfig },
     resources,
     {
       policyConfig: (info) => {

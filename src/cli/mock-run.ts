@@ -61,6 +61,8 @@ export interface MockRunOptions {
    * Defaults to PROGRAM_TIMEOUT_MS.
    */
   readonly timeoutMs?: number;
+  /** Ends the run at once with the signal's reason (an error the program raised elsewhere). */
+  readonly signal?: AbortSignal;
 }
 
 export interface MockRunResult {
@@ -168,8 +170,15 @@ export async function runUnderMocks(options: MockRunOptions): Promise<MockRunRes
       );
     }, timeoutMs);
   });
+  const aborted = new Promise<never>((_resolve, reject) => {
+    const { signal } = options;
+    if (signal?.aborted) reject(signal.reason);
+    signal?.addEventListener("abort", () => reject(signal.reason), { once: true });
+  });
+  // An abort after the run settled has no one left to tell.
+  aborted.catch(() => undefined);
   try {
-    return await Promise.race([run(), deadline]);
+    return await Promise.race([run(), deadline, aborted]);
   } finally {
     clearTimeout(timer);
   }

@@ -168,6 +168,24 @@ function invokeResult(
   }
 }
 
+const STACK_REFERENCE = "pulumi:pulumi:StackReference";
+
+/**
+ * A stack reference, read as the engine's builtin provider reads one: its ID is the referenced
+ * stack's name and its `name` is known; `outputs` and `secretOutputNames` come from the backend,
+ * which the gate does not have, so they are left unknown (omitted in a preview): whatever the
+ * program builds from them is unknown to the pack, as a value computed during the update is.
+ * https://github.com/pulumi/pulumi/blob/1b5949891b3cefcb9974752b24a5ecef0acc86c8/pkg/resource/deploy/builtins.go#L278-L308
+ * https://github.com/pulumi/pulumi/blob/1b5949891b3cefcb9974752b24a5ecef0acc86c8/pkg/resource/deploy/builtins.go#L371-L420
+ */
+function stackReference(
+  args: pulumi.runtime.MockResourceArgs,
+  inputs: Record<string, unknown>,
+): { id: string; state: Record<string, unknown> } {
+  const name = typeof inputs["name"] === "string" ? inputs["name"] : (args.id ?? args.name);
+  return { id: args.id || name, state: { name } };
+}
+
 /** Mocks for offline runs: inputs echoed back, plus realistic computed outputs and invokes. */
 export function realisticMocks(region: string): pulumi.runtime.Mocks {
   return {
@@ -176,6 +194,7 @@ export function realisticMocks(region: string): pulumi.runtime.Mocks {
       state: Record<string, unknown>;
     } {
       const inputs = (args.inputs ?? {}) as Record<string, unknown>;
+      if (args.type === STACK_REFERENCE) return stackReference(args, inputs);
       const id = `${args.name}-id`;
       return {
         id,

@@ -41,7 +41,10 @@ Options:
   -n, --dry-run               Print the change without writing it.
       --policy-config <file>  Policy config for the source's gate run (JSON).
       --policy-pack <dir>     The policy pack directory (default: the project's policies/).
-      --project-dir <dir>     Where the stack files live (default: the project root).
+      --project-dir <dir>     The project: its Pulumi.yaml names the program, its
+                              Pulumi.<stack>.yaml are the stack files (default: this
+                              package). Holding only stack files, this package's
+                              program runs with them.
   -v, --verbose               Stack traces for config and program errors.
   -h, --help                  This help.
 

@@ -2,6 +2,7 @@ export * from "./environments";
 export * from "./errors";
 export * from "./files";
 export * from "./guards";
+export * from "./stack-files";
 export * from "./naming";
 export * from "./parity";
 export * from "./schema";

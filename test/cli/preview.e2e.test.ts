@@ -175,6 +175,51 @@ describe("envstack preview (end to end, the built CLI as a child process)", () =
     );
   });
 
+  it("exits 2 on a Pulumi.yaml the gate cannot honour, naming the file and key, with no verdict", async () => {
+    const dir = scratchProject();
+    const project = path.join(dir, "Pulumi.yaml");
+    fs.writeFileSync(
+      project,
+      "name: envstack\nruntime:\n  name: nodejs\n  options:\n    nodeargs: --inspect\nmain: dist/src/index.js\n",
+    );
+    const run = await runCli(["preview", "--stack", "dev", "--project-dir", dir]);
+    expect(run).toEqual({
+      code: 2,
+      stdout: "",
+      stderr: `envstack preview: invalid config:\n${project}: runtime.options.nodeargs: expected no Node.js arguments: the gate runs the program inside its own process, where they cannot apply, found string "--inspect"\n`,
+    });
+  });
+
+  it("runs the program the project's Pulumi.yaml names, and exits 2 with its RunError's words alone", async () => {
+    const probe = path.join(__dirname, "fixtures", "program-probe");
+    const files = scratchProject();
+    const args = ["preview", "--stack", "dev", "--project-dir", probe];
+    for (const stack of ["dev", "stage", "prod"])
+      args.push("--config-file", path.join(files, `Pulumi.${stack}.yaml`));
+    const passing = await runCli([...args, "--format", "json"]);
+    expect(passing.stderr).toBe("");
+    const report = JSON.parse(passing.stdout) as ContractReport;
+    expect(report.stacks[0]!.resources.map((r) => r.urn)).toEqual([
+      "urn:pulumi:dev::probe::probe:index:Thing::thing",
+    ]);
+    process.env["PROBE_FAIL"] = "run-error";
+    try {
+      expect(await runCli(args)).toEqual({
+        code: 2,
+        stdout: "",
+        stderr: "envstack preview: probe.yaml: probe:fail: expected nothing, found run-error\n",
+      });
+      process.env["PROBE_FAIL"] = "rejection";
+      expect(await runCli(args)).toEqual({
+        code: 2,
+        stdout: "",
+        stderr: `envstack preview: ${path.join(probe, "src", "index.js")}: the program failed for stack dev (config ${path.join(files, "Pulumi.dev.yaml")}): an unhandled exception: probe rejected\n`,
+      });
+    } finally {
+      delete process.env["PROBE_FAIL"];
+    }
+  });
+
   it("exits 2 on an unknown stack, with no verdict", async () => {
     const run = await runCli(["preview", "--stack", "qa"]);
     expect(run.code).toBe(2);

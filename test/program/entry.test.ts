@@ -32,4 +32,32 @@ describe("the program Pulumi.yaml names (dist/src/index.js)", () => {
     // The guards stack declares every environment's deployment environment from its stack file.
     expect(run.stdout).toBe(`${JSON.stringify(["dev", "prod", "stage"])}\n`);
   });
+
+  it("fails every stack with the variable, key, expected and found when ENVSTACK_STACK_FILES is wrong", async () => {
+    const config = toEngineConfig(readStackConfigFile(path.join(ROOT, "Pulumi.dev.yaml")));
+    const script = `
+      const { runUnderMocks } = require(${JSON.stringify(path.join(ROOT, "dist/src/cli/mock-run.js"))});
+      runUnderMocks({
+        project: "envstack", stack: "dev", config: ${JSON.stringify(config)}, region: "eu-west-1",
+        program: () => require(${JSON.stringify(path.join(ROOT, "dist/src/index.js"))}),
+      }).then(() => console.log("ran"), (err) => { console.error(err.message); process.exitCode = 3; });
+    `;
+    const run = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        ["-e", script],
+        {
+          cwd: path.join(ROOT, "dist", "src"),
+          env: { ...process.env, ENVSTACK_STACK_FILES: '{"qa": "Pulumi.qa.yaml"}' },
+        },
+        (err, stdout, stderr) => resolve({ code: err ? Number(err.code) : 0, stdout, stderr }),
+      );
+    });
+    expect(run).toEqual({
+      code: 3,
+      stdout: "",
+      stderr:
+        'environment variable ENVSTACK_STACK_FILES: qa: expected one of dev, stage, prod, found unknown key with string "Pulumi.qa.yaml"\n',
+    });
+  });
 });

@@ -1,0 +1,9 @@
+"use strict";
+const aws = require("@pulumi/aws");
+const { envstack, environment } = require("../../shared/environment");
+
+const base = envstack();
+const { provider } = environment();
+new aws.sqs.Queue("corpus-from-package", {}, { provider });
+
+module.exports = base;

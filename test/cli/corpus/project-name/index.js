@@ -1,0 +1,4 @@
+"use strict";
+const { envstack } = require("../shared/environment");
+
+module.exports = envstack();
