@@ -1,7 +1,15 @@
 import * as fs from "node:fs";
 import { parseDocument } from "yaml";
 import { z } from "zod";
-import { ConfigError, STACKS, UnreadableFile, describeFound, readInputFile } from "../src/model";
+import {
+  ConfigError,
+  STACKS,
+  UnreadableFile,
+  configErrorsFromIssues,
+  describeFound,
+  readInputFile,
+  valueAtPath,
+} from "../src/model";
 
 /** Where the reviewed suppressions live, relative to the pack directory. */
 export const DEFAULT_SUPPRESSIONS_FILE = "suppressions.yaml";
@@ -105,21 +113,6 @@ export interface SuppressionFile {
   readonly errors: readonly ConfigError[];
 }
 
-function keyPath(parts: readonly PropertyKey[]): string {
-  return parts
-    .map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
-    .join("");
-}
-
-function valueAt(root: unknown, parts: readonly PropertyKey[]): unknown {
-  let node = root;
-  for (const part of parts) {
-    if (node === null || typeof node !== "object") return undefined;
-    node = (node as Record<PropertyKey, unknown>)[part];
-  }
-  return node;
-}
-
 /** Validates a suppressions document (already parsed YAML). */
 export function parseSuppressions(
   file: string,
@@ -127,7 +120,8 @@ export function parseSuppressions(
   on: string = today(),
 ): SuppressionFile {
   const schema = suppressionSchema(on);
-  const list = root !== null && typeof root === "object" ? valueAt(root, ["suppressions"]) : root;
+  const list =
+    root !== null && typeof root === "object" ? valueAtPath(root, ["suppressions"]) : root;
   if (!Array.isArray(list)) {
     return {
       file,
@@ -152,25 +146,12 @@ export function parseSuppressions(
       entries.push(parsed.data);
       return;
     }
-    for (const issue of parsed.error.issues) {
-      const at = ["suppressions", index, ...issue.path];
-      if (issue.code === "unrecognized_keys") {
-        for (const key of issue.keys) {
-          errors.push(
-            new ConfigError(
-              file,
-              keyPath([...at, key]),
-              "one of policy, stack, resource, attribute, reason, owner, expires",
-              `unknown key with ${describeFound(valueAt(item, [...issue.path, key]))}`,
-            ),
-          );
-        }
-        continue;
-      }
-      errors.push(
-        new ConfigError(file, keyPath(at), issue.message, describeFound(valueAt(item, issue.path))),
-      );
-    }
+    errors.push(
+      ...configErrorsFromIssues(file, item, parsed.error.issues, {
+        prefix: ["suppressions", index],
+        expectedKey: () => "one of policy, stack, resource, attribute, reason, owner, expires",
+      }).errors,
+    );
   });
   return { file, entries, errors };
 }

@@ -2,7 +2,13 @@ import * as path from "node:path";
 import { parseDocument } from "yaml";
 import type { z } from "zod";
 import { STACKS, isStackName, type StackName } from "./environments";
-import { ConfigError, ConfigErrors, describeFound } from "./errors";
+import {
+  ConfigError,
+  ConfigErrors,
+  configErrorsFromIssues,
+  describeFound,
+  dottedKeyPath,
+} from "./errors";
 import { readInputFile, UnreadableFile } from "./files";
 import { AWS_REGIONS, isAwsRegion } from "./catalogue";
 import { stringify } from "yaml";
@@ -45,21 +51,7 @@ export function stackFromFileName(file: string): string | undefined {
 }
 
 function keyPath(pathParts: readonly PropertyKey[]): string {
-  let out = `${NAMESPACE}:`;
-  pathParts.forEach((part, i) => {
-    if (typeof part === "number") out += `[${part}]`;
-    else out += i === 0 ? String(part) : `.${String(part)}`;
-  });
-  return out;
-}
-
-function valueAt(root: unknown, pathParts: readonly PropertyKey[]): unknown {
-  let node = root;
-  for (const part of pathParts) {
-    if (node === null || typeof node !== "object") return undefined;
-    node = (node as Record<PropertyKey, unknown>)[part];
-  }
-  return node;
+  return `${NAMESPACE}:${dottedKeyPath(pathParts)}`;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -113,48 +105,15 @@ function expectedPhrase(issue: z.core.$ZodRawIssue): string {
   }
 }
 
-function toConfigErrors(file: string, input: unknown, error: z.ZodError): ConfigError[] {
-  const errors: ConfigError[] = [];
-  for (const issue of error.issues) {
-    if (issue.code === "unrecognized_keys") {
-      const container = valueAt(input, issue.path);
-      const shape = issue.path.length === 0 ? CONFIG_KEYS : knownKeysAt(issue.path);
-      for (const key of issue.keys) {
-        const hint = closest(key, shape);
-        errors.push(
-          new ConfigError(
-            file,
-            keyPath([...issue.path, key]),
-            `a known key${hint ? ` (did you mean ${hint}?)` : ""}: one of ${shape.join(", ")}`,
-            `unknown key with ${describeFound(valueAt(container, [key]))}`,
-          ),
-        );
-      }
-      continue;
-    }
-    if (issue.code === "invalid_key") {
-      // The key itself is wrong (a record's key schema): report the key, not its value.
-      const key = issue.path[issue.path.length - 1];
-      errors.push(
-        new ConfigError(
-          file,
-          keyPath(issue.path),
-          `${issue.issues[0]?.message ?? "a valid key"} for the key`,
-          describeFound(typeof key === "symbol" ? String(key) : key),
-        ),
-      );
-      continue;
-    }
-    errors.push(
-      new ConfigError(
-        file,
-        keyPath(issue.path),
-        issue.message,
-        describeFound(valueAt(input, issue.path)),
-      ),
-    );
-  }
-  return errors;
+function toConfigErrors(file: string, input: unknown, error: z.ZodError): readonly ConfigError[] {
+  return configErrorsFromIssues(file, input, error.issues, {
+    keyPath,
+    knownKeys: (at) => (at.length === 0 ? CONFIG_KEYS : knownKeysAt(at)),
+    expectedKey: (key, known) => {
+      const hint = closest(key, known);
+      return `a known key${hint ? ` (did you mean ${hint}?)` : ""}: one of ${known.join(", ")}`;
+    },
+  }).errors;
 }
 
 function knownKeysAt(pathParts: readonly PropertyKey[]): string[] {
