@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { POLICY_CATALOG } from "../../policies/catalog";
 import { latestExpiry, today } from "../../policies/suppressions";
 import { JUDGE_MODES } from "../../src/cli/judge";
+import { CORPUS, corpusStackFiles } from "./corpus/cases";
 import { ROOT, editFile, runCli, scratchProject, type CliRun } from "./helpers";
 
 /**
@@ -198,4 +199,27 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
 describeConformance(
   "in-process and pack-process judging give the same verdicts",
   CONFORMANCE_CASES,
+);
+
+/**
+ * Every program of the corpus (test/cli/corpus), on the stacks its verdict is known for, with
+ * copies of the committed stack files: the Analyzer-protocol path must agree with the default
+ * judge on the programs people write, not only on the envstack program.
+ */
+export const CORPUS_CONFORMANCE_CASES: readonly ConformanceCase[] = CORPUS.map((c) => ({
+  name: `the corpus program ${c.name}`,
+  projectDir: c.dir,
+  args: () => {
+    const files = corpusStackFiles();
+    return Promise.resolve([
+      ...c.stacks.flatMap((s) => ["--stack", s]),
+      ...Object.values(files).flatMap((file) => ["--config-file", file]),
+    ]);
+  },
+  shows: (r) => expect(r.stacks.map((s) => s.stack)).toEqual(c.stacks),
+}));
+
+describeConformance(
+  "in-process and pack-process judging give the same verdicts on the corpus",
+  CORPUS_CONFORMANCE_CASES,
 );
