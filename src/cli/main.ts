@@ -4,15 +4,17 @@ import { EXIT, processIo, type Io } from "./io";
 import { runPolicies } from "./policies";
 import { runPreview } from "./preview";
 import { runPromote } from "./promote";
+import { runReleaseNotes } from "./release-notes";
 
 export const USAGE = `Usage: envstack <command> [options]
 
 Commands:
-  preview      Run the program and the policy pack for each stack offline; report (the gate).
-  promote      Copy a stack's image digest one step forward (dev → stage → prod).
-  policies     List the policies with their severity and level per stack.
-  branch-flow  Check a pull request's base and head branches against the promotion model.
-  codeowners   Write .github/CODEOWNERS from the prod stack file (--check: compare only).
+  preview        Run the program and the policy pack for each stack offline; report (the gate).
+  promote        Copy a stack's image digest one step forward (dev → stage → prod).
+  policies       List the policies with their severity and level per stack.
+  branch-flow    Check a pull request's base and head branches against the promotion model.
+  codeowners     Write .github/CODEOWNERS from the prod stack file (--check: compare only).
+  release-notes  The record of a prod release: image digests, the stage deployment, approvers.
 
 Run \`envstack <command> --help\` for a command's options.`;
 
@@ -28,6 +30,8 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       return runPolicies(rest, io);
     case "codeowners":
       return runCodeowners(rest, io);
+    case "release-notes":
+      return runReleaseNotes(rest, io);
     case "branch-flow":
       return runBranchFlow([...rest], {
         stdout: (line) => io.stdout(`${line}\n`),

@@ -70,6 +70,7 @@ export function triggers(doc: Rec): Map<string, Rec> {
 }
 
 export interface Step {
+  readonly id: string | undefined;
   readonly uses: string | undefined;
   readonly run: string | undefined;
   /** The step's inputs as strings, matrix values substituted. */
@@ -124,7 +125,12 @@ export function instances(workflow: Workflow): JobInstance[] {
             substitute(str(v) ?? "", entry),
           ]),
         );
-        return { uses, run: run === undefined ? undefined : substitute(run, entry), with: withs };
+        return {
+          id: str(step["id"]),
+          uses,
+          run: run === undefined ? undefined : substitute(run, entry),
+          with: withs,
+        };
       }),
     }));
   });
@@ -416,6 +422,7 @@ function checkDeploys(workflows: readonly Workflow[], model: PipelineModel, prob
           `${where}: needs ${GITHUB_ADMIN_SECRET} as GITHUB_TOKEN: the ${stack} stack declares the GitHub guards`,
         );
       }
+      checkRelease(i, stack, definition, up, problems);
       checkCloudSteps(
         i.steps,
         {
@@ -428,6 +435,65 @@ function checkDeploys(workflows: readonly Workflow[], model: PipelineModel, prob
         problems,
       );
     }
+  }
+}
+
+/**
+ * A deploy of an environment that guards release tags records the release: a tag step before
+ * `pulumi up` whose output the update message names, and after it a step that writes the notes
+ * (`envstack release-notes`) and creates the GitHub release, whose URL the deployment links to.
+ * Only that job's token may write contents; every other deploy's stays read-only.
+ */
+function checkRelease(
+  i: JobInstance,
+  stack: StackName,
+  definition: EnvironmentDefinition,
+  up: number,
+  problems: string[],
+): void {
+  const where = `${i.workflow.file}: job ${i.id}`;
+  const releases = definition.tags.length > 0;
+  const contents = permission(i.job, "contents");
+  if (!releases) {
+    if (contents === "write") {
+      problems.push(`${where}: contents: write, but ${stack} guards no release tags to create`);
+    }
+    return;
+  }
+  if (contents !== "write") {
+    problems.push(`${where}: needs contents: write to create ${stack}'s release tag and release`);
+  }
+  const tag = i.steps.findIndex((s) => s.id === "tag");
+  if (tag < 0 || (up >= 0 && tag > up)) {
+    problems.push(
+      `${where}: needs a step with id "tag" computing the release tag before pulumi up`,
+    );
+  }
+  const message = up >= 0 ? (i.steps[up]!.with["message"] ?? "") : "";
+  if (!message.includes("${{ steps.tag.outputs.tag }}")) {
+    problems.push(`${where}: the pulumi update message must name the release tag (steps.tag)`);
+  }
+  const release = i.steps.findIndex((s) => s.id === "release");
+  const run = i.steps[release]?.run ?? "";
+  if (release < 0 || release < up) {
+    problems.push(`${where}: needs a step with id "release" after pulumi up`);
+  } else {
+    if (!new RegExp(`envstack release-notes --stack ${stack}(\\s|$)`).test(run)) {
+      problems.push(
+        `${where}: the release step must write the notes with envstack release-notes --stack ${stack}`,
+      );
+    }
+    if (!/gh release create "\$TAG"[^\n]*--notes-file/.test(run.replace(/\\\n\s*/g, " "))) {
+      problems.push(
+        `${where}: the release step must create the release with gh release create "$TAG" --notes-file`,
+      );
+    }
+  }
+  const url = str(rec(i.job["environment"])?.["url"]);
+  if (url !== "${{ steps.release.outputs.url }}") {
+    problems.push(
+      `${where}: environment.url must link the deployment to the release (steps.release.outputs.url)`,
+    );
   }
 }
 

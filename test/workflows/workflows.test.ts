@@ -354,6 +354,56 @@ describe("checkWorkflows reports drift from src/model", () => {
     ]);
   });
 
+  it("a release deploy that leaves no record, or a deploy that may write contents without one", () => {
+    const pulumiStep = (doc: unknown) =>
+      stepIndex(doc, "deploy", (s) => String(s["uses"]).startsWith("pulumi/actions@"));
+    const noRecord = mutated("deploy-prod.yml", (doc) => {
+      const job = node(doc, "jobs", "deploy");
+      const steps = job["steps"] as unknown[];
+      steps.splice(
+        stepIndex(doc, "deploy", (s) => s["id"] === "release"),
+        1,
+      );
+      node(steps, pulumiStep(doc), "with")["message"] = "deploy prod";
+      node(job, "permissions")["contents"] = "read";
+      job["environment"] = "prod";
+    });
+    expect(checkWorkflows(noRecord)).toEqual([
+      "deploy-prod.yml: job deploy: needs contents: write to create prod's release tag and release",
+      "deploy-prod.yml: job deploy: the pulumi update message must name the release tag (steps.tag)",
+      'deploy-prod.yml: job deploy: needs a step with id "release" after pulumi up',
+      "deploy-prod.yml: job deploy: environment.url must link the deployment to the release (steps.release.outputs.url)",
+    ]);
+    const tagAfterUp = mutated("deploy-prod.yml", (doc) => {
+      const steps = node(doc, "jobs", "deploy")["steps"] as unknown[];
+      const [tag] = steps.splice(
+        stepIndex(doc, "deploy", (s) => s["id"] === "tag"),
+        1,
+      );
+      steps.push(tag);
+    });
+    expect(checkWorkflows(tagAfterUp)).toEqual([
+      'deploy-prod.yml: job deploy: needs a step with id "tag" computing the release tag before pulumi up',
+    ]);
+    const otherNotes = mutated("deploy-prod.yml", (doc) => {
+      const i = stepIndex(doc, "deploy", (s) => s["id"] === "release");
+      const step = node(doc, "jobs", "deploy", "steps", i);
+      step["run"] = String(step["run"])
+        .replace("release-notes --stack prod", "release-notes --stack stage")
+        .replace('gh release create "$TAG"', 'gh release create "v1"');
+    });
+    expect(checkWorkflows(otherNotes)).toEqual([
+      "deploy-prod.yml: job deploy: the release step must write the notes with envstack release-notes --stack prod",
+      'deploy-prod.yml: job deploy: the release step must create the release with gh release create "$TAG" --notes-file',
+    ]);
+    const stageWrites = mutated("deploy-stage.yml", (doc) => {
+      node(doc, "jobs", "deploy", "permissions")["contents"] = "write";
+    });
+    expect(checkWorkflows(stageWrites)).toEqual([
+      "deploy-stage.yml: job deploy: contents: write, but stage guards no release tags to create",
+    ]);
+  });
+
   it("credentials after the Pulumi step", () => {
     const drift = mutated("deploy-dev.yml", (doc) => {
       const steps = node(doc, "jobs", "deploy")["steps"] as unknown[];
