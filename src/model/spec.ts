@@ -243,8 +243,28 @@ function retiredServiceKey(file: string, old: unknown): ConfigError {
   );
 }
 
+/**
+ * Stack files parsed before, by file and text: one gate run reads each stack file several times
+ * (the program of every stack, the baselines of several policies, the report's locations), and
+ * the text decides the result. Callers get a copy they may change.
+ */
+const parsedConfigs = new Map<string, Record<string, unknown>>();
+const PARSED_CONFIGS_KEPT = 32;
+
 /** Parses the text of a `Pulumi.<stack>.yaml` file into its `config:` map. */
 export function readStackConfigText(text: string, file: string): Record<string, unknown> {
+  const key = `${file}\0${text}`;
+  const known = parsedConfigs.get(key);
+  if (known !== undefined) return structuredClone(known);
+  const config = parseStackConfigText(text, file);
+  if (parsedConfigs.size >= PARSED_CONFIGS_KEPT) {
+    parsedConfigs.delete(parsedConfigs.keys().next().value!);
+  }
+  parsedConfigs.set(key, structuredClone(config));
+  return config;
+}
+
+function parseStackConfigText(text: string, file: string): Record<string, unknown> {
   const doc = parseDocument(text);
   if (doc.errors.length > 0) {
     const first = doc.errors[0]!;
