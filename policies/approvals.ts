@@ -567,44 +567,96 @@ export const deploymentEnvironment: StackPolicyDefinition = {
     if (!holdsGuards(stack)) return;
     const { home, configs } = readConfigs(settings, report);
     if (home === undefined) return;
+    const declared = readDeploymentResources(args.resources, report);
     for (const guarded of STACKS)
-      checkEnvironment(guarded, args.resources, home, configs[guarded], report);
+      checkEnvironment(guarded, declared, home, configs[guarded], report);
   },
 };
 
+interface DeploymentPolicy {
+  readonly resource: PolicyResource;
+  readonly place: Place;
+  readonly environment: unknown;
+  readonly branch: unknown;
+  readonly tag: unknown;
+}
+
+/**
+ * The environments and deployment branch policies the stack declares, each read once; one whose
+ * values are unknown during preview is noted once, and may be any stack's, so no stack is told
+ * to declare what it might be.
+ */
+interface DeploymentResources {
+  readonly environments: readonly Environment[];
+  readonly policies: readonly DeploymentPolicy[];
+  readonly unknownEnvironment: boolean;
+  readonly unknownPolicy: boolean;
+}
+
+function readDeploymentResources(
+  resources: readonly PolicyResource[],
+  report: Report,
+): DeploymentResources {
+  const environments: Environment[] = [];
+  const policies: DeploymentPolicy[] = [];
+  let unknownEnvironment = false;
+  let unknownPolicy = false;
+  for (const resource of resources) {
+    if (resource.type === ENVIRONMENT) {
+      const e = whenKnown(() => readEnvironment(resource));
+      if (isUnknown(e)) {
+        report(`Cannot check environment ${resource.name} during preview: ${e.reason}.`, {
+          level: "advisory",
+          urn: resource.urn,
+        });
+        unknownEnvironment = true;
+      } else environments.push(e);
+    } else if (resource.type === DEPLOYMENT_POLICY) {
+      const entry = whenKnown(() => ({
+        resource,
+        place: placeOf(resource),
+        environment: resource.props["environment"] as unknown,
+        branch: resource.props["branchPattern"] as unknown,
+        tag: resource.props["tagPattern"] as unknown,
+      }));
+      if (isUnknown(entry)) {
+        report(`Cannot check ${resource.name} during preview: ${entry.reason}.`, {
+          level: "advisory",
+          urn: resource.urn,
+        });
+        unknownPolicy = true;
+      } else policies.push(entry);
+    }
+  }
+  return { environments, policies, unknownEnvironment, unknownPolicy };
+}
+
 function checkEnvironment(
   stack: StackName,
-  resources: readonly PolicyResource[],
+  declared: DeploymentResources,
   home: Home,
   config: GithubConfig | undefined,
   report: Report,
 ): void {
   const env = ENVIRONMENTS[stack];
   let found: Environment | undefined;
-  for (const resource of resources) {
-    if (resource.type !== ENVIRONMENT) continue;
-    const e = whenKnown(() => readEnvironment(resource));
-    if (isUnknown(e)) {
-      report(`Cannot check environment ${resource.name} during preview: ${e.reason}.`, {
-        level: "advisory",
-        urn: resource.urn,
-      });
-      return;
-    }
+  for (const e of declared.environments) {
     if (e.name !== stack) continue;
     if (!isHome(e.place, home)) {
       report(
         `Declare the GitHub environment "${stack}" on ${showHome(home)}, the repository the stack files name: ${e.resource.name} is on ${showPlace(e.place)}, where no ${stack} deployment goes through it.`,
-        { urn: resource.urn },
+        { urn: e.resource.urn },
       );
       continue;
     }
     found = e;
   }
   if (!found) {
-    report(
-      `Declare the GitHub environment "${stack}": deployments to ${stack} go through it (the ${GUARDS_STACK} stack declares none).`,
-    );
+    if (!declared.unknownEnvironment) {
+      report(
+        `Declare the GitHub environment "${stack}": deployments to ${stack} go through it (the ${GUARDS_STACK} stack declares none).`,
+      );
+    }
     return;
   }
   const urn = found.resource.urn;
@@ -615,21 +667,8 @@ function checkEnvironment(
     );
   }
   const patterns = { branch: new Set<string>(), tag: new Set<string>() };
-  for (const resource of resources) {
-    if (resource.type !== DEPLOYMENT_POLICY) continue;
-    const entry = whenKnown(() => ({
-      place: placeOf(resource),
-      environment: resource.props["environment"] as unknown,
-      branch: resource.props["branchPattern"] as unknown,
-      tag: resource.props["tagPattern"] as unknown,
-    }));
-    if (isUnknown(entry)) {
-      report(`Cannot check ${resource.name} during preview: ${entry.reason}.`, {
-        level: "advisory",
-        urn: resource.urn,
-      });
-      continue;
-    }
+  for (const entry of declared.policies) {
+    const resource = entry.resource;
     if (entry.environment !== stack) continue;
     if (!isHome(entry.place, home)) {
       report(
@@ -655,9 +694,13 @@ function checkEnvironment(
         );
     }
   }
-  for (const b of env.branches)
-    if (!patterns.branch.has(b))
-      on(`Allow deployments from branch ${b} to ${stack}: it is the branch ${stack} deploys from.`);
+  if (!declared.unknownPolicy) {
+    for (const b of env.branches)
+      if (!patterns.branch.has(b))
+        on(
+          `Allow deployments from branch ${b} to ${stack}: it is the branch ${stack} deploys from.`,
+        );
+  }
   const deploy = env.deploy;
   if (deploy.humanApproval) checkReviewers(stack, found, config, on);
   if (deploy.preventSelfReview && !found.preventSelfReview)

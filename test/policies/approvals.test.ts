@@ -1,107 +1,37 @@
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import * as YAML from "yaml";
-import {
-  ENVIRONMENTS,
-  GITHUB_ACTIONS_APP_ID,
-  GUARDS_STACK,
-  loadSpecFromFile,
-  STACKS,
-  type GithubConfig,
-  type StackName,
-} from "../../src/model";
-import { splitReviewers } from "../../src/model/github-rules";
-import { stackFileKey } from "../../policies/baselines";
-import { BRANCH_DEFAULT, DEPLOYMENT_POLICY, ENVIRONMENT, RULESET } from "../../policies/approvals";
+import { ENVIRONMENTS, GITHUB_ACTIONS_APP_ID, STACKS, type StackName } from "../../src/model";
+import { BRANCH_DEFAULT, DEPLOYMENT_POLICY } from "../../policies/approvals";
 import { UNKNOWN } from "../../policies/unknowns";
-import { runStack, stackFile } from "../program/harness";
-import { checkStack, fixturesOf, urnOf, type Fixture, type Violation } from "./harness";
+import {
+  BRANCH_RULES,
+  ENVIRONMENT_RULES,
+  branchRuleset,
+  check,
+  declared,
+  edited,
+  environmentOf,
+  github,
+  home,
+  loadGuards,
+  mandatory,
+  owner,
+  pullRequest,
+  refName,
+  repository,
+  reviewers,
+  reviewersOf,
+  rules,
+  statusChecks,
+  tagRuleset,
+  urn,
+  why,
+  withGithub,
+  type Edit,
+  type Props,
+} from "./approvals-fixtures";
+import type { Fixture } from "./harness";
 
-const BRANCH_RULES = "branch-rules-match-promotion-model";
-const ENVIRONMENT_RULES = "deployment-environment-rules";
-
-type Props = Record<string, unknown>;
-type Edit = (props: Props) => void;
-
-/** The resources the guards stack declares, as the engine hands them to the pack. */
-let declared: Fixture[] = [];
-/** Each stack file's validated `envstack:github` settings. */
-const github = {} as Record<StackName, GithubConfig>;
-
-beforeAll(async () => {
-  declared = fixturesOf((await runStack(GUARDS_STACK)).resources);
-  for (const stack of STACKS) github[stack] = loadSpecFromFile(stackFile(stack), stack).github;
-});
-
-const owner = () => github[GUARDS_STACK].owner;
-const repository = () => github[GUARDS_STACK].repository;
-/** The repository the stack files name, as messages show it. */
-const home = () => `${owner()}/${repository()}`;
-
-/** How a stack file's deployment reviewers read in messages. */
-function reviewers(stack: StackName): string {
-  const { teams, users } = splitReviewers(github[stack].deploymentReviewers);
-  return `the ${teams.length} team(s) and ${users.length} user(s) envstack:github.deploymentReviewers names (${github[stack].deploymentReviewers.join(", ")})`;
-}
-
-const clone = <T>(value: T): T => structuredClone(value);
-
-/** The declared fixture of a type whose `key` input is `value` (a ruleset's or environment's name). */
-function find(type: string, key: string, value: string): Fixture {
-  const found = declared.filter((f) => f.type === type && f.props[key] === value);
-  if (found.length !== 1) throw new Error(`${found.length} ${type} with ${key} ${value}`);
-  return found[0]!;
-}
-
-const branchRuleset = (stack: StackName) => find(RULESET, "name", `envstack-${stack}-branches`);
-const tagRuleset = (stack: StackName) => find(RULESET, "name", `envstack-${stack}-tags`);
-const environmentOf = (stack: StackName) => find(ENVIRONMENT, "environment", stack);
-const urn = (f: Fixture) => urnOf(GUARDS_STACK, f.type, f.name);
-
-/** The declared resources with exactly one changed. */
-function edited(target: Fixture, edit: Edit, extra: Partial<Fixture> = {}): Fixture[] {
-  return declared.map((f) => {
-    if (f !== target) return f;
-    const props = clone(f.props);
-    edit(props);
-    return { ...f, ...extra, props };
-  });
-}
-
-const rules = (p: Props) => p["rules"] as Props;
-const pullRequest = (p: Props) => rules(p)["pullRequest"] as Props;
-const statusChecks = (p: Props) => rules(p)["requiredStatusChecks"] as Props;
-const refName = (p: Props) => (p["conditions"] as Props)["refName"] as Props;
-
-/** A stack file like the committed one with `envstack:github` keys replaced, as pack settings. */
-function withGithub(stack: StackName, github: Props): Record<string, unknown> {
-  const doc = YAML.parse(fs.readFileSync(stackFile(stack), "utf8")) as { config: Props };
-  doc.config["envstack:github"] = { ...(doc.config["envstack:github"] as Props), ...github };
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "envstack-approvals-"));
-  const file = path.join(dir, `Pulumi.${stack}.yaml`);
-  fs.writeFileSync(file, YAML.stringify(doc));
-  return { [stackFileKey(stack)]: file };
-}
-
-/** The environment's reviewers entry, created empty where the program declares none. */
-function reviewersOf(p: Props): Props {
-  const list = (p["reviewers"] as Props[] | undefined) ?? [{ teams: [], users: [] }];
-  p["reviewers"] = list;
-  return list[0]!;
-}
-
-const check = (name: string, fixtures: Fixture[], config: Record<string, unknown> = {}) =>
-  checkStack(GUARDS_STACK, name, fixtures, config);
-
-const mandatory = (message: string, on?: Fixture): Violation =>
-  on === undefined
-    ? { message, enforcementLevel: "mandatory" }
-    : { message, urn: urn(on), enforcementLevel: "mandatory" };
-
-const why = (stack: StackName, branch: string) =>
-  `${stack} deploys from ${branch} and the promotion model guards every branch it matches`;
+beforeAll(loadGuards);
 
 describe("the rules the program declares", () => {
   it.each([BRANCH_RULES, ENVIRONMENT_RULES])("pass %s", async (name) => {
