@@ -16,15 +16,16 @@ import {
   readStackConfigText,
   stackFileName,
   UnreadableFile,
+  unwritableReason,
   writeFileAtomic,
   type StackName,
 } from "../model";
 import { GateError, exitCode, readPolicyConfig, runGate } from "./gate";
-import { EXIT, processIo, reportError, type Io } from "./io";
+import { EXIT, emit, processIo, reportError, type Io } from "./io";
 import { GATE_OPTIONS, displayPath, gateDirectories } from "./paths";
 import { renderText } from "./report-text";
 
-export const PROMOTE_USAGE = `Usage: envstack promote --to <stack> [--from <stack>] [--service <name>] [--dry-run]
+export const PROMOTE_USAGE = `Usage: envstack promote --to <stack> [--from <stack>] [--service <name>] [--dry-run] [--summary <file>]
 
 Copies the source stack's images (services.<name>.image, pinned by digest) into the target's
 stack file, one service or all of them, and nothing else, keeping the file's comments and
@@ -39,6 +40,8 @@ Options:
       --to <stack>            The stack to promote to (stage or prod).
       --service <name>        Promote this service's image only (default: every service).
   -n, --dry-run               Print the change without writing it.
+      --summary <file>        Also write the change as Markdown, for the pull request a
+                              reviewer approves (gh pr create --body-file <file>).
       --policy-config <file>  Policy config for the source's gate run (JSON).
       --policy-pack <dir>     The policy pack directory (default: the project's policies/).
       --project-dir <dir>     The project: its Pulumi.yaml names the program, its
@@ -109,6 +112,7 @@ interface PromoteArgs {
   readonly to: StackName;
   readonly service?: string;
   readonly dryRun: boolean;
+  readonly summary?: string;
   readonly policyConfig?: string;
   readonly packDir: string;
   readonly projectDir: string;
@@ -124,6 +128,7 @@ function parsePromoteArgs(argv: readonly string[]): PromoteArgs | "help" {
         to: { type: "string" },
         service: { type: "string" },
         "dry-run": { type: "boolean", short: "n" },
+        summary: { type: "string" },
         ...GATE_OPTIONS,
       },
       strict: true,
@@ -160,6 +165,7 @@ function parsePromoteArgs(argv: readonly string[]): PromoteArgs | "help" {
     to,
     ...(values.service !== undefined ? { service: values.service } : {}),
     dryRun: values["dry-run"] === true,
+    ...(values.summary !== undefined ? { summary: values.summary } : {}),
     ...(values["policy-config"] !== undefined ? { policyConfig: values["policy-config"] } : {}),
     ...gateDirectories(values),
   };
@@ -175,6 +181,47 @@ function readTargetFile(file: string): string {
   }
 }
 
+interface SummaryRow {
+  readonly service: string;
+  /** The target's image before; undefined when the target does not declare the service. */
+  readonly before: string | undefined;
+  /** The image it runs after the promotion; undefined when it is not promoted. */
+  readonly after: string | undefined;
+}
+
+const code = (text: string) => `\`${text.replace(/`/g, "")}\``;
+
+/**
+ * What a reviewer approves, in Markdown: each service's image in the target before and after,
+ * and what the promotion does not change.
+ */
+export function promotionSummary(
+  args: Pick<PromoteArgs, "from" | "to">,
+  targetFile: string,
+  rows: readonly SummaryRow[],
+): string {
+  const changed = rows.filter((r) => r.after !== undefined && r.before !== r.after);
+  const lines = [
+    `## Promote ${args.from} → ${args.to}`,
+    "",
+    changed.length > 0
+      ? `${changed.length} service(s) of ${args.to} take the image ${args.from} runs, which passed the gate in ${args.from} (no mandatory violation). Only these image digests change in \`${targetFile}\`; every other setting stays ${args.to}'s.`
+      : `${args.to} already runs ${args.from}'s images: nothing changes.`,
+    "",
+    `| Service | ${args.to} runs now | after the merge |`,
+    "| --- | --- | --- |",
+    ...rows.map((r) =>
+      r.after === undefined
+        ? `| ${r.service} | not declared | not promoted: declare it in ${args.to} first |`
+        : r.before === r.after
+          ? `| ${r.service} | ${code(r.after)} | unchanged |`
+          : `| ${r.service} | ${r.before === undefined ? "(unset)" : code(r.before)} | ${code(r.after)} |`,
+    ),
+    "",
+  ];
+  return lines.join("\n");
+}
+
 /** `envstack promote`: returns the exit code. */
 export async function runPromote(argv: readonly string[], io: Io = processIo): Promise<number> {
   const verbose = argv.includes("--verbose") || argv.includes("-v");
@@ -183,6 +230,10 @@ export async function runPromote(argv: readonly string[], io: Io = processIo): P
     if (args === "help") {
       io.stdout(`${PROMOTE_USAGE}\n`);
       return EXIT.ok;
+    }
+    if (args.summary !== undefined) {
+      const reason = unwritableReason(args.summary);
+      if (reason !== undefined) throw new GateError(`--summary ${args.summary}: ${reason}`);
     }
     const sourceFile = path.join(args.projectDir, stackFileName(args.from));
     const targetFile = path.join(args.projectDir, stackFileName(args.to));
@@ -225,15 +276,18 @@ export async function runPromote(argv: readonly string[], io: Io = processIo): P
     let text = readTargetFile(targetFile);
     const changes: ImageChange[] = [];
     const lines: string[] = [];
+    const rows: SummaryRow[] = [];
     for (const service of selected) {
       const key = `${NAMESPACE}:services.${service}.image`;
       if (target.services[service] === undefined) {
+        rows.push({ service, before: undefined, after: undefined });
         lines.push(
           `${displayPath(targetFile)}: ${key}: not promoted: ${args.to} does not declare service ${service} (declare it there first: its size, port and routing)\n`,
         );
         continue;
       }
       const change = setImage(text, targetFile, service, source.services[service]!.image);
+      rows.push({ service, before: change.before, after: change.after });
       if (change.before === change.after) {
         lines.push(
           `${displayPath(targetFile)}: ${key}: already ${args.from}'s (${change.after})\n`,
@@ -249,6 +303,9 @@ export async function runPromote(argv: readonly string[], io: Io = processIo): P
       );
     }
     io.stdout(lines.join(""));
+    if (args.summary !== undefined) {
+      emit(io, promotionSummary(args, displayPath(targetFile), rows), args.summary);
+    }
     if (changes.length === 0) {
       io.stdout(`${args.to} already runs ${args.from}'s images; nothing to promote.\n`);
       return EXIT.ok;

@@ -2,7 +2,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { POLICY_CATALOG } from "../../policies/catalog";
-import { setImage } from "../../src/cli/promote";
+import { promotionSummary, setImage } from "../../src/cli/promote";
+import { loadSpecFromFile, type StackName } from "../../src/model";
 import { editFile, runCli, scratchProject } from "./helpers";
 
 const DEV_IMAGE =
@@ -21,6 +22,33 @@ const DEV_WORKER =
   "123456789012.dkr.ecr.eu-west-1.amazonaws.com/trading-worker@sha256:0718a1b2c3d4e5f69a8b7c6d5e4f30211f2e3d4c5b6a79881f2e3d4c5b6a7988";
 const STAGE_WORKER =
   "123456789012.dkr.ecr.eu-west-1.amazonaws.com/trading-worker@sha256:c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2";
+
+describe("promotionSummary", () => {
+  it("shows each service as changed, unchanged or not promoted", () => {
+    const text = promotionSummary({ from: "stage", to: "prod" }, "Pulumi.prod.yaml", [
+      { service: "api", before: "r/api@sha256:1", after: "r/api@sha256:2" },
+      { service: "worker", before: "r/w@sha256:3", after: "r/w@sha256:3" },
+      { service: "web", before: undefined, after: undefined },
+    ]);
+    expect(text.split("\n")).toEqual([
+      "## Promote stage → prod",
+      "",
+      "1 service(s) of prod take the image stage runs, which passed the gate in stage (no mandatory violation). Only these image digests change in `Pulumi.prod.yaml`; every other setting stays prod's.",
+      "",
+      "| Service | prod runs now | after the merge |",
+      "| --- | --- | --- |",
+      "| api | `r/api@sha256:1` | `r/api@sha256:2` |",
+      "| worker | `r/w@sha256:3` | unchanged |",
+      "| web | not declared | not promoted: declare it in prod first |",
+      "",
+    ]);
+    expect(
+      promotionSummary({ from: "stage", to: "prod" }, "f", [
+        { service: "api", before: "a", after: "a" },
+      ]),
+    ).toContain("prod already runs stage's images: nothing changes.");
+  });
+});
 
 describe("setImage", () => {
   const text = [
@@ -139,6 +167,42 @@ describe("envstack promote (end to end)", () => {
     expect(changedLines(before, fs.readFileSync(target, "utf8"))).toEqual([
       [`      image: ${STAGE_WORKER}`, `      image: ${DEV_WORKER}`],
     ]);
+  });
+
+  it("writes the change a reviewer approves as Markdown with --summary", async () => {
+    const dir = scratchProject();
+    const images = (stack: StackName) =>
+      loadSpecFromFile(path.join(dir, `Pulumi.${stack}.yaml`), stack).services;
+    const dev = images("dev");
+    const stage = images("stage");
+    const summary = path.join(dir, "pr-body.md");
+    const run = await runCli([
+      "promote",
+      "--to",
+      "stage",
+      "--dry-run",
+      "--summary",
+      summary,
+      "--project-dir",
+      dir,
+    ]);
+    expect(run.code).toBe(0);
+    const text = fs.readFileSync(summary, "utf8");
+    expect(text.split("\n")[0]).toBe("## Promote dev → stage");
+    for (const [name, service] of Object.entries(dev)) {
+      expect(text).toContain(`| ${name} | \`${stage[name]!.image}\` | \`${service.image}\` |`);
+    }
+    expect(text).toContain(
+      `Only these image digests change in \`${path.join(dir, "Pulumi.stage.yaml")}\``,
+    );
+  });
+
+  it("refuses a --summary it cannot write before running anything", async () => {
+    const dir = scratchProject();
+    const run = await runCli(["promote", "--to", "stage", "--summary", dir, "--project-dir", dir]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`--summary ${dir}: `);
+    expect(run.stdout).toBe("");
   });
 
   it("refuses --service naming a service either stack does not declare, writing nothing", async () => {
