@@ -1,12 +1,15 @@
 import * as fs from "node:fs";
+import * as path from "node:path";
 import {
   ConfigErrors,
   loadSpecFromFile,
+  STACK_FILES_VARIABLE,
   STACKS,
+  stackFilesFromEnvironment,
   type EnvironmentSpec,
   type StackName,
 } from "../src/model";
-import { packPath, type Setting, type Settings } from "./support";
+import { packDir, packPath, type Setting, type Settings } from "./support";
 
 /**
  * The setting naming the stack file a stack uses: `<stack>StackFile`. Every policy that reads
@@ -29,16 +32,38 @@ export function stackFileSettings(): Record<string, Setting> {
       stackFileKey(stack),
       {
         type: "string",
-        description: `The stack file ${stack} uses (a Pulumi.<stack>.yaml), relative to the pack directory.`,
-        default: `../Pulumi.${stack}.yaml`,
+        description: `The stack file ${stack} uses (a Pulumi.<stack>.yaml), relative to the pack directory. Left at the default, the file ENVSTACK_STACK_FILES names for ${stack} when that variable is set, as the program reads it.`,
+        default: defaultStackFile(stack),
       } satisfies Setting,
     ]),
   );
 }
 
-/** The stack file a stack uses, as the policy's settings name it, loaded through the model. */
+const defaultStackFile = (stack: StackName) => `../Pulumi.${stack}.yaml`;
+
+/**
+ * The stack file a stack uses, loaded through the model: the one the policy's settings name, or,
+ * where they leave the default, the one the program reads. `pulumi preview` starts the pack with
+ * the CLI's environment (`constructEnv` begins with `os.Environ()`:
+ * https://github.com/pulumi/pulumi/blob/1b5949891b3cefcb9974752b24a5ecef0acc86c8/pkg/resource/plugin/analyzer_plugin.go),
+ * so a run with ENVSTACK_STACK_FILES set judges against the files the program declared from.
+ */
 export function baselineOf(settings: Settings, stack: StackName): Baseline {
-  return loadBaseline(settings.text(stackFileKey(stack)), stack);
+  const configured = settings.text(stackFileKey(stack));
+  if (configured !== defaultStackFile(stack) || process.env[STACK_FILES_VARIABLE] === undefined) {
+    return loadBaseline(configured, stack);
+  }
+  let files: Readonly<Record<StackName, string>>;
+  try {
+    files = stackFilesFromEnvironment(path.resolve(packDir(), ".."), process.env);
+  } catch (err) {
+    if (!(err instanceof ConfigErrors)) throw err;
+    return {
+      ok: false,
+      message: `Fix the ${stack} baseline before this check can run: ${err.message.replace(/\n/g, "; ")}`,
+    };
+  }
+  return loadBaseline(files[stack], stack);
 }
 
 export type Baseline =

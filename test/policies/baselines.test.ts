@@ -44,7 +44,7 @@ describe("the stack files a policy reads", () => {
           `${stack}StackFile`,
           {
             type: "string",
-            description: `The stack file ${stack} uses (a Pulumi.<stack>.yaml), relative to the pack directory.`,
+            description: `The stack file ${stack} uses (a Pulumi.<stack>.yaml), relative to the pack directory. Left at the default, the file ENVSTACK_STACK_FILES names for ${stack} when that variable is set, as the program reads it.`,
             default: `../Pulumi.${stack}.yaml`,
           },
         ]),
@@ -120,5 +120,58 @@ describe("the stack files a policy reads", () => {
     expect(loadBaseline(file, "prod").ok).toBe(false);
     fs.copyFileSync(path.join(ROOT, "Pulumi.prod.yaml"), file);
     expect(loadBaseline(file, "prod").ok).toBe(true);
+  });
+});
+
+describe("the stack files the program reads reach the policies left at their defaults", () => {
+  const defaults: Settings = {
+    text: (key) =>
+      String((stackFileSettings()[key] as { default?: unknown } | undefined)?.default ?? ""),
+    number: () => Number.NaN,
+    list: () => [],
+    numbers: () => [],
+  };
+
+  function withVariable<T>(value: string | undefined, run: () => T): T {
+    const before = process.env["ENVSTACK_STACK_FILES"];
+    if (value === undefined) delete process.env["ENVSTACK_STACK_FILES"];
+    else process.env["ENVSTACK_STACK_FILES"] = value;
+    try {
+      return run();
+    } finally {
+      if (before === undefined) delete process.env["ENVSTACK_STACK_FILES"];
+      else process.env["ENVSTACK_STACK_FILES"] = before;
+    }
+  }
+
+  it("reads the file ENVSTACK_STACK_FILES names, as pulumi preview's program does", () => {
+    const file = copyOf("stage");
+    const text = fs.readFileSync(file, "utf8");
+    rewrite(file, text.replace(/backupRetentionDays: \d+/, "backupRetentionDays: 29"), 5);
+    const variable = JSON.stringify({ stage: file });
+    const found = withVariable(variable, () => baselineOf(defaults, "stage"));
+    expect(found.ok && found.spec.database.backupRetentionDays).toBe(29);
+    // A stack the variable does not name keeps the committed file.
+    const prod = withVariable(variable, () => baselineOf(defaults, "prod"));
+    expect(prod.ok && prod.spec.file).toBe(path.join(ROOT, "Pulumi.prod.yaml"));
+    // A setting the policy config gives wins over the variable.
+    const committed = path.join(ROOT, "Pulumi.stage.yaml");
+    const given = withVariable(variable, () =>
+      baselineOf(settingsNaming({ stage: committed }), "stage"),
+    );
+    expect(given.ok && given.spec.file).toBe(committed);
+  });
+
+  it("reports a broken ENVSTACK_STACK_FILES as the baseline's problem, never throws", () => {
+    const found = withVariable("{not json", () => baselineOf(defaults, "stage"));
+    expect(found.ok).toBe(false);
+    expect(!found.ok && found.message).toMatch(
+      /^Fix the stage baseline before this check can run: environment variable ENVSTACK_STACK_FILES/,
+    );
+  });
+
+  it("reads the committed file when the variable is unset", () => {
+    const found = withVariable(undefined, () => baselineOf(defaults, "stage"));
+    expect(found.ok && found.spec.file).toBe(path.join(ROOT, "Pulumi.stage.yaml"));
   });
 });
