@@ -42,6 +42,12 @@ export interface CorpusCase {
   readonly declares: readonly Declared[];
   /** The violations the added resources bring, per stack (beyond the envstack program's own). */
   readonly adds: (stack: StackName) => readonly ExpectedViolation[];
+  /**
+   * Set when the case shows how the program is found and started, which every judge shares (the
+   * judges differ only in how the registered resources reach the pack), so judging it both ways
+   * shows nothing the other cases do not.
+   */
+  readonly about?: "loading";
 }
 
 /** A URN as the engine builds it: `urn:pulumi:<stack>::<project>::<type chain>::<name>`. */
@@ -127,9 +133,10 @@ const at =
 export const CORPUS: readonly CorpusCase[] = [
   {
     name: "plain",
+    about: "loading",
     dir: ROOT,
     project: "envstack",
-    why: "The project's own Pulumi.yaml and program (dist/src/index.js): the verdict every other case builds on.",
+    why: "The project's own Pulumi.yaml and program (dist/src/main.js): the verdict every other case builds on.",
     stacks: STACKS,
     declares: [],
     adds: none,
@@ -269,6 +276,7 @@ export const CORPUS: readonly CorpusCase[] = [
   },
   {
     name: "typescript",
+    about: "loading",
     dir: corpus("typescript"),
     project: "envstack",
     why: "A TypeScript main, TypeScript on (the default), run through ts-node with the tsconfig the runtime options name. Its component's role lacks the stack's permissions boundary: iam-permissions-boundary, mandatory in every stack.",
@@ -286,6 +294,7 @@ export const CORPUS: readonly CorpusCase[] = [
   },
   {
     name: "function-export",
+    about: "loading",
     dir: corpus("function-export"),
     project: "envstack",
     why: "The module exports an async function: the engine calls it and awaits its result, the stack's outputs. The envstack program is required inside it, so every stack needs it loaded afresh.",
@@ -295,6 +304,7 @@ export const CORPUS: readonly CorpusCase[] = [
   },
   {
     name: "main-directory",
+    about: "loading",
     dir: corpus("main-directory"),
     project: "envstack",
     why: "`main` names a directory: the program runs from it, and is what its package manifest names, else its index.js (without a manifest of its own, the nearest one above names the program: this project's). Its tagged queue passes.",
@@ -304,6 +314,7 @@ export const CORPUS: readonly CorpusCase[] = [
   },
   {
     name: "package-main",
+    about: "loading",
     dir: corpus("package-main"),
     project: "envstack",
     why: "No `main`: the program is the file the package manifest's `main` names. Its tagged queue passes.",
