@@ -11,6 +11,12 @@ import {
 } from "./model";
 import { declareEnvironment } from "./program";
 
+/*
+ * The program Pulumi.yaml names (`main: dist/src/main.js`): requiring it reads the stack's config
+ * and declares the environment. The library, which declares nothing when imported, is
+ * `./index` (the package's main).
+ */
+
 /**
  * The project directory (Pulumi.yaml and the stack files): the nearest one above this file. Not
  * the working directory: when `main` names a file, the engine starts the program in that file's

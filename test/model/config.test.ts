@@ -608,7 +608,7 @@ describe("invalid config declares nothing", () => {
     vi.resetModules();
     let error: unknown;
     try {
-      await import("../../src/index.js");
+      await import("../../src/main.js");
       await (pulumi.runtime as unknown as Runtime).waitForRPCs();
     } catch (err) {
       error = err;
@@ -616,7 +616,7 @@ describe("invalid config declares nothing", () => {
     return { declared, error };
   }
 
-  it("src/index.ts refuses a bad prod config before declaring anything", async () => {
+  it("src/main.ts refuses a bad prod config before declaring anything", async () => {
     const { declared, error } = await importProgram(
       "prod",
       changed("prod", "envstack:services.api.image", TAGGED_IMAGE),
@@ -629,7 +629,7 @@ describe("invalid config declares nothing", () => {
     expect(declared).toEqual([]);
   });
 
-  it("src/index.ts declares the environment from a good config (the control)", async () => {
+  it("src/main.ts declares the environment from a good config (the control)", async () => {
     const { declared, error } = await importProgram(
       "dev",
       changed("dev", "envstack:app", "trading"),

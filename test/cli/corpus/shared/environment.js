@@ -11,7 +11,7 @@ const model = require(path.join(ROOT, "dist", "src", "model"));
 
 /** The envstack program: requiring it declares the stack's environment; these are its exports. */
 function envstack() {
-  return require(path.join(ROOT, "dist", "src", "index.js"));
+  return require(path.join(ROOT, "dist", "src", "main.js"));
 }
 
 /**
