@@ -56,7 +56,7 @@ const approvalSchema = z.looseObject({
 });
 
 /**
- * A deployment with its statuses, as GitHub returns them (statuses newest first):
+ * A deployment with its statuses, as GitHub returns them:
  * https://docs.github.com/en/rest/deployments/deployments#list-deployments and
  * https://docs.github.com/en/rest/deployments/statuses#list-deployment-statuses
  */
@@ -67,6 +67,7 @@ const deploymentSchema = z.looseObject({
   statuses: z.array(
     z.looseObject({
       state: z.string({ error: "a deployment status state" }),
+      created_at: z.string().nullish(),
       log_url: z.string().nullish(),
       environment_url: z.string().nullish(),
     }),
@@ -76,6 +77,15 @@ const deploymentSchema = z.looseObject({
 
 export type Approval = z.infer<typeof approvalSchema>;
 export type Deployment = z.infer<typeof deploymentSchema>;
+
+/** A deployment's newest status: by creation time where given, else GitHub's order (newest first). */
+export function latestStatus(d: Deployment): Deployment["statuses"][number] | undefined {
+  return d.statuses.reduce<Deployment["statuses"][number] | undefined>(
+    (newest, s) =>
+      newest === undefined || (s.created_at ?? "") > (newest.created_at ?? "") ? s : newest,
+    undefined,
+  );
+}
 
 function readJsonList<T>(file: string, schema: z.ZodType<T>, what: string): T[] {
   let parsed: unknown;
@@ -135,7 +145,7 @@ export function validatingDeployment(
 ): { readonly found?: Deployment; readonly why?: string } {
   const candidates = deployments
     .filter((d) => d.environment === options.source && options.commits.includes(d.sha))
-    .filter((d) => d.statuses[0]?.state === "success")
+    .filter((d) => latestStatus(d)?.state === "success")
     .sort((a, b) => b.created_at.localeCompare(a.created_at));
   if (candidates.length === 0) {
     return {
@@ -290,7 +300,8 @@ export function runReleaseNotes(argv: readonly string[], io: Io = processIo): nu
         ? {
             validatedBy: {
               sha: found.sha,
-              url: found.statuses[0]?.log_url ?? found.statuses[0]?.environment_url ?? undefined,
+              url:
+                latestStatus(found)?.log_url ?? latestStatus(found)?.environment_url ?? undefined,
             },
           }
         : { unvalidated: why ?? "no deployment found" };

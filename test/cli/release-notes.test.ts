@@ -12,6 +12,7 @@ import {
 } from "../../src/model";
 import {
   approversOf,
+  latestStatus,
   releaseNotesMarkdown,
   runReleaseNotes,
   validatingDeployment,
@@ -152,6 +153,23 @@ describe("validatingDeployment", () => {
     expect(validatingDeployment([ran], { ...base, imagesAt: () => undefined }).found).toBe(
       undefined,
     );
+  });
+});
+
+describe("latestStatus", () => {
+  it("takes the newest status by creation time, whatever the list's order", () => {
+    const d = deployment("p".repeat(40), "success", "2026-11-21T10:00:00Z");
+    const statuses = [
+      { state: "in_progress", created_at: "2026-11-21T10:01:00Z" },
+      { state: "failure", created_at: "2026-11-21T10:09:00Z" },
+      { state: "queued", created_at: "2026-11-21T10:00:30Z" },
+    ];
+    expect(latestStatus({ ...d, statuses })?.state).toBe("failure");
+    expect(latestStatus({ ...d, statuses: [] })).toBeUndefined();
+    // Without creation times, GitHub's order (newest first) decides.
+    expect(
+      latestStatus({ ...d, statuses: [{ state: "success" }, { state: "failure" }] })?.state,
+    ).toBe("success");
   });
 });
 
