@@ -84,6 +84,11 @@ export class AppService extends pulumi.ComponentResource {
   public readonly service: string;
   /** ECS service names by colour. */
   public readonly serviceNames: Record<Colour, string>;
+  /**
+   * The task definition each ECS service must run once `pulumi up` has finished, by ECS service
+   * name: a deployment ECS rolled back leaves the service stable on another one.
+   */
+  public readonly taskDefinitions: Record<string, pulumi.Output<string>>;
   public readonly liveColour: Colour;
   /** The tasks' security group: the one the database and cache admit. */
   public readonly securityGroupId: pulumi.Output<string>;
@@ -210,6 +215,7 @@ export class AppService extends pulumi.ComponentResource {
     }
 
     const serviceNames = {} as Record<Colour, string>;
+    const taskDefinitions: Record<string, pulumi.Output<string>> = {};
     for (const colour of COLOURS) {
       const isLive = colour === args.live;
       const image = isLive ? args.image : (args.nextImage ?? args.image);
@@ -243,6 +249,7 @@ export class AppService extends pulumi.ComponentResource {
         { parent: this },
       );
       serviceNames[colour] = physicalName(naming, serviceColourSuffix(service, colour), 255);
+      taskDefinitions[serviceNames[colour]] = task.arn;
       const targetGroup = targetGroups[colour];
       new aws.ecs.Service(
         `${name}-svc-${colour}`,
@@ -282,8 +289,9 @@ export class AppService extends pulumi.ComponentResource {
           // the last completed one
           // (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-circuit-breaker.html);
           // the service is then stable again on the old revision and the wait succeeds, so the
-          // update alone does not prove the release runs: the deploy must check the service's
-          // running task definition (https://github.com/hashicorp/terraform-provider-aws/issues/19519,
+          // update alone does not prove the release runs: the deploy job checks each service's
+          // running task definition against the stack output ecsServices (`envstack
+          // verify-deploy`; https://github.com/hashicorp/terraform-provider-aws/issues/19519,
           // https://github.com/hashicorp/terraform-provider-aws/issues/20858).
           waitForSteadyState: true,
           // Unused without a load balancer's (or a container's) health check
@@ -300,6 +308,7 @@ export class AppService extends pulumi.ComponentResource {
 
     this.service = service;
     this.serviceNames = serviceNames;
+    this.taskDefinitions = taskDefinitions;
     this.liveColour = args.live;
     this.securityGroupId = sg.id;
     this.targetGroupArnSuffixes = COLOURS.flatMap((c) =>

@@ -278,6 +278,15 @@ export function declareAwsEnvironment(
       liveColours: Object.fromEntries(
         Object.values(services.services).map((s) => [s.service, s.liveColour]),
       ),
+      // What each ECS service must run after the update; the deploy job checks it
+      // (envstack verify-deploy).
+      ecsServices: {
+        cluster: services.clusterName,
+        taskDefinitions: Object.assign(
+          {},
+          ...Object.values(services.services).map((s) => s.taskDefinitions),
+        ) as Record<string, pulumi.Output<string>>,
+      },
       alarmTopicArn: observability.alarmTopicArn,
       deployRoleArn: deployRole.roleArn,
       boundaryPolicyArn: deployRole.boundaryPolicyArn,

@@ -5,6 +5,7 @@ import { runPolicies } from "./policies";
 import { runPreview } from "./preview";
 import { runPromote } from "./promote";
 import { runReleaseNotes } from "./release-notes";
+import { runVerifyDeploy } from "./verify-deploy";
 
 export const USAGE = `Usage: envstack <command> [options]
 
@@ -15,6 +16,7 @@ Commands:
   branch-flow    Check a pull request's base and head branches against the promotion model.
   codeowners     Write .github/CODEOWNERS from the prod stack file (--check: compare only).
   release-notes  The record of a prod release: image digests, the stage deployment, approvers.
+  verify-deploy  After pulumi up: every ECS service runs the task definition the update declared.
 
 Run \`envstack <command> --help\` for a command's options.`;
 
@@ -32,6 +34,8 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       return runCodeowners(rest, io);
     case "release-notes":
       return runReleaseNotes(rest, io);
+    case "verify-deploy":
+      return runVerifyDeploy(rest, io);
     case "branch-flow":
       return runBranchFlow([...rest], {
         stdout: (line) => io.stdout(`${line}\n`),

@@ -778,6 +778,20 @@ describe.each(STACKS)("every stack (%s)", (stack) => {
         cache: `/${stack}/trading/cache`,
       },
       liveColours: { api: "blue", worker: "blue" },
+      ecsServices: {
+        cluster: `trading-${stack}-cluster`,
+        taskDefinitions: Object.fromEntries(
+          ofType(run, T.ecsService).map((svc) => {
+            const task = ofType(run, T.task).find(
+              (t) => t.name === svc.name.replace("-svc-", "-task-"),
+            )!;
+            return [
+              svc.inputs["name"],
+              expect.stringContaining(`:task-definition/${String(task.inputs["family"])}:`),
+            ];
+          }),
+        ),
+      },
       alarmTopicArn: `arn:aws:sns:eu-west-1:${MOCK_ACCOUNT_ID}:trading-${stack}-alarms`,
     });
     expect(Object.keys(run.outputs["roleArns"] as object).sort()).toEqual(

@@ -71,6 +71,8 @@ export function triggers(doc: Rec): Map<string, Rec> {
 
 export interface Step {
   readonly id: string | undefined;
+  /** The step's environment, values as written. */
+  readonly env: Readonly<Record<string, string>>;
   readonly uses: string | undefined;
   readonly run: string | undefined;
   /** The step's inputs as strings, matrix values substituted. */
@@ -127,6 +129,12 @@ export function instances(workflow: Workflow): JobInstance[] {
         );
         return {
           id: str(step["id"]),
+          env: Object.fromEntries(
+            Object.entries(rec(step["env"]) ?? {}).map(([k, v]) => [
+              k,
+              substitute(str(v) ?? "", entry),
+            ]),
+          ),
           uses,
           run: run === undefined ? undefined : substitute(run, entry),
           with: withs,
@@ -422,6 +430,7 @@ function checkDeploys(workflows: readonly Workflow[], model: PipelineModel, prob
           `${where}: needs ${GITHUB_ADMIN_SECRET} as GITHUB_TOKEN: the ${stack} stack declares the GitHub guards`,
         );
       }
+      checkVerify(i, up, problems);
       checkRelease(i, stack, definition, up, problems);
       checkCloudSteps(
         i.steps,
@@ -435,6 +444,32 @@ function checkDeploys(workflows: readonly Workflow[], model: PipelineModel, prob
         problems,
       );
     }
+  }
+}
+
+/**
+ * A deploy checks, after `pulumi up`, that every ECS service runs the task definition the update
+ * declared (`envstack verify-deploy` over the step output ecsServices): a deployment the circuit
+ * breaker rolled back is stable too, so the update alone does not fail.
+ */
+function checkVerify(i: JobInstance, up: number, problems: string[]): void {
+  const where = `${i.workflow.file}: job ${i.id}`;
+  if (up >= 0 && i.steps[up]!.id !== "up") {
+    problems.push(`${where}: the pulumi/actions step needs id "up" (its outputs feed the check)`);
+  }
+  const verify = i.steps.findIndex((s) => /envstack verify-deploy(\s|$)/.test(s.run ?? ""));
+  if (verify < 0 || verify < up) {
+    problems.push(`${where}: needs a step after pulumi up running envstack verify-deploy`);
+    return;
+  }
+  if (i.steps[verify]!.env["ECS_SERVICES"] !== "${{ steps.up.outputs.ecsServices }}") {
+    problems.push(
+      `${where}: the verify step must read ECS_SERVICES from steps.up.outputs.ecsServices`,
+    );
+  }
+  const release = i.steps.findIndex((s) => s.id === "release");
+  if (release >= 0 && release < verify) {
+    problems.push(`${where}: the release must come after the deploy is verified`);
   }
 }
 

@@ -404,6 +404,36 @@ describe("checkWorkflows reports drift from src/model", () => {
     ]);
   });
 
+  it("a deploy that does not verify what ECS runs, or records the release before it does", () => {
+    const verifyStep = (doc: unknown) =>
+      stepIndex(doc, "deploy", (s) => String(s["run"]).includes("envstack verify-deploy"));
+    const noVerify = mutated("deploy-dev.yml", (doc) => {
+      const steps = node(doc, "jobs", "deploy")["steps"] as unknown[];
+      steps.splice(verifyStep(doc), 1);
+    });
+    expect(checkWorkflows(noVerify)).toEqual([
+      "deploy-dev.yml: job deploy: needs a step after pulumi up running envstack verify-deploy",
+    ]);
+    const otherOutput = mutated("deploy-stage.yml", (doc) => {
+      const step = node(doc, "jobs", "deploy", "steps", verifyStep(doc));
+      node(step, "env")["ECS_SERVICES"] = "${{ steps.up.outputs.services }}";
+      const up = stepIndex(doc, "deploy", (s) => String(s["uses"]).startsWith("pulumi/actions@"));
+      delete node(doc, "jobs", "deploy", "steps", up)["id"];
+    });
+    expect(checkWorkflows(otherOutput)).toEqual([
+      'deploy-stage.yml: job deploy: the pulumi/actions step needs id "up" (its outputs feed the check)',
+      "deploy-stage.yml: job deploy: the verify step must read ECS_SERVICES from steps.up.outputs.ecsServices",
+    ]);
+    const releaseFirst = mutated("deploy-prod.yml", (doc) => {
+      const steps = node(doc, "jobs", "deploy")["steps"] as unknown[];
+      const [verify] = steps.splice(verifyStep(doc), 1);
+      steps.push(verify);
+    });
+    expect(checkWorkflows(releaseFirst)).toEqual([
+      "deploy-prod.yml: job deploy: the release must come after the deploy is verified",
+    ]);
+  });
+
   it("credentials after the Pulumi step", () => {
     const drift = mutated("deploy-dev.yml", (doc) => {
       const steps = node(doc, "jobs", "deploy")["steps"] as unknown[];
