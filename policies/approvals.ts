@@ -129,11 +129,9 @@ function readRuleset(resource: PolicyResource): Ruleset {
     enforcement: text(p["enforcement"]),
     includes: strings(isRecord(refName) ? refName["includes"] : undefined),
     excludes: strings(isRecord(refName) ? refName["excludes"] : undefined),
-    bypass: list(p["bypassActors"]).map((a) =>
-      isRecord(a)
-        ? { type: text(a["actorType"]), id: a["actorId"], mode: text(a["bypassMode"]) }
-        : { type: "", id: undefined, mode: "" },
-    ),
+    bypass: list(p["bypassActors"])
+      .map((a) => (isRecord(a) ? a : {}))
+      .map((a) => ({ type: text(a["actorType"]), id: a["actorId"], mode: text(a["bypassMode"]) })),
     pullRequest: pr !== undefined,
     approvals:
       typeof pr?.["requiredApprovingReviewCount"] === "number"
@@ -200,7 +198,10 @@ type Configs = Readonly<Record<StackName, GithubConfig | undefined>>;
  * Reads every stack file through the policy's settings. The guards stack's names the repository;
  * a broken file is reported, and its stack is then held to the model's floors only.
  */
-function readConfigs(settings: Settings, report: Report): { home?: Home; configs: Configs } {
+function readConfigs(
+  settings: Settings,
+  report: Report,
+): { home: Home | undefined; configs: Configs } {
   const configs = {} as Record<StackName, GithubConfig | undefined>;
   for (const stack of STACKS) {
     const baseline = baselineOf(settings, stack);
@@ -208,9 +209,8 @@ function readConfigs(settings: Settings, report: Report): { home?: Home; configs
     configs[stack] = baseline.ok ? baseline.spec.github : undefined;
   }
   const guards = configs[GUARDS_STACK];
-  return guards
-    ? { home: { owner: guards.owner, repository: guards.repository }, configs }
-    : { configs };
+  const home = guards && { owner: guards.owner, repository: guards.repository };
+  return { home, configs };
 }
 
 const TARGET: Readonly<Record<RefKind, string>> = { heads: "branch", tags: "tag" };
@@ -666,7 +666,7 @@ function checkEnvironment(
       `Set deploymentBranchPolicy to customBranchPolicies true and protectedBranches false: ${stack} deploys only from ${[...env.branches, ...env.tags].join(", ")}.`,
     );
   }
-  const patterns = { branch: new Set<string>(), tag: new Set<string>() };
+  const branches = new Set<string>();
   for (const entry of declared.policies) {
     const resource = entry.resource;
     if (entry.environment !== stack) continue;
@@ -678,25 +678,23 @@ function checkEnvironment(
       continue;
     }
     if (typeof entry.branch === "string") {
-      patterns.branch.add(entry.branch);
+      branches.add(entry.branch);
       if (!env.branches.includes(entry.branch))
         report(
           `Remove the deployment branch pattern ${entry.branch}: ${stack} deploys only from ${env.branches.join(", ")}.`,
           { urn: resource.urn },
         );
     }
-    if (typeof entry.tag === "string") {
-      patterns.tag.add(entry.tag);
-      if (!env.tags.includes(entry.tag))
-        report(
-          `Remove the deployment tag pattern ${entry.tag}: ${stack} deploys from ${env.tags.length > 0 ? `tags ${env.tags.join(", ")}` : "no tags"}.`,
-          { urn: resource.urn },
-        );
+    if (typeof entry.tag === "string" && !env.tags.includes(entry.tag)) {
+      report(
+        `Remove the deployment tag pattern ${entry.tag}: ${stack} deploys from ${env.tags.length > 0 ? `tags ${env.tags.join(", ")}` : "no tags"}.`,
+        { urn: resource.urn },
+      );
     }
   }
   if (!declared.unknownPolicy) {
     for (const b of env.branches)
-      if (!patterns.branch.has(b))
+      if (!branches.has(b))
         on(
           `Allow deployments from branch ${b} to ${stack}: it is the branch ${stack} deploys from.`,
         );
@@ -741,8 +739,9 @@ function checkReviewers(
   const wanted = splitReviewers(config.deploymentReviewers);
   const repeated = found.teams.length + found.users.length - teams - users;
   if (teams !== wanted.teams.length || users !== wanted.users.length || repeated > 0) {
-    const named =
-      config.deploymentReviewers.length > 0 ? ` (${config.deploymentReviewers.join(", ")})` : "";
+    // Never empty: a stack whose deployments need a human approval names at least one reviewer
+    // (src/model/schema.ts), and only such stacks are checked here.
+    const named = ` (${config.deploymentReviewers.join(", ")})`;
     on(
       teams + users === 0
         ? `Add required reviewers to the ${stack} environment: every ${stack} deployment needs a human approval from the ${wanted.teams.length} team(s) and ${wanted.users.length} user(s) envstack:github.deploymentReviewers names${named}.`

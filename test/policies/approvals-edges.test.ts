@@ -1,5 +1,11 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { ENVIRONMENTS, GUARDS_STACK, STACKS, type StackName } from "../../src/model";
+import {
+  ENVIRONMENTS,
+  GITHUB_ACTIONS_APP_ID,
+  GUARDS_STACK,
+  STACKS,
+  type StackName,
+} from "../../src/model";
 import { stackFileKey } from "../../policies/baselines";
 import { BRANCH_DEFAULT, DEPLOYMENT_POLICY } from "../../policies/approvals";
 import { UNKNOWN } from "../../policies/unknowns";
@@ -24,6 +30,7 @@ import {
   tagRuleset,
   urn,
   why,
+  withGithub,
   type Props,
 } from "./approvals-fixtures";
 import { checkStack, type Fixture } from "./harness";
@@ -105,14 +112,16 @@ describe("branch-rules-match-promotion-model: values of the wrong type", () => {
     const found = await check(
       BRANCH_RULES,
       edited(target, (p) => {
-        p["bypassActors"] = ["admin"];
+        p["bypassActors"] = ["admin", null];
       }),
     );
-    expect(found).toHaveLength(1);
-    expect(found[0]!.urn).toBe(urn(target));
-    expect(found[0]!.message).toMatch(
-      /^Remove the bypass actor nothing nothing \(mode nothing\) from .*: mode nothing is not pull_request; /,
-    );
+    expect(found).toHaveLength(2);
+    for (const v of found) {
+      expect(v.urn).toBe(urn(target));
+      expect(v.message).toMatch(
+        /^Remove the bypass actor nothing nothing \(mode nothing\) from .*: mode nothing is not pull_request; /,
+      );
+    }
   });
 
   it("a ruleset whose repository is not a string guards no repository", async () => {
@@ -164,6 +173,15 @@ describe("only the types the policies read count", () => {
       "github:index/issueLabel:IssueLabel",
     );
     expect(await check(BRANCH_RULES, [...declared, fake])).toEqual([]);
+    const unknownFake = copyOf(
+      branchRuleset(GUARDS_STACK),
+      "not-a-ruleset-either",
+      (p) => {
+        p["rules"] = UNKNOWN.object;
+      },
+      "github:index/issueLabel:IssueLabel",
+    );
+    expect(await check(BRANCH_RULES, [...declared, unknownFake])).toEqual([]);
   });
 
   it("a resource of another type naming a default branch does not set it", async () => {
@@ -269,6 +287,20 @@ describe("deployment-environment-rules: what the program never declares", () => 
     },
   );
 
+  it("a tag pattern other than the environment's release tags", async () => {
+    const stack = STACKS.find((s) => ENVIRONMENTS[s].tags.length > 0)!;
+    const extra = copyOf(policies(stack)[0]!, `${stack}-other-tag`, (p) => {
+      delete p["branchPattern"];
+      p["tagPattern"] = "release-*";
+    });
+    expect(await check(ENVIRONMENT_RULES, [...declared, extra])).toEqual([
+      mandatory(
+        `Remove the deployment tag pattern release-*: ${stack} deploys from tags ${ENVIRONMENTS[stack].tags.join(", ")}.`,
+        extra,
+      ),
+    ]);
+  });
+
   it.each(STACKS)(
     "%s: custom branch policies together with any protected branch",
     async (stack) => {
@@ -296,7 +328,7 @@ describe("deployment-environment-rules: what the program never declares", () => 
         ENVIRONMENT_RULES,
         edited(target, (p) => {
           delete p["deploymentBranchPolicy"];
-          p["reviewers"] = [...((p["reviewers"] as unknown[] | undefined) ?? []), "ops", 3];
+          p["reviewers"] = [...((p["reviewers"] as unknown[] | undefined) ?? []), "ops", 3, null];
           p["waitTimer"] = "5";
         }),
       );
@@ -375,4 +407,231 @@ describe("stack files the pack cannot read", () => {
       }
     },
   );
+});
+
+describe("branch-rules-match-promotion-model: absent and mistyped values read as nothing", () => {
+  const rule = (guarded: string) =>
+    `only the teams envstack:github.pullRequestBypassTeams names (none here) may bypass the rules guarding ${guarded}, and only through a pull request (mode pull_request)`;
+
+  it("a bypass actor whose type and mode are not strings is reported with neither", async () => {
+    const target = branchRuleset(GUARDS_STACK);
+    const found = await check(
+      BRANCH_RULES,
+      edited(target, (p) => {
+        p["bypassActors"] = [{ actorType: 5, actorId: 1, bypassMode: 9 }];
+      }),
+    );
+    expect(found).toEqual([
+      mandatory(
+        `Remove the bypass actor nothing 1 (mode nothing) from ${target.name}: mode nothing is not pull_request; ${rule(prodBranch())}.`,
+        target,
+      ),
+    ]);
+  });
+
+  it.each(STACKS)("%s: rulesets without bypass actors let nobody bypass", async (stack) => {
+    const targets = [
+      branchRuleset(stack),
+      ...(ENVIRONMENTS[stack].tags.length ? [tagRuleset(stack)] : []),
+    ];
+    const fixtures = declared.map((f) => {
+      if (!targets.includes(f)) return f;
+      const props = clone(f.props);
+      delete props["bypassActors"];
+      return { ...f, props };
+    });
+    expect(await check(BRANCH_RULES, fixtures)).toEqual([]);
+  });
+
+  it("a declared default branch that is not a string names none", async () => {
+    const target = branchRuleset(GUARDS_STACK);
+    const notAString: Fixture = {
+      type: BRANCH_DEFAULT,
+      name: "default-branch",
+      props: { repository: repository(), branch: 5 },
+      provider: target.provider!,
+    };
+    const found = await check(BRANCH_RULES, [
+      ...edited(target, (p) => {
+        refName(p)["includes"] = ["~DEFAULT_BRANCH"];
+      }),
+      notAString,
+    ]);
+    expect(found).toEqual([
+      mandatory(
+        `Include every ref refs/heads/${prodBranch()} matches in ${target.name} and exclude none of them: ${why(GUARDS_STACK, prodBranch())} (no include matches refs/heads/${prodBranch()}; ~DEFAULT_BRANCH names no declared default branch).`,
+        target,
+      ),
+    ]);
+  });
+
+  it("shows every integration an unbound check is listed with", async () => {
+    const target = branchRuleset(GUARDS_STACK);
+    const fixtures = edited(target, (p) => {
+      const checks = statusChecks(p)["requiredChecks"] as Props[];
+      const gate = checks.find((c) => c["context"] === "gate")!;
+      gate["integrationId"] = 1;
+      checks.push({ context: "gate", integrationId: 2 });
+    });
+    expect(await check(BRANCH_RULES, fixtures)).toEqual([
+      mandatory(
+        `Bind the status check "gate" on ${prodBranch()} to GitHub Actions (integrationId ${GITHUB_ACTIONS_APP_ID}): otherwise a commit status any token with statuses: write can post satisfies it (found 1, 2).`,
+        target,
+      ),
+    ]);
+  });
+});
+
+describe("branch-rules-match-promotion-model: rules held by any of several rulesets", () => {
+  it.each(STACKS)(
+    "%s: a second ruleset with no valid checks may leave checks off on creation",
+    async (stack) => {
+      const extra = copyOf(branchRuleset(stack), `${stack}-no-checks`, (p) => {
+        p["name"] = `no-checks-${stack}`;
+        rules(p)["requiredStatusChecks"] = {
+          requiredChecks: [null, "gate", { context: 5 }],
+          doNotEnforceOnCreate: true,
+        };
+        p["bypassActors"] = [];
+      });
+      expect(await check(BRANCH_RULES, [...declared, extra])).toEqual([]);
+    },
+  );
+
+  it("a second, weaker ruleset on the release tags changes nothing", async () => {
+    const extra = copyOf(tagRuleset(GUARDS_STACK), "weaker-tags", (p) => {
+      p["name"] = "weaker-tags";
+      rules(p)["nonFastForward"] = false;
+      rules(p)["deletion"] = false;
+      delete rules(p)["update"];
+      p["bypassActors"] = [];
+    });
+    expect(await check(BRANCH_RULES, [...declared, extra])).toEqual([]);
+    expect(await check(BRANCH_RULES, [extra, ...declared])).toEqual([]);
+  });
+});
+
+describe("branch-rules-match-promotion-model: who may bypass", () => {
+  const team = (id: number, type = "Team") => ({
+    actorType: type,
+    actorId: id,
+    bypassMode: "pull_request",
+  });
+  const withActors = (target: Fixture, actors: Props[]) =>
+    edited(target, (p) => {
+      p["bypassActors"] = actors;
+    });
+
+  it("release tags let no team bypass, whatever teams the prod stack file names", async () => {
+    const target = tagRuleset(GUARDS_STACK);
+    const config = withGithub(GUARDS_STACK, { pullRequestBypassTeams: ["release-managers"] });
+    const tag = ENVIRONMENTS[GUARDS_STACK].tags[0]!;
+    expect(await check(BRANCH_RULES, withActors(target, [team(7)]), config)).toEqual([
+      mandatory(
+        `Remove the bypass actor Team 7 (mode pull_request) from ${target.name}: 0 team(s) are configured and 0 already bypass; only the teams envstack:github.pullRequestBypassTeams names (none here) may bypass the rules guarding tags ${tag}, and only through a pull request (mode pull_request).`,
+        target,
+      ),
+    ]);
+  });
+
+  it("only a Team may bypass in place of a configured team", async () => {
+    const target = branchRuleset("stage");
+    const config = withGithub("stage", { pullRequestBypassTeams: ["release-managers"] });
+    expect(await check(BRANCH_RULES, withActors(target, [team(7, "Integration")]), config)).toEqual(
+      [
+        mandatory(
+          `Remove the bypass actor Integration 7 (mode pull_request) from ${target.name}: a Integration actor is not a configured team; only the teams envstack:github.pullRequestBypassTeams names (release-managers) may bypass the rules guarding ${ENVIRONMENTS.stage.branches.join(", ")}, and only through a pull request (mode pull_request).`,
+          target,
+        ),
+      ],
+    );
+  });
+
+  it("a stack whose file cannot be read lets no team bypass its rules", async () => {
+    const target = branchRuleset("stage");
+    const found = await check(BRANCH_RULES, withActors(target, [team(7)]), {
+      [stackFileKey("stage")]: "/nonexistent/stage.yaml",
+    });
+    expect(found.filter((v) => v.urn !== undefined)).toEqual([
+      mandatory(
+        `Remove the bypass actor Team 7 (mode pull_request) from ${target.name}: 0 team(s) are configured and 0 already bypass; only the teams envstack:github.pullRequestBypassTeams names (none here) may bypass the rules guarding ${ENVIRONMENTS.stage.branches.join(", ")}, and only through a pull request (mode pull_request).`,
+        target,
+      ),
+    ]);
+  });
+
+  // A ruleset guarding two stacks' branches lets bypass only as many teams as the stricter file.
+  it.each([
+    ["dev", "stage"],
+    ["stage", "dev"],
+  ] as const)(
+    "a ruleset guarding dev and stage: %s names a team, %s none",
+    async (withTeam, without) => {
+      const shared = copyOf(branchRuleset("dev"), "dev-and-stage", (p) => {
+        p["name"] = "dev-and-stage";
+        refName(p)["includes"] = ["develop", ...ENVIRONMENTS.stage.branches].map(
+          (b) => `refs/heads/${b}`,
+        );
+        refName(p)["excludes"] = [];
+        p["bypassActors"] = [team(7)];
+      });
+      const config = {
+        ...withGithub(withTeam, { pullRequestBypassTeams: ["release-managers"] }),
+        ...withGithub(without, { pullRequestBypassTeams: [] }),
+      };
+      expect(await check(BRANCH_RULES, [...declared, shared], config)).toEqual([
+        mandatory(
+          `Remove the bypass actor Team 7 (mode pull_request) from dev-and-stage: 0 team(s) are configured and 0 already bypass; only the teams envstack:github.pullRequestBypassTeams names (none here) may bypass the rules guarding develop, ${ENVIRONMENTS.stage.branches.join(", ")}, and only through a pull request (mode pull_request).`,
+          shared,
+        ),
+      ]);
+    },
+  );
+});
+
+describe("stack files the pack cannot read: nothing else is reported", () => {
+  it.each(STACKS.filter((s) => s !== GUARDS_STACK))(
+    "a missing %s stack file is the only violation on the declared rules",
+    async (stack) => {
+      for (const policy of [BRANCH_RULES, ENVIRONMENT_RULES]) {
+        const found = await check(policy, declared, {
+          [stackFileKey(stack)]: `/nonexistent/${stack}.yaml`,
+        });
+        expect(found).toHaveLength(1);
+        expect(found[0]!.message).toContain(`/nonexistent/${stack}.yaml`);
+      }
+    },
+  );
+});
+
+describe("deployment-environment-rules: only the guards stack is judged", () => {
+  it.each(STACKS.filter((s) => s !== GUARDS_STACK))(
+    "%s declares no GitHub environment and is told nothing",
+    async (stack) => {
+      expect(await checkStack(stack, ENVIRONMENT_RULES, [], {})).toEqual([]);
+    },
+  );
+});
+
+describe("deployment-environment-rules: the wait timer", () => {
+  const prod = () => environmentOf(GUARDS_STACK);
+  const config = () => withGithub(GUARDS_STACK, { waitTimerMinutes: 5 });
+  const waiting = (value: unknown) =>
+    edited(prod(), (p) => {
+      p["waitTimer"] = value;
+    });
+
+  it.each([5, 10])("a wait of %i minutes holds the 5 the stack file asks", async (minutes) => {
+    expect(await check(ENVIRONMENT_RULES, waiting(minutes), config())).toEqual([]);
+  });
+
+  it.each([4, "5", undefined])("a wait of %s is no wait of 5 minutes", async (value) => {
+    const found = typeof value === "number" ? value : 0;
+    expect(await check(ENVIRONMENT_RULES, waiting(value), config())).toEqual([
+      mandatory(
+        `Set waitTimer to 5 on the ${GUARDS_STACK} environment: envstack:github.waitTimerMinutes holds every ${GUARDS_STACK} deployment that long after approval (found ${found}).`,
+        prod(),
+      ),
+    ]);
+  });
 });

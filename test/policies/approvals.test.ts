@@ -163,6 +163,33 @@ const BRANCH_BREAKS: BranchBreak[] = [
       `Set enforcement to active on ${on.name}: only an active ruleset is enforced (evaluate only reports, disabled does nothing) and ${why(s, b)} (found ${enforcement}).`,
   })),
   {
+    title: "no enforcement",
+    applies: () => true,
+    edit: () => (p) => {
+      delete p["enforcement"];
+    },
+    message: (s, b, on) =>
+      `Set enforcement to active on ${on.name}: only an active ruleset is enforced (evaluate only reports, disabled does nothing) and ${why(s, b)} (found nothing).`,
+  },
+  {
+    title: "an enforcement that is not a string",
+    applies: () => true,
+    edit: () => (p) => {
+      p["enforcement"] = 1;
+    },
+    message: (s, b, on) =>
+      `Set enforcement to active on ${on.name}: only an active ruleset is enforced (evaluate only reports, disabled does nothing) and ${why(s, b)} (found nothing).`,
+  },
+  {
+    title: "no target",
+    applies: () => true,
+    edit: () => (p) => {
+      delete p["target"];
+    },
+    message: (s, b, on) =>
+      `Set target to branch on ${on.name}: it includes refs/heads/${b}, but a nothing ruleset never applies to branches and ${why(s, b)}.`,
+  },
+  {
     title: "a tag ruleset",
     applies: () => true,
     edit: () => (p) => {
@@ -677,6 +704,34 @@ describe("deployment-environment-rules: one property broken on each stack's envi
       },
       (s) =>
         `Set the ${s} environment's reviewers to ${reviewers(s)}: every ${s} deployment needs their approval and no one else's (found 1 team(s) and 0 user(s), 1 repeated).`,
+    ],
+    [
+      "one user twice beside the teams",
+      (p) => {
+        reviewersOf(p)["users"] = [99, 99];
+      },
+      (s) =>
+        `Set the ${s} environment's reviewers to ${reviewers(s)}: every ${s} deployment needs their approval and no one else's (found 2 team(s) and 1 user(s), 1 repeated).`,
+    ],
+    [
+      "the right count of teams, one of them twice",
+      (p) => {
+        const r = reviewersOf(p);
+        const teams = r["teams"] as number[];
+        r["teams"] = [...teams, teams[0]];
+      },
+      (s) =>
+        `Set the ${s} environment's reviewers to ${reviewers(s)}: every ${s} deployment needs their approval and no one else's (found 2 team(s) and 0 user(s), 1 repeated).`,
+    ],
+    [
+      "a user in place of a team",
+      (p) => {
+        const r = reviewersOf(p);
+        r["teams"] = (r["teams"] as number[]).slice(0, 1);
+        r["users"] = [99];
+      },
+      (s) =>
+        `Set the ${s} environment's reviewers to ${reviewers(s)}: every ${s} deployment needs their approval and no one else's (found 1 team(s) and 1 user(s)).`,
     ],
     [
       "self-review allowed",
