@@ -4,6 +4,7 @@ import {
   ConfigErrors,
   loadSpecFromFile,
   parseSpec,
+  projectDirAbove,
   STACK_FILES_VARIABLE,
   STACKS,
   stackFileName,
@@ -64,19 +65,15 @@ export function stackFileSettings(): Record<string, Setting> {
 }
 
 /**
- * The project a pack directory sits in: the nearest directory above it holding a Pulumi.yaml, as
- * the program finds its own (src/main.ts). A directory inside node_modules is an installed
- * package, not the project (the envstack package ships a Pulumi.yaml for its CLI). None for a
- * published pack, which the CLI installs as `~/.pulumi/policies/<org>/pulumi-analyzer-<name>-v<version>`
+ * The project a pack directory sits in: the nearest directory above it holding a Pulumi.yaml,
+ * outside node_modules, as the program finds its own (src/model/stack-files.ts). None for a
+ * published pack, which the CLI installs as
+ * `~/.pulumi/policies/<org>/pulumi-analyzer-<name>-v<version>`
  * (https://github.com/pulumi/pulumi/blob/1b5949891b3cefcb9974752b24a5ecef0acc86c8/pkg/backend/httpstate/policypack.go#L83-L89,
  * https://github.com/pulumi/pulumi/blob/1b5949891b3cefcb9974752b24a5ecef0acc86c8/sdk/go/common/workspace/plugins.go#L1996-L2016).
  */
 export function projectDirOf(pack: string): string | undefined {
-  for (let dir = path.dirname(path.resolve(pack)); ; dir = path.dirname(dir)) {
-    const installed = dir.split(path.sep).includes("node_modules");
-    if (!installed && fs.existsSync(path.join(dir, "Pulumi.yaml"))) return dir;
-    if (path.dirname(dir) === dir) return undefined;
-  }
+  return projectDirAbove(path.dirname(path.resolve(pack)));
 }
 
 /**
