@@ -140,7 +140,8 @@ describeWithNpm(title, () => {
       );
     fs.writeFileSync(
       path.join(project, "Pulumi.yaml"),
-      "name: adopter\nruntime:\n  name: nodejs\n  options:\n    typescript: false\nmain: index.js\n",
+      // As README.md, "Adopting it", writes it.
+      "name: adopter\nruntime: { name: nodejs, options: { typescript: false } }\nmain: index.js\n",
     );
     fs.writeFileSync(
       path.join(project, "index.js"),
