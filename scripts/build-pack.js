@@ -54,22 +54,25 @@ const packageName = (specifier) =>
     .slice(0, specifier.startsWith("@") ? 2 : 1)
     .join("/");
 
-/** The packages the compiled code requires; throws on a path leaving the pack. */
-function requiredPackages() {
+/**
+ * The packages the compiled code in `dir` requires; throws, naming each file, on a relative
+ * require that leaves `dir` or names no file.
+ */
+function requiredPackages(dir) {
   const packages = new Set();
   const problems = [];
-  for (const file of jsFiles(OUT)) {
+  for (const file of jsFiles(dir)) {
     const text = fs.readFileSync(file, "utf8");
     for (const [, specifier] of text.matchAll(/\brequire\("([^"]+)"\)/g)) {
       if (specifier.startsWith(".")) {
         const target = path.resolve(path.dirname(file), specifier);
-        const inside = !path.relative(OUT, target).startsWith("..");
+        const inside = !path.relative(dir, target).startsWith("..");
         const exists = [target, `${target}.js`, path.join(target, "index.js")].some((f) =>
           fs.existsSync(f),
         );
         if (!inside || !exists)
           problems.push(
-            `${path.relative(ROOT, file)}: require("${specifier}") ${inside ? "is missing" : "leaves dist/pack"}`,
+            `${path.relative(dir, file)}: require("${specifier}") ${inside ? "names no file" : `leaves ${dir}`}`,
           );
       } else if (!specifier.startsWith("node:") && !builtinModules.includes(specifier)) {
         packages.add(packageName(specifier));
@@ -80,9 +83,12 @@ function requiredPackages() {
   return [...packages].sort();
 }
 
-function manifest(packages) {
-  const root = readJson(path.join(ROOT, "package.json"));
-  const pack = readJson(path.join(ROOT, "policies", "package.json"));
+/** The pack's package.json: its own main, and a range for each package its code requires. */
+function manifest(
+  packages,
+  root = readJson(path.join(ROOT, "package.json")),
+  pack = readJson(path.join(ROOT, "policies", "package.json")),
+) {
   const ranges = { ...root.dependencies, ...pack.dependencies };
   const unknown = packages.filter((p) => ranges[p] === undefined);
   if (unknown.length > 0)
@@ -106,15 +112,19 @@ function build() {
   compile();
   for (const file of COPIED)
     fs.copyFileSync(path.join(ROOT, "policies", file), path.join(OUT, file));
-  const pkg = manifest(requiredPackages());
+  const pkg = manifest(requiredPackages(OUT));
   if (!fs.existsSync(path.join(OUT, pkg.main))) throw new Error(`dist/pack/${pkg.main} is missing`);
   fs.writeFileSync(path.join(OUT, "package.json"), `${JSON.stringify(pkg, null, 2)}\n`);
   process.stdout.write(`built dist/pack (${pkg.name} ${pkg.version})\n`);
 }
 
-try {
-  build();
-} catch (err) {
-  process.stderr.write(`build-pack: ${err.message}\n`);
-  process.exitCode = 1;
+if (require.main === module) {
+  try {
+    build();
+  } catch (err) {
+    process.stderr.write(`build-pack: ${err.message}\n`);
+    process.exitCode = 1;
+  }
 }
+
+module.exports = { manifest, requiredPackages };
