@@ -203,6 +203,14 @@ describeWithNpm(title, () => {
     ]);
   });
 
+  it("npm pack of policies/, which runs only inside the project, stops and names dist/pack", async () => {
+    const packed = await run(npm, ["pack", "--dry-run"], path.join(ROOT, "policies"));
+    expect(packed.code).not.toBe(0);
+    expect(packed.stderr).toContain(
+      "policies/ runs from the project (its main is ../dist/policies/index.js): publish the self-contained pack instead: npm run build, then pulumi policy publish in dist/pack",
+    );
+  });
+
   it("no file of the installed pack requires a path outside it", () => {
     const dir = path.join(project, "node_modules", "envstack-policies");
     const leaving: string[] = [];
