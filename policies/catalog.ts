@@ -7,6 +7,7 @@ import {
 } from "@pulumi/policy";
 import type { StackName } from "../src/model";
 import {
+  isRecord,
   isStackPolicy,
   packPath,
   parseUrn,
@@ -111,6 +112,10 @@ function resolveSettings(
     numbers: (key) => {
       const v = pick(key);
       return Array.isArray(v) ? v.filter((x): x is number => typeof x === "number") : [];
+    },
+    record: (key) => {
+      const v = pick(key);
+      return isRecord(v) ? v : {};
     },
   };
 }

@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { PARITY, PROMISES, STACKS, type StackName, type StatedPromise } from "../src/model";
+import { baselinesSection } from "./baseline-config";
 import { PACK_NAME, POLICY_DEFINITIONS, SUPPRESSIONS_SETTING, policyMeta } from "./catalog";
 import { readMutationScore } from "./mutation-score";
 import { packDir, type Setting } from "./support";
@@ -77,6 +78,7 @@ export function renderPoliciesDoc(): string {
       `| [\`${p.name}\`](#${p.name}) | ${p.severity} | ${STACKS.map((s) => p.levels[s]).join(" | ")} | ${p.suppressible ? "yes" : "**never**"} | ${p.framework ? cell(`${p.framework.name} ${p.framework.reference}`) : "—"} |`,
     );
   }
+  out.push(...baselinesSection());
   for (const p of POLICY_DEFINITIONS) {
     out.push("", `## ${p.name}`, "", p.description, "");
     out.push(`- Severity: ${p.severity}`);

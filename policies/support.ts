@@ -32,9 +32,18 @@ export const fsbp = (reference: string, specification: string): Framework => ({
   specification,
 });
 
-/** A pack config property: a JSON schema that always carries its default. */
+/**
+ * A pack config property: a JSON schema that always carries its default. A map setting (a stack
+ * file's `config:` map) defaults to the empty map, which stands for "not given".
+ */
 export type Setting = PolicyConfigJSONSchema & {
-  readonly default: string | number | boolean | readonly string[] | readonly number[];
+  readonly default:
+    | string
+    | number
+    | boolean
+    | readonly string[]
+    | readonly number[]
+    | Readonly<Record<string, never>>;
 };
 
 /** A policy's settings after the pack config is applied over the defaults. */
@@ -43,6 +52,8 @@ export interface Settings {
   text(key: string): string;
   list(key: string): readonly string[];
   numbers(key: string): readonly number[];
+  /** A map setting's value; the empty map when the config gives none (or not a map). */
+  record(key: string): Readonly<Record<string, unknown>>;
 }
 
 export interface PolicyContext {
@@ -166,9 +177,17 @@ export function parseJson(value: unknown): unknown {
   }
 }
 
-/** The directory holding PulumiPolicy.yaml, whether running from source or from dist/. */
+/**
+ * The directory holding PulumiPolicy.yaml, whether running from source (policies/), compiled
+ * beside the sources (dist/policies/, whose pack is policies/) or from the self-contained pack
+ * (dist/pack/policies/, whose pack is dist/pack/).
+ */
 export function packDir(): string {
-  const candidates = [__dirname, path.resolve(__dirname, "..", "..", "policies")];
+  const candidates = [
+    __dirname,
+    path.resolve(__dirname, ".."),
+    path.resolve(__dirname, "..", "..", "policies"),
+  ];
   return candidates.find((d) => fs.existsSync(path.join(d, "PulumiPolicy.yaml"))) ?? process.cwd();
 }
 

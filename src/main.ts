@@ -1,11 +1,10 @@
-import * as fs from "node:fs";
-import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import {
   ConfigErrors,
   holdsGuards,
   loadGuardedSpecs,
   loadSpecFromEngineConfig,
+  projectDirAbove,
   stackFilesFromEnvironment,
   type EnvironmentSpec,
 } from "./model";
@@ -18,16 +17,15 @@ import { declareEnvironment } from "./program";
  */
 
 /**
- * The project directory (Pulumi.yaml and the stack files): the nearest one above this file. Not
- * the working directory: when `main` names a file, the engine starts the program in that file's
- * directory (dist/src here), not the project's:
+ * The project directory (Pulumi.yaml and the stack files): the nearest one above this file, not
+ * inside node_modules (an application that installs envstack names this file, or
+ * `envstack/program`, from its own project). Not the working directory: when `main` names a
+ * file, the engine starts the program in that file's directory (dist/src here), not the
+ * project's:
  * https://github.com/pulumi/pulumi/blob/1b5949891b3cefcb9974752b24a5ecef0acc86c8/pkg/engine/project.go#L45-L73
  */
 function projectDir(): string {
-  for (let dir = __dirname; ; dir = path.dirname(dir)) {
-    if (fs.existsSync(path.join(dir, "Pulumi.yaml"))) return dir;
-    if (path.dirname(dir) === dir) return process.cwd();
-  }
+  return projectDirAbove(__dirname) ?? process.cwd();
 }
 
 function readSpecs(): { spec: EnvironmentSpec; environments: EnvironmentSpec[] } {

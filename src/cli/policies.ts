@@ -1,16 +1,28 @@
+import * as path from "node:path";
 import { parseArgs } from "node:util";
+import { baselinePolicyConfig } from "../../policies/baseline-config";
 import { PACK_NAME, POLICY_CATALOG, type PolicyMeta } from "../../policies/catalog";
-import { STACKS } from "../model";
+import { STACKS, stackFilesFromEnvironment } from "../model";
 import { GateError } from "./gate";
 import { EXIT, processIo, reportError, type Io } from "./io";
+import { packageRoot } from "./paths";
 
 export const POLICIES_USAGE = `Usage: envstack policies [--format text|json|markdown]
+       envstack policies --config [--project-dir <dir>]
 
 Lists the policy pack's policies with their severity and enforcement level in each stack.
 
+With --config, prints instead a policy config (JSON) that gives every policy reading stack files
+its baselines: the config: map of each stack file, validated first. Enable a published pack with
+it (pulumi policy enable <org>/envstack-policies <version> --config <file>), where the pack has
+no stack files to read.
+
 Options:
-  -f, --format <format>  text (default), json or markdown.
-  -h, --help             This help.`;
+  -f, --format <format>    text (default), json or markdown.
+  -c, --config             Print the baselines policy config.
+  -p, --project-dir <dir>  Where the stack files are (default: this package's directory); the
+                           files ENVSTACK_STACK_FILES names replace them, as the program reads.
+  -h, --help               This help.`;
 
 export function policiesText(catalog: readonly PolicyMeta[]): string {
   const header = ["policy", "severity", ...STACKS, "suppressible"];
@@ -48,7 +60,12 @@ export function runPolicies(argv: readonly string[], io: Io = processIo): number
     try {
       ({ values } = parseArgs({
         args: [...argv],
-        options: { format: { type: "string", short: "f" }, help: { type: "boolean", short: "h" } },
+        options: {
+          format: { type: "string", short: "f" },
+          config: { type: "boolean", short: "c" },
+          "project-dir": { type: "string", short: "p" },
+          help: { type: "boolean", short: "h" },
+        },
         strict: true,
         allowPositionals: false,
       }));
@@ -59,6 +76,17 @@ export function runPolicies(argv: readonly string[], io: Io = processIo): number
       io.stdout(`${POLICIES_USAGE}\n`);
       return EXIT.ok;
     }
+    if (values.config) {
+      if (values.format !== undefined)
+        throw new GateError(`--format: not with --config, which prints JSON\n\n${POLICIES_USAGE}`);
+      const projectDir = path.resolve(values["project-dir"] ?? packageRoot());
+      // A broken stack file is ConfigErrors: reported naming the file and key, exit 2.
+      const config = baselinePolicyConfig(stackFilesFromEnvironment(projectDir, process.env));
+      io.stdout(`${JSON.stringify(config, null, 2)}\n`);
+      return EXIT.ok;
+    }
+    if (values["project-dir"] !== undefined)
+      throw new GateError(`--project-dir: only with --config\n\n${POLICIES_USAGE}`);
     switch (values.format ?? "text") {
       case "text":
         io.stdout(policiesText(POLICY_CATALOG));

@@ -1,3 +1,4 @@
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { z } from "zod";
 import { STACKS, type StackName } from "./environments";
@@ -75,4 +76,19 @@ export function stackFilesFromEnvironment(
 /** The variable's value that makes the program read exactly these stack files. */
 export function stackFilesValue(files: Readonly<Record<StackName, string>>): string {
   return JSON.stringify(Object.fromEntries(STACKS.map((s) => [s, path.resolve(files[s])])));
+}
+
+/**
+ * The project a file or directory sits in: the nearest directory at or above `from` holding a
+ * Pulumi.yaml, where the committed stack files are. A directory inside node_modules is an
+ * installed package, never the project: the envstack package ships a Pulumi.yaml (the gate runs
+ * its program for a directory of stack files), and an application that installs it keeps its
+ * stack files next to its own Pulumi.yaml. None outside any project.
+ */
+export function projectDirAbove(from: string): string | undefined {
+  for (let dir = path.resolve(from); ; dir = path.dirname(dir)) {
+    const installed = dir.split(path.sep).includes("node_modules");
+    if (!installed && fs.existsSync(path.join(dir, "Pulumi.yaml"))) return dir;
+    if (path.dirname(dir) === dir) return undefined;
+  }
 }

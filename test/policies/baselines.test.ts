@@ -5,11 +5,19 @@ import { describe, expect, it } from "vitest";
 import {
   baselineOf,
   loadBaseline,
+  projectDirOf,
+  stackConfigKey,
   stackFileKey,
   stackFileSettings,
 } from "../../policies/baselines";
 import type { Settings } from "../../policies/support";
-import { ConfigErrors, STACKS, loadSpecFromFile, type StackName } from "../../src/model";
+import {
+  ConfigErrors,
+  STACKS,
+  loadSpecFromFile,
+  readStackConfigFile,
+  type StackName,
+} from "../../src/model";
 import { ROOT } from "../cli/helpers";
 
 /** A copy of a committed stack file in a directory of its own, so it can be edited. */
@@ -20,6 +28,8 @@ function copyOf(stack: StackName): string {
   return file;
 }
 
+const committed = (stack: StackName) => path.join(ROOT, `Pulumi.${stack}.yaml`);
+
 /** Rewrites a file with a later modification time, as an editor saving it would. */
 function rewrite(file: string, text: string, secondsLater: number): void {
   fs.writeFileSync(file, text);
@@ -27,26 +37,40 @@ function rewrite(file: string, text: string, secondsLater: number): void {
   fs.utimesSync(file, later, later);
 }
 
+/** Settings naming these stacks' files; the others' keys keep their defaults. */
 const settingsNaming = (files: Partial<Record<StackName, string>>): Settings => ({
   text: (key) =>
-    Object.entries(files).find(([stack]) => stackFileKey(stack as StackName) === key)?.[1] ?? "",
+    Object.entries(files).find(([stack]) => stackFileKey(stack as StackName) === key)?.[1] ??
+    String(stackFileSettings()[key]?.default ?? ""),
   number: () => Number.NaN,
   list: () => [],
   numbers: () => [],
+  record: () => ({}),
 });
 
 describe("the stack files a policy reads", () => {
-  it("takes one setting per stack, defaulting to the project's file next to the pack", () => {
+  it("takes two settings per stack: its config map (none by default) and its file", () => {
     expect(STACKS.map(stackFileKey)).toEqual(STACKS.map((s) => `${s}StackFile`));
+    expect(STACKS.map(stackConfigKey)).toEqual(STACKS.map((s) => `${s}Stack`));
     expect(stackFileSettings()).toEqual(
       Object.fromEntries(
-        STACKS.map((stack) => [
-          `${stack}StackFile`,
-          {
-            type: "string",
-            description: `The stack file ${stack} uses (a Pulumi.<stack>.yaml), relative to the pack directory. Left at the default, the file ENVSTACK_STACK_FILES names for ${stack} when that variable is set, as the program reads it.`,
-            default: `../Pulumi.${stack}.yaml`,
-          },
+        STACKS.flatMap((stack) => [
+          [
+            `${stack}Stack`,
+            {
+              type: "object",
+              description: `The config: map of Pulumi.${stack}.yaml: the ${stack} baseline, validated as the program validates the file. Given, ${stack}StackFile is not read (see "Baselines" above).`,
+              default: {},
+            },
+          ],
+          [
+            `${stack}StackFile`,
+            {
+              type: "string",
+              description: `The stack file ${stack} uses, relative to the pack directory. Left at the default, Pulumi.${stack}.yaml in the project the pack sits in, or the file ENVSTACK_STACK_FILES names for ${stack} (see "Baselines" above).`,
+              default: `../Pulumi.${stack}.yaml`,
+            },
+          ],
         ]),
       ),
     );
@@ -130,6 +154,7 @@ describe("the stack files the program reads reach the policies left at their def
     number: () => Number.NaN,
     list: () => [],
     numbers: () => [],
+    record: () => ({}),
   };
 
   function withVariable<T>(value: string | undefined, run: () => T): T {
@@ -173,5 +198,95 @@ describe("the stack files the program reads reach the policies left at their def
   it("reads the committed file when the variable is unset", () => {
     const found = withVariable(undefined, () => baselineOf(defaults, "stage"));
     expect(found.ok && found.spec.file).toBe(path.join(ROOT, "Pulumi.stage.yaml"));
+  });
+});
+
+describe("baselines given in the policy config", () => {
+  /** Settings giving `<stack>Stack` maps, and optionally `<stack>StackFile` paths. */
+  const settingsGiving = (
+    maps: Partial<Record<StackName, Record<string, unknown>>>,
+    files: Partial<Record<StackName, string>> = {},
+  ): Settings => ({
+    ...settingsNaming(files),
+    record: (key) =>
+      Object.entries(maps).find(([stack]) => stackConfigKey(stack as StackName) === key)?.[1] ?? {},
+  });
+
+  it("validates a stack's map as the program validates its file, and prefers it to the file", () => {
+    const map = readStackConfigFile(committed("prod"));
+    const database = map["envstack:database"] as Record<string, unknown>;
+    map["envstack:database"] = { ...database, storageGb: 777 };
+    const missing = path.join(os.tmpdir(), "envstack-no-such-dir", "Pulumi.prod.yaml");
+    const found = baselineOf(settingsGiving({ prod: map }, { prod: missing }), "prod");
+    expect(found.ok && found.spec.database.storageGb).toBe(777);
+    expect(found.ok && found.spec.stack).toBe("prod");
+    const asFile = loadBaseline(committed("prod"), "prod");
+    expect(found.ok && asFile.ok && { ...found.spec, file: "" }).toEqual({
+      ...(asFile.ok ? asFile.spec : {}),
+      database: { ...(asFile.ok ? asFile.spec.database : {}), storageGb: 777 },
+      file: "",
+    });
+  });
+
+  it("reports a broken map naming the setting and the key, never throwing", () => {
+    const map = readStackConfigFile(committed("stage"));
+    map["envstack:network"] = { ...(map["envstack:network"] as object), cidr: "not-a-cidr" };
+    const found = baselineOf(settingsGiving({ stage: map }), "stage");
+    expect(found.ok).toBe(false);
+    expect(!found.ok && found.message).toMatch(
+      /^Fix the stage baseline before this check can run: policy config stageStack: envstack:network\.cidr: expected /,
+    );
+  });
+
+  it("reads the map again when it changes", () => {
+    const map = readStackConfigFile(committed("dev"));
+    const first = baselineOf(settingsGiving({ dev: map }), "dev");
+    expect(baselineOf(settingsGiving({ dev: structuredClone(map) }), "dev")).toBe(first);
+    map["envstack:app"] = "other-app";
+    const second = baselineOf(settingsGiving({ dev: map }), "dev");
+    expect(second.ok && second.spec.app).toBe("other-app");
+  });
+
+  it("with neither a map nor a project around the pack, says what to give", () => {
+    const pack = fs.mkdtempSync(path.join(os.tmpdir(), "envstack-published-"));
+    const found = baselineOf(settingsNaming({}), "prod", pack);
+    expect(found).toEqual({
+      ok: false,
+      message: `Give the policy the prod baseline before this check can run: the pack runs outside a project (no Pulumi.yaml above ${pack}), so it has no Pulumi.prod.yaml to read. Set prodStack in the policy config to the config: map of Pulumi.prod.yaml (\`envstack policies --config\` prints a policy config holding every baseline), or prodStackFile to the stack file's path.`,
+    });
+  });
+});
+
+describe("the project a pack sits in", () => {
+  it("is the nearest directory above the pack holding a Pulumi.yaml", () => {
+    expect(projectDirOf(path.join(ROOT, "policies"))).toBe(ROOT);
+    expect(projectDirOf(path.join(ROOT, "dist", "pack"))).toBe(ROOT);
+  });
+
+  it("is never an installed package, and none outside any project", () => {
+    const project = fs.mkdtempSync(path.join(os.tmpdir(), "envstack-adopter-"));
+    const installed = path.join(project, "node_modules", "envstack");
+    fs.mkdirSync(path.join(installed, "policies"), { recursive: true });
+    fs.writeFileSync(path.join(installed, "Pulumi.yaml"), "name: envstack\n");
+    expect(projectDirOf(path.join(installed, "policies"))).toBeUndefined();
+    fs.writeFileSync(path.join(project, "Pulumi.yaml"), "name: adopter\n");
+    expect(projectDirOf(path.join(installed, "policies"))).toBe(project);
+  });
+
+  it("gives the defaults the project's stack files", () => {
+    const project = fs.mkdtempSync(path.join(os.tmpdir(), "envstack-project-"));
+    fs.writeFileSync(path.join(project, "Pulumi.yaml"), "name: adopter\n");
+    const file = path.join(project, "Pulumi.stage.yaml");
+    fs.copyFileSync(committed("stage"), file);
+    const pack = path.join(project, "deep", "pack");
+    fs.mkdirSync(pack, { recursive: true });
+    const before = process.env["ENVSTACK_STACK_FILES"];
+    delete process.env["ENVSTACK_STACK_FILES"];
+    try {
+      const found = baselineOf(settingsNaming({}), "stage", pack);
+      expect(found.ok && found.spec.file).toBe(file);
+    } finally {
+      if (before !== undefined) process.env["ENVSTACK_STACK_FILES"] = before;
+    }
   });
 });
