@@ -64,7 +64,7 @@ export const databaseTlsEnforced: StackPolicyDefinition = {
     "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/PostgreSQL.Concepts.General.SSL.html#PostgreSQL.Concepts.General.SSL.Requiring",
   remediationSteps:
     "Declare the database's parameter group in the stack with rds.force_ssl set to 1 (the database component does) and name it in parameterGroupName on the primary and its replicas. RDS's default groups force TLS only from PostgreSQL 15 on.",
-  levels: { dev: "advisory", stage: "mandatory", prod: "mandatory" },
+  levels: { development: "advisory", "production-like": "mandatory", production: "mandatory" },
   suppressible: true,
   validateStack: (args, report, { stack }) => {
     const reported = new Set<string>();
@@ -124,7 +124,7 @@ export const cacheRequiresAuth: ResourcePolicyDefinition = {
   documentation: "https://docs.aws.amazon.com/AmazonElastiCache/latest/red-ug/auth.html",
   remediationSteps:
     "Set authToken on the replication group from the generated secret (the cache component does), with transitEncryptionEnabled: ElastiCache enables AUTH only with in-transit encryption.",
-  levels: { dev: "advisory", stage: "mandatory", prod: "mandatory" },
+  levels: { development: "advisory", "production-like": "mandatory", production: "mandatory" },
   suppressible: true,
   validateResource: (args, report, { stack }) => {
     if (args.type !== REPLICATION_GROUP) return;

@@ -1,10 +1,7 @@
 import type { PolicyResource } from "@pulumi/policy";
 import {
-  ENVIRONMENTS,
+  environments,
   GITHUB_ACTIONS_APP_ID,
-  GUARDS_STACK,
-  holdsGuards,
-  STACKS,
   type GithubConfig,
   type StackName,
 } from "../src/model";
@@ -203,12 +200,12 @@ function readConfigs(
   report: Report,
 ): { home: Home | undefined; configs: Configs } {
   const configs = {} as Record<StackName, GithubConfig | undefined>;
-  for (const stack of STACKS) {
+  for (const stack of environments().names) {
     const baseline = baselineOf(settings, stack);
     if (!baseline.ok) report(baseline.message);
     configs[stack] = baseline.ok ? baseline.spec.github : undefined;
   }
-  const guards = configs[GUARDS_STACK];
+  const guards = configs[environments().production];
   const home = guards && { owner: guards.owner, repository: guards.repository };
   return { home, configs };
 }
@@ -279,7 +276,7 @@ function guardingRulesets(
   if (guarding.length > 0) return guarding;
   if (failures.size === 0) {
     report(
-      `Declare an active ${target} ruleset including ${ref} on ${showHome(home)}: ${why} (the ${GUARDS_STACK} stack declares none).`,
+      `Declare an active ${target} ruleset including ${ref} on ${showHome(home)}: ${why} (the ${environments().production} stack declares none).`,
     );
   }
   for (const [r, message] of failures) report(message, { urn: r.resource.urn });
@@ -293,7 +290,7 @@ function checkBranch(
   config: GithubConfig | undefined,
   report: Report,
 ): void {
-  const merge = ENVIRONMENTS[stack].merge;
+  const merge = environments().get(stack).merge;
   const urn = guarding[0]!.resource.urn;
   const on = (message: string) => report(message, { urn });
   const any = (pick: (r: Ruleset) => boolean) => guarding.some(pick);
@@ -457,7 +454,7 @@ function reportGithubResources(
     if (!resource.type.startsWith("github:") && resource.type !== "pulumi:providers:github")
       continue;
     report(
-      `Remove ${resource.type} ${resource.name} from ${stack}: only the ${GUARDS_STACK} stack declares GitHub guards, so no job that deploys ${stack} needs a GitHub token.`,
+      `Remove ${resource.type} ${resource.name} from ${stack}: only the ${environments().production} stack declares GitHub guards, so no job that deploys ${stack} needs a GitHub token.`,
       { urn: resource.urn },
     );
   }
@@ -475,11 +472,11 @@ export const branchRules: StackPolicyDefinition = {
   documentation: RULESETS_DOC,
   remediationSteps:
     "Declare the stack's rulesets through the GitHub branch-rules component from src/model ENVIRONMENTS (do not hand-edit rules) on envstack:github.owner/repository; set envstack:github.requiredChecks and requiredApprovals to at least the model's values and name bypass teams only in pullRequestBypassTeams. These rules cannot be suppressed.",
-  levels: { dev: "mandatory", stage: "mandatory", prod: "mandatory" },
+  levels: { development: "mandatory", "production-like": "mandatory", production: "mandatory" },
   suppressible: false,
   settings: stackFileSettings,
   validateStack: (args, report, { stack, settings }) => {
-    if (!holdsGuards(stack)) {
+    if (!environments().holdsGuards(stack)) {
       reportGithubResources(stack, args.resources, report);
       return;
     }
@@ -495,8 +492,8 @@ export const branchRules: StackPolicyDefinition = {
       g.tags ||= tag;
       guardedBy.set(r, g);
     };
-    for (const guarded of STACKS) {
-      const env = ENVIRONMENTS[guarded];
+    for (const guarded of environments().names) {
+      const env = environments().get(guarded);
       const find = (kind: RefKind, pattern: string) =>
         guardingRulesets(guarded, kind, pattern, rulesets, home, defaultBranch, report);
       for (const branch of env.branches) {
@@ -560,15 +557,15 @@ export const deploymentEnvironment: StackPolicyDefinition = {
   documentation: ENVIRONMENTS_DOC,
   remediationSteps:
     "Declare the environment through the GitHub deployment-environment component from src/model ENVIRONMENTS on envstack:github.owner/repository; set envstack:github.deploymentReviewers (two distinct reviewers for prod). These rules cannot be suppressed.",
-  levels: { dev: "mandatory", stage: "mandatory", prod: "mandatory" },
+  levels: { development: "mandatory", "production-like": "mandatory", production: "mandatory" },
   suppressible: false,
   settings: stackFileSettings,
   validateStack: (args, report, { stack, settings }) => {
-    if (!holdsGuards(stack)) return;
+    if (!environments().holdsGuards(stack)) return;
     const { home, configs } = readConfigs(settings, report);
     if (home === undefined) return;
     const declared = readDeploymentResources(args.resources, report);
-    for (const guarded of STACKS)
+    for (const guarded of environments().names)
       checkEnvironment(guarded, declared, home, configs[guarded], report);
   },
 };
@@ -638,7 +635,7 @@ function checkEnvironment(
   config: GithubConfig | undefined,
   report: Report,
 ): void {
-  const env = ENVIRONMENTS[stack];
+  const env = environments().get(stack);
   let found: Environment | undefined;
   for (const e of declared.environments) {
     if (e.name !== stack) continue;
@@ -654,7 +651,7 @@ function checkEnvironment(
   if (!found) {
     if (!declared.unknownEnvironment) {
       report(
-        `Declare the GitHub environment "${stack}": deployments to ${stack} go through it (the ${GUARDS_STACK} stack declares none).`,
+        `Declare the GitHub environment "${stack}": deployments to ${stack} go through it (the ${environments().production} stack declares none).`,
       );
     }
     return;

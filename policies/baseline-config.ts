@@ -1,4 +1,10 @@
-import { loadSpecFromFile, readStackConfigFile, STACKS, type StackName } from "../src/model";
+import {
+  environments,
+  loadSpecFromFile,
+  readStackConfigFile,
+  stackFileOf,
+  type StackName,
+} from "../src/model";
 import { stackConfigKey } from "./baselines";
 import { POLICY_DEFINITIONS } from "./catalog";
 
@@ -13,13 +19,16 @@ import { POLICY_DEFINITIONS } from "./catalog";
 export function baselinePolicyConfig(
   files: Readonly<Record<StackName, string>>,
 ): Record<string, Record<string, Record<string, unknown>>> {
-  const maps = STACKS.map((stack) => {
-    loadSpecFromFile(files[stack], stack);
-    return [stackConfigKey(stack), readStackConfigFile(files[stack])] as const;
+  const maps = environments().names.map((stack) => {
+    const file = stackFileOf(files, stack);
+    loadSpecFromFile(file, stack);
+    return [stackConfigKey(stack), readStackConfigFile(file)] as const;
   });
   const config: Record<string, Record<string, Record<string, unknown>>> = {};
   for (const definition of POLICY_DEFINITIONS) {
-    const keys = new Set(STACKS.flatMap((s) => Object.keys(definition.settings?.(s) ?? {})));
+    const keys = new Set(
+      environments().names.flatMap((s) => Object.keys(definition.settings?.(s) ?? {})),
+    );
     const given = maps.filter(([key]) => keys.has(key));
     if (given.length > 0) config[definition.name] = Object.fromEntries(given);
   }

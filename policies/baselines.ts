@@ -1,16 +1,17 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import {
+  environments,
   ConfigErrors,
   loadSpecFromFile,
   parseSpec,
   projectDirAbove,
   STACK_FILES_VARIABLE,
-  STACKS,
   stackFileName,
   stackFilesFromEnvironment,
   type EnvironmentSpec,
   type StackName,
+  stackFileOf,
 } from "../src/model";
 import { packDir, packPath, type Setting, type Settings } from "./support";
 
@@ -43,7 +44,7 @@ const defaultStackFile = (stack: StackName) => `../Pulumi.${stack}.yaml`;
  */
 export function stackFileSettings(): Record<string, Setting> {
   return Object.fromEntries(
-    STACKS.flatMap((stack) => [
+    environments().names.flatMap((stack) => [
       [
         stackConfigKey(stack),
         {
@@ -110,7 +111,7 @@ export function baselineOf(
     if (!(err instanceof ConfigErrors)) throw err;
     return fixFirst(stack, err);
   }
-  return loadBaseline(files[stack], stack);
+  return loadBaseline(stackFileOf(files, stack), stack);
 }
 
 export type Baseline =

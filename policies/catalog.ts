@@ -5,7 +5,7 @@ import {
   type ResourceValidationPolicy,
   type StackValidationPolicy,
 } from "@pulumi/policy";
-import type { StackName } from "../src/model";
+import { forRole, type Role, type StackName } from "../src/model";
 import {
   isRecord,
   isStackPolicy,
@@ -46,7 +46,8 @@ export interface PolicyMeta {
   /** The documentation of the outside behaviour the policy rests on. */
   documentation?: string;
   remediationSteps: string;
-  levels: Record<StackName, "advisory" | "mandatory" | "disabled">;
+  /** The level in each role of environment. */
+  levels: Record<Role, "advisory" | "mandatory" | "disabled">;
   suppressible: boolean;
 }
 
@@ -214,7 +215,7 @@ export function toSdkPolicy(
   stack: StackName,
 ): ResourceValidationPolicy | StackValidationPolicy {
   const defaults = settingsFor(definition, stack);
-  const enforcementLevel: Level = definition.levels[stack];
+  const enforcementLevel: Level = forRole(definition.levels, stack);
   const common = {
     name: definition.name,
     description: definition.description,

@@ -12,6 +12,7 @@ import {
   type ResourcePolicyDefinition,
   type StackPolicyDefinition,
 } from "./support";
+import { environments } from "../src/model";
 
 export const RDS_INSTANCE = "aws:rds/instance:Instance";
 export const REPLICATION_GROUP = "aws:elasticache/replicationGroup:ReplicationGroup";
@@ -44,7 +45,7 @@ export const prodDatabaseProtected: ResourcePolicyDefinition = {
   framework: fsbp("RDS.8", "RDS DB instances should have deletion protection enabled"),
   remediationSteps:
     "Set envstack:database.deletionProtection to true in Pulumi.stage.yaml and Pulumi.prod.yaml; the database component sets skipFinalSnapshot false and a finalSnapshotIdentifier on the primary in stage and prod, and `protect: true` in prod. Deleting the database takes a reviewed change that lifts them.",
-  levels: { dev: "disabled", stage: "mandatory", prod: "mandatory" },
+  levels: { development: "disabled", "production-like": "mandatory", production: "mandatory" },
   suppressible: true,
   validateResource: (args, report, { stack }) => {
     if (args.type !== RDS_INSTANCE || isReplica(args.props)) return;
@@ -66,7 +67,7 @@ export const prodDatabaseProtected: ResourcePolicyDefinition = {
         `Set skipFinalSnapshot to false and a finalSnapshotIdentifier on ${args.name}: deleting ${stack}'s primary database must leave a snapshot.`,
       );
     }
-    if (stack === "prod" && args.opts.protect !== true) {
+    if (environments().role(stack) === "production" && args.opts.protect !== true) {
       report(
         `Set the protect resource option on ${args.name}: Pulumi must refuse to delete ${stack}'s primary database.`,
       );
@@ -82,7 +83,7 @@ export const backupRetention: ResourcePolicyDefinition = {
   framework: fsbp("RDS.11", "RDS instances should have automatic backups enabled"),
   remediationSteps:
     "Raise envstack:database.backupRetentionDays to at least the floor (stage and prod: 7 by default; the pack config's minimumDays sets it).",
-  levels: { dev: "advisory", stage: "mandatory", prod: "mandatory" },
+  levels: { development: "advisory", "production-like": "mandatory", production: "mandatory" },
   suppressible: true,
   settings: (stack) => ({
     minimumDays: {
@@ -90,7 +91,7 @@ export const backupRetention: ResourcePolicyDefinition = {
       minimum: 0,
       maximum: 35,
       description: "Fewest days of automated backups a primary database keeps.",
-      default: stack === "dev" ? 1 : 7,
+      default: environments().role(stack) === "development" ? 1 : 7,
     },
   }),
   validateResource: (args, report, { stack, settings }) => {
@@ -123,7 +124,7 @@ export const redundancy: ResourcePolicyDefinition = {
   ),
   remediationSteps:
     "Set envstack:database.multiAz to true and envstack:cache.replicasPerShard to at least 1 (the cache component then enables automatic failover and Multi-AZ).",
-  levels: { dev: "disabled", stage: "mandatory", prod: "mandatory" },
+  levels: { development: "disabled", "production-like": "mandatory", production: "mandatory" },
   suppressible: true,
   validateResource: (args, report, { stack }) => {
     if (args.type === RDS_INSTANCE && !isReplica(args.props)) {
@@ -181,7 +182,7 @@ export const bucketsVersionedAndPrivate: StackPolicyDefinition = {
   framework: fsbp("S3.8", "S3 general purpose buckets should block public access"),
   remediationSteps:
     "Declare, next to each bucket, an aws.s3.BucketVersioning with status Enabled and an aws.s3.BucketPublicAccessBlock with blockPublicAcls, blockPublicPolicy, ignorePublicAcls and restrictPublicBuckets all true.",
-  levels: { dev: "advisory", stage: "mandatory", prod: "mandatory" },
+  levels: { development: "advisory", "production-like": "mandatory", production: "mandatory" },
   suppressible: true,
   validateStack: (args, report, { stack }) => {
     for (const bucket of args.resources.filter((r) => BUCKETS.includes(r.type))) {
@@ -228,7 +229,7 @@ export const logRetention: ResourcePolicyDefinition = {
   ),
   remediationSteps:
     "Raise envstack:observability.logRetentionDays to at least the floor (365 days in prod by default; the pack config's minimumDays sets it).",
-  levels: { dev: "disabled", stage: "disabled", prod: "mandatory" },
+  levels: { development: "disabled", "production-like": "disabled", production: "mandatory" },
   suppressible: true,
   settings: () => ({
     minimumDays: {

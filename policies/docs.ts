@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { PARITY, PROMISES, STACKS, type StackName, type StatedPromise } from "../src/model";
+import { environments, PARITY, PROMISES, ROLES, type Role, type StatedPromise } from "../src/model";
 import { baselinesSection } from "./baseline-config";
 import { PACK_NAME, POLICY_DEFINITIONS, SUPPRESSIONS_SETTING, policyMeta } from "./catalog";
 import { readMutationScore } from "./mutation-score";
@@ -13,18 +13,20 @@ function settingLine(key: string, s: Setting, perStack: Record<string, unknown>)
   const def =
     values.length === 1
       ? `default \`${values[0]}\``
-      : `default ${STACKS.map((st) => `${st} \`${JSON.stringify(perStack[st])}\``).join(", ")}`;
+      : `default ${environments()
+          .names.map((st) => `${st} \`${JSON.stringify(perStack[st])}\``)
+          .join(", ")}`;
   return `- \`${key}\` (${String(s.type)}): ${s.description ?? ""} ${def}.`;
 }
 
 /**
- * The stacks a promise holds in: those its statement names, else those where one of its policies
- * is mandatory.
+ * The roles of the environments a promise holds in: those its statement names, else those where
+ * one of its policies is mandatory.
  */
-export function promiseStacks(promise: StatedPromise): StackName[] {
-  if (promise.stacks) return [...promise.stacks];
-  return STACKS.filter((s) =>
-    promise.policies.some((p) => policyMeta(p)?.levels[s] === "mandatory"),
+export function promiseRoles(promise: StatedPromise): Role[] {
+  if (promise.roles) return [...promise.roles];
+  return ROLES.filter((r) =>
+    promise.policies.some((p) => policyMeta(p)?.levels[r] === "mandatory"),
   );
 }
 
@@ -35,7 +37,7 @@ function promiseRows(): string[] {
     const covers = p.covers
       .map((c) => `\`${c.type}\`${c.instances ? ` (${c.instances})` : ""}: ${c.paths.join(", ")}`)
       .join("; ");
-    return `| ${cell(p.statement)} | ${cell(stated)} | ${policies} | ${cell(covers)} | ${promiseStacks(p).join(", ")} |`;
+    return `| ${cell(p.statement)} | ${cell(stated)} | ${policies} | ${cell(covers)} | ${promiseRoles(p).join(", ")} |`;
   });
 }
 
@@ -68,21 +70,21 @@ export function renderPoliciesDoc(): string {
     "",
     `<!-- Generated from policies/catalog.ts by \`npm run docs:policies\`; do not edit by hand. -->`,
     "",
-    `The pack \`${PACK_NAME}\` runs at preview (\`pulumi preview --policy-pack policies\`, or the offline gate \`envstack preview\`). A **mandatory** violation blocks the preview; an **advisory** one is reported only. Levels and thresholds are set per stack through the pack config (see \`policies/policy-config.example.json\`): a policy's \`enforcementLevel\`, or \`all\` for every policy, replaces the level below, except that a policy marked **never** suppressible keeps at least its level in the stack. With \`pulumi preview --policy-pack-config\` such a policy still reports at its floor when lowered to advisory, but \`disabled\` (or \`all: disabled\`) switches it off: the \`@pulumi/policy\` server skips a disabled policy before any of its code runs ([server.ts](https://github.com/pulumi/pulumi-policy/blob/master/sdk/nodejs/policy/server.ts), \`makeAnalyzeRpcFun\`), so no pack can refuse it there. \`envstack preview --policy-config\` refuses a lower level or \`disabled\` (from \`all\` too) and notes each refused level on the policy: run the gate in CI so that a disabled guarantee fails the pull request.`,
+    `The pack \`${PACK_NAME}\` runs at preview (\`pulumi preview --policy-pack policies\`, or the offline gate \`envstack preview\`). A **mandatory** violation blocks the preview; an **advisory** one is reported only. A policy's level depends on the role of the stack's environment (\`envstack.yaml\`, see docs/RUNBOOK.md; by default dev is \`development\`, stage \`production-like\` and prod \`production\`). Levels and thresholds are set per stack through the pack config (see \`policies/policy-config.example.json\`): a policy's \`enforcementLevel\`, or \`all\` for every policy, replaces the level below, except that a policy marked **never** suppressible keeps at least its level in the stack. With \`pulumi preview --policy-pack-config\` such a policy still reports at its floor when lowered to advisory, but \`disabled\` (or \`all: disabled\`) switches it off: the \`@pulumi/policy\` server skips a disabled policy before any of its code runs ([server.ts](https://github.com/pulumi/pulumi-policy/blob/master/sdk/nodejs/policy/server.ts), \`makeAnalyzeRpcFun\`), so no pack can refuse it there. \`envstack preview --policy-config\` refuses a lower level or \`disabled\` (from \`all\` too) and notes each refused level on the policy: run the gate in CI so that a disabled guarantee fails the pull request.`,
     "",
-    "| policy | severity | dev | stage | prod | suppressible | framework |",
-    "|---|---|---|---|---|---|---|",
+    `| policy | severity | ${ROLES.join(" | ")} | suppressible | framework |`,
+    `|---|---|${ROLES.map(() => "---").join("|")}|---|---|`,
   ];
   for (const p of POLICY_DEFINITIONS) {
     out.push(
-      `| [\`${p.name}\`](#${p.name}) | ${p.severity} | ${STACKS.map((s) => p.levels[s]).join(" | ")} | ${p.suppressible ? "yes" : "**never**"} | ${p.framework ? cell(`${p.framework.name} ${p.framework.reference}`) : "—"} |`,
+      `| [\`${p.name}\`](#${p.name}) | ${p.severity} | ${ROLES.map((r) => p.levels[r]).join(" | ")} | ${p.suppressible ? "yes" : "**never**"} | ${p.framework ? cell(`${p.framework.name} ${p.framework.reference}`) : "—"} |`,
     );
   }
   out.push(...baselinesSection());
   for (const p of POLICY_DEFINITIONS) {
     out.push("", `## ${p.name}`, "", p.description, "");
     out.push(`- Severity: ${p.severity}`);
-    out.push(`- Enforcement: ${STACKS.map((s) => `${s} ${p.levels[s]}`).join(", ")}`);
+    out.push(`- Enforcement: ${ROLES.map((r) => `${r} ${p.levels[r]}`).join(", ")}`);
     if (p.framework)
       out.push(
         `- Framework: ${p.framework.name} ${p.framework.reference} (${p.framework.specification})`,
@@ -90,12 +92,14 @@ export function renderPoliciesDoc(): string {
     if (p.documentation) out.push(`- Documentation: <${p.documentation}>`);
     out.push(`- Suppressible: ${p.suppressible ? "yes" : "never"}`);
     out.push("", `**Remediation.** ${p.remediationSteps}`);
-    const keys = Object.keys(p.settings?.("prod") ?? {});
+    const keys = Object.keys(p.settings?.(environments().production) ?? {});
     if (keys.length > 0) {
       out.push("", "**Settings.**", "");
       for (const k of keys) {
-        const perStack = Object.fromEntries(STACKS.map((s) => [s, p.settings?.(s)[k]?.default]));
-        out.push(settingLine(k, p.settings!("prod")[k]!, perStack));
+        const perStack = Object.fromEntries(
+          environments().names.map((s) => [s, p.settings?.(s)[k]?.default]),
+        );
+        out.push(settingLine(k, p.settings!(environments().production)[k]!, perStack));
       }
     }
   }

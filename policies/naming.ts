@@ -1,11 +1,10 @@
 import type { ResourceValidationArgs } from "@pulumi/policy";
 import {
-  ENVIRONMENTS,
-  isStackName,
+  environments,
   MANAGED_BY,
   REQUIRED_TAG_KEYS,
   scopePrefix,
-  STACKS,
+  type StackName,
 } from "../src/model";
 import { baselineOf, stackFileSettings } from "./baselines";
 import { LOG_GROUP } from "./data-safety";
@@ -23,11 +22,7 @@ import {
 export const SSM_PARAMETER = "aws:ssm/parameter:Parameter";
 
 /** The app the stack's committed file names, or a reported reason it cannot be read. */
-function appOf(
-  settings: Settings,
-  stack: (typeof STACKS)[number],
-  report: Report,
-): string | undefined {
+function appOf(settings: Settings, stack: StackName, report: Report): string | undefined {
   const baseline = baselineOf(settings, stack);
   if (!baseline.ok) {
     report(baseline.message);
@@ -57,7 +52,7 @@ export const requiredTags: ResourcePolicyDefinition = {
   severity: "medium",
   remediationSteps:
     "Declare AWS resources under the stack's explicit aws.Provider, whose defaultTags come from src/model defaultTags(stack, app); never override env, app or managed-by on a resource.",
-  levels: { dev: "advisory", stage: "mandatory", prod: "mandatory" },
+  levels: { development: "advisory", "production-like": "mandatory", production: "mandatory" },
   suppressible: true,
   settings: stackFileSettings,
   validateResource: (args, report, { stack, settings }) => {
@@ -112,7 +107,7 @@ export const awsNamesScoped: ResourcePolicyDefinition = {
   severity: "medium",
   remediationSteps:
     "Name them with src/model scopedName(stack, app, ...) or logGroupName(stack, app, component); IAM grants are scoped to that prefix.",
-  levels: { dev: "advisory", stage: "mandatory", prod: "mandatory" },
+  levels: { development: "advisory", "production-like": "mandatory", production: "mandatory" },
   suppressible: true,
   settings: stackFileSettings,
   validateResource: (args, report, { stack, settings }) => {
@@ -145,7 +140,7 @@ export const githubNamesPrefixed: ResourcePolicyDefinition = {
   severity: "low",
   remediationSteps:
     "Name them with src/model variableName(stack, name), so a workflow can never read another environment's value by mistake.",
-  levels: { dev: "advisory", stage: "mandatory", prod: "mandatory" },
+  levels: { development: "advisory", "production-like": "mandatory", production: "mandatory" },
   suppressible: true,
   validateResource: (args, report) => {
     const property = GITHUB_NAMES[args.type];
@@ -161,13 +156,13 @@ export const githubNamesPrefixed: ResourcePolicyDefinition = {
     }
     // The guards stack declares every environment's variables: each takes its own prefix.
     const owner = environment.value;
-    if (!isStackName(owner)) return;
-    const prefix = ENVIRONMENTS[owner].variablePrefix;
+    if (!environments().has(owner)) return;
+    const prefix = environments().get(owner).variablePrefix;
     const value = typeof name.value === "string" ? name.value : "";
     if (value.startsWith(prefix)) return;
-    const other = STACKS.map((s) => ENVIRONMENTS[s].variablePrefix).find((p) =>
-      value.startsWith(p),
-    );
+    const other = environments()
+      .names.map((s) => environments().get(s).variablePrefix)
+      .find((p) => value.startsWith(p));
     const bare = other ? value.slice(other.length) : value;
     report(
       `Rename ${value || args.name} to ${prefix}${bare}: ${owner}'s GitHub environment variables and secrets are prefixed ${prefix}.`,

@@ -9,6 +9,7 @@ import {
   type DeclaredResource,
   type ParityAttribute,
   type StackName,
+  environments,
 } from "../src/model";
 import { baselineOf, stackFileSettings } from "./baselines";
 import { show, type Report, type Settings, type StackPolicyDefinition } from "./support";
@@ -92,18 +93,20 @@ export const stageMirrorsProd: StackPolicyDefinition = {
   severity: "high",
   remediationSteps:
     "Change the stack's config (or the code that overrides it) so the attribute equals prod's committed value, or change prod and stage together in one reviewed change. Only attributes listed as may-differ in the parity contract may differ.",
-  levels: { dev: "disabled", stage: "mandatory", prod: "mandatory" },
+  levels: { development: "disabled", "production-like": "mandatory", production: "mandatory" },
   suppressible: true,
   attributes: mustEqualAttributes()
     .filter((a) => a.observed)
     .map((a) => a.key),
   settings: stackFileSettings,
-  validateStack: (args, report, { stack, settings }) =>
-    compare(args, report, mustEqualAttributes(), "prod", settings, (_attribute, found) =>
-      stack === "prod"
-        ? `prod must match its committed Pulumi.prod.yaml (prod declares ${found}).`
-        : `${stack} must mirror prod (${stack} declares ${found}).`,
-    ),
+  validateStack: (args, report, { stack, settings }) => {
+    const production = environments().production;
+    compare(args, report, mustEqualAttributes(), production, settings, (_attribute, found) =>
+      stack === production
+        ? `${production} must match its committed Pulumi.${production}.yaml (${production} declares ${found}).`
+        : `${stack} must mirror ${production} (${stack} declares ${found}).`,
+    );
+  },
 };
 
 export const devFollowsStage: StackPolicyDefinition = {
@@ -113,20 +116,25 @@ export const devFollowsStage: StackPolicyDefinition = {
   severity: "low",
   remediationSteps:
     "Set the engine version in Pulumi.dev.yaml to stage's, or upgrade stage first: versions move forward through dev and stage together.",
-  levels: { dev: "advisory", stage: "disabled", prod: "disabled" },
+  levels: { development: "advisory", "production-like": "disabled", production: "disabled" },
   suppressible: true,
   attributes: PARITY.filter((a) => a.devFollowsStage === true && a.observed).map((a) => a.key),
   settings: stackFileSettings,
-  validateStack: (args, report, { stack, settings }) =>
+  validateStack: (args, report, { stack, settings }) => {
+    // The first production-like environment of the chain (stage by default).
+    const chain = environments();
+    const stage = chain.names.find((s) => chain.role(s) === "production-like");
+    if (stage === undefined) return;
     compare(
       args,
       report,
       PARITY.filter((a) => a.devFollowsStage === true),
-      "stage",
+      stage,
       settings,
       (_attribute, found) =>
-        `${stack} must run the engine versions stage runs (${stack} declares ${found}).`,
-    ),
+        `${stack} must run the engine versions ${stage} runs (${stack} declares ${found}).`,
+    );
+  },
 };
 
 export const parityPolicies: readonly StackPolicyDefinition[] = [stageMirrorsProd, devFollowsStage];

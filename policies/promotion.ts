@@ -1,5 +1,5 @@
 import type { PolicyResource } from "@pulumi/policy";
-import { isDigestPinned, type EnvironmentSpec, type StackName } from "../src/model";
+import { environments, isDigestPinned, type EnvironmentSpec, type StackName } from "../src/model";
 import { baselineOf, stackFileSettings } from "./baselines";
 import {
   isRecord,
@@ -59,7 +59,7 @@ export const imagesPinnedByDigest: ResourcePolicyDefinition = {
   severity: "high",
   remediationSteps:
     "Reference the image by the digest CI built (`envstack promote` writes it into the stack file); never by a tag, which can move.",
-  levels: { dev: "advisory", stage: "mandatory", prod: "mandatory" },
+  levels: { development: "advisory", "production-like": "mandatory", production: "mandatory" },
   suppressible: true,
   validateResource: (args, report, { stack }) => {
     if (args.type !== TASK_DEFINITION) return;
@@ -141,6 +141,11 @@ function serviceOf(taskDefinition: PolicyResource): string | undefined {
  *   same repository as the source's), and a sidecar the source runs none of (dev without
  *   tracing).
  */
+const promotedFromPrevious: StackPolicyDefinition["validateStack"] = (args, report, context) => {
+  const source = environments().previous(context.stack);
+  if (source !== undefined) promotedFrom(source, context.stack)(args, report, context);
+};
+
 function promotedFrom(
   source: StackName,
   target: StackName,
@@ -237,10 +242,11 @@ export const prodRunsStageDigest: StackPolicyDefinition = {
   severity: "critical",
   remediationSteps:
     "Promote with `envstack promote --to prod` (or `--service <name>` for one service), which copies stage's committed images into Pulumi.prod.yaml; do not edit image references in code. A new service is declared in stage first. Sidecar images (observability.xrayDaemonImage) go to stage first. While a rollout or rollback holds a service's nextImage, its other colour may keep prod's previous services.<name>.image (a build of the same repository). This policy cannot be suppressed.",
-  levels: { dev: "disabled", stage: "disabled", prod: "mandatory" },
+  levels: { development: "disabled", "production-like": "disabled", production: "mandatory" },
   suppressible: false,
   settings: stackFileSettings,
-  validateStack: promotedFrom("stage", "prod"),
+  // The environment before production in the chain (stage by default).
+  validateStack: promotedFromPrevious,
 };
 
 export const stageRunsDevDigest: StackPolicyDefinition = {
@@ -250,10 +256,11 @@ export const stageRunsDevDigest: StackPolicyDefinition = {
   severity: "medium",
   remediationSteps:
     "Promote with `envstack promote --to stage`, which copies dev's images into Pulumi.stage.yaml. Advisory: dev moves on continuously.",
-  levels: { dev: "disabled", stage: "advisory", prod: "disabled" },
+  levels: { development: "disabled", "production-like": "advisory", production: "disabled" },
   suppressible: true,
   settings: stackFileSettings,
-  validateStack: promotedFrom("dev", "stage"),
+  // The environment before it in the chain (dev by default).
+  validateStack: promotedFromPrevious,
 };
 
 export const ECS_SERVICE = "aws:ecs/service:Service";
@@ -288,7 +295,7 @@ export const servicesRunDeclaredTaskDefinitions: StackPolicyDefinition = {
   documentation: "https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateService.html",
   remediationSteps:
     "Pass the declared task definition's `arn` output as the service's taskDefinition (the service component does for each colour). A literal family or ARN passes only when it names a declared family, and its revision cannot be checked before the update; a looked-up or foreign task definition runs images no stack file names. This policy cannot be suppressed.",
-  levels: { dev: "advisory", stage: "mandatory", prod: "mandatory" },
+  levels: { development: "advisory", "production-like": "mandatory", production: "mandatory" },
   suppressible: false,
   validateStack: (args, report, { stack }) => {
     const declared = ofType(args.resources, TASK_DEFINITION);

@@ -65,7 +65,7 @@ export const encryptionAtRest: ResourcePolicyDefinition = {
   framework: fsbp("RDS.3", "RDS DB instances should have encryption at-rest enabled"),
   remediationSteps:
     "Set storageEncrypted on RDS instances, atRestEncryptionEnabled on ElastiCache replication groups, and the environment's KMS key on log groups (kmsKeyId), SNS topics (kmsMasterKeyId) and secrets (kmsKeyId).",
-  levels: { dev: "advisory", stage: "mandatory", prod: "mandatory" },
+  levels: { development: "advisory", "production-like": "mandatory", production: "mandatory" },
   suppressible: true,
   settings: () => ({
     customerManagedKeyTypes: {
@@ -128,7 +128,7 @@ export const encryptionInTransit: ResourcePolicyDefinition = {
   ),
   remediationSteps:
     "Set transitEncryptionEnabled on ElastiCache replication groups; serve listeners over HTTPS with the environment's certificate, and make any HTTP listener a redirect to HTTPS.",
-  levels: { dev: "advisory", stage: "mandatory", prod: "mandatory" },
+  levels: { development: "advisory", "production-like": "mandatory", production: "mandatory" },
   suppressible: true,
   validateResource: (args, report, { stack }) => {
     if (args.type === REPLICATION_GROUP) {
@@ -220,7 +220,7 @@ export const noPublicIngress: ResourcePolicyDefinition = {
   ),
   remediationSteps:
     "Restrict the ingress to the VPC or to the load balancer's security group; set publiclyAccessible false on databases and assignPublicIp false on services.",
-  levels: { dev: "advisory", stage: "mandatory", prod: "mandatory" },
+  levels: { development: "advisory", "production-like": "mandatory", production: "mandatory" },
   suppressible: true,
   settings: () => ({
     publicPorts: {
@@ -309,7 +309,7 @@ export const noWildcardAdmin: ResourcePolicyDefinition = {
     "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_action.html",
   remediationSteps:
     "Grant the actions a role needs on the resources it needs, scoped by ARN or by the env/app tags; list actions instead of NotAction; grant IAM, STS and Organizations actions by name, on the ARNs they concern.",
-  levels: { dev: "advisory", stage: "mandatory", prod: "mandatory" },
+  levels: { development: "advisory", "production-like": "mandatory", production: "mandatory" },
   suppressible: true,
   validateResource: (args, report) => {
     const docs = whenKnown(() => declaredDocuments(args.type, args.props));
@@ -419,7 +419,7 @@ export const developerReadOnly: StackPolicyDefinition = {
   severity: "high",
   remediationSteps:
     "Set envstack:access.developer to read-only (or none) for stage and prod and keep the read-only level to Describe/List/Get calls that return metadata; changes reach those stacks through pull requests and deploy jobs, never a developer's role. Data a developer may read (the environment's logs, its plain String parameters) is listed, as ARN patterns, in developerReadableData.",
-  levels: { dev: "disabled", stage: "mandatory", prod: "mandatory" },
+  levels: { development: "disabled", "production-like": "mandatory", production: "mandatory" },
   suppressible: true,
   settings: (stack) => ({
     developerReadableData: {
@@ -476,7 +476,7 @@ export const ciDeployRoleTrust: ResourcePolicyDefinition = {
   severity: "critical",
   remediationSteps:
     "Trust the OIDC provider only with StringEquals on token.actions.githubusercontent.com:sub = repo:<owner>/<repository>:environment:<stack> and :aud = sts.amazonaws.com; never StringLike wildcards, the pull-request subject or other principals. Pull-request code runs before any review and holds no cloud credential. This rule cannot be suppressed.",
-  levels: { dev: "mandatory", stage: "mandatory", prod: "mandatory" },
+  levels: { development: "mandatory", "production-like": "mandatory", production: "mandatory" },
   suppressible: false,
   settings: stackFileSettings,
   validateResource: (args, report, { stack, settings }) => {
@@ -538,7 +538,7 @@ export const iamPermissionsBoundary: ResourcePolicyDefinition = {
   severity: "critical",
   remediationSteps:
     "Set permissionsBoundary on the role to the environment's boundary (the deploy role's boundaryPolicyArn, policy/ci/<app>-<stack>-boundary); the deploy role can create no role without it.",
-  levels: { dev: "mandatory", stage: "mandatory", prod: "mandatory" },
+  levels: { development: "mandatory", "production-like": "mandatory", production: "mandatory" },
   suppressible: false,
   settings: stackFileSettings,
   validateResource: (args, report, { stack, settings }) => {
@@ -604,7 +604,7 @@ export const iamRoleTrust: ResourcePolicyDefinition = {
     "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html",
   remediationSteps:
     "Trust principals of the stack's account by ARN (arn:aws:iam::<account>:root with conditions, or named roles), services only for the roles they take (ECS tasks, flow logs); on access roles require Bool aws:MultiFactorAuthPresent true, NumericLessThan aws:MultiFactorAuthAge at most 3600 and StringEquals aws:PrincipalTag/team-role, and keep maxSessionDuration at most 3600. Set envstack:accountId so the account is checked offline.",
-  levels: { dev: "advisory", stage: "mandatory", prod: "mandatory" },
+  levels: { development: "advisory", "production-like": "mandatory", production: "mandatory" },
   suppressible: true,
   settings: () => ({
     ...stackFileSettings(),
@@ -750,7 +750,7 @@ export const kmsKeyPolicy: ResourcePolicyDefinition = {
   documentation: "https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html",
   remediationSteps:
     'Keep the default statement giving kms:* to arn:aws:iam::<account>:root, grant services and roles only the KMS actions they use, and restrict any "*" principal with kms:CallerAccount, aws:SourceAccount or aws:SourceArn.',
-  levels: { dev: "advisory", stage: "mandatory", prod: "mandatory" },
+  levels: { development: "advisory", "production-like": "mandatory", production: "mandatory" },
   suppressible: true,
   settings: stackFileSettings,
   validateResource: (args, report, { stack, settings }) => {
@@ -844,7 +844,7 @@ export const noPlaintextGithubSecrets: ResourcePolicyDefinition = {
   severity: "critical",
   remediationSteps:
     "Give secrets as encryptedValue (sealed with the repository's public key) or set them outside Pulumi; keep only non-secret values (ARNs, regions, URLs) in variables.",
-  levels: { dev: "mandatory", stage: "mandatory", prod: "mandatory" },
+  levels: { development: "mandatory", "production-like": "mandatory", production: "mandatory" },
   suppressible: true,
   validateResource: (args, report) => {
     if (GITHUB_SECRETS.includes(args.type)) {

@@ -10,7 +10,7 @@ import {
 } from "@pulumi/policy";
 import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
 import { isUnknownValueError } from "./unknowns";
-import { readPath, type StackName } from "../src/model";
+import { readPath, type Role, type StackName } from "../src/model";
 
 /** How a policy is enforced in one stack. */
 export type Level = "advisory" | "mandatory" | "disabled";
@@ -81,7 +81,8 @@ interface PolicyBase {
   /** The public documentation of the outside behaviour the policy rests on (a URL). */
   readonly documentation?: string;
   readonly remediationSteps: string;
-  readonly levels: Readonly<Record<StackName, Level>>;
+  /** The level in each role of environment (src/model/environments.ts ROLES). */
+  readonly levels: Readonly<Record<Role, Level>>;
   /** Whether a reviewed suppression may lower a violation to advisory. */
   readonly suppressible: boolean;
   /**

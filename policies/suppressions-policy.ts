@@ -21,7 +21,7 @@ export const suppressionsAreValid: StackPolicyDefinition = {
   severity: "medium",
   remediationSteps:
     "Fix the entry the message names in policies/suppressions.yaml (policy; resource as a URN, or <type>::<name> with stack; attribute where the policy reports several; a reason of at least 20 characters; owner; expires as YYYY-MM-DD at most a year ahead). Names are exact: no wildcards or patterns. Renew an expired suppression only after a new review; delete one that matches no violation.",
-  levels: { dev: "mandatory", stage: "mandatory", prod: "mandatory" },
+  levels: { development: "mandatory", "production-like": "mandatory", production: "mandatory" },
   suppressible: false,
   validateStack: (_args, report, { stack, settings }) => {
     const file = loadSuppressions(packPath(settings.text("suppressionsFile")));

@@ -2,8 +2,8 @@ import * as fs from "node:fs";
 import { parseDocument } from "yaml";
 import { z } from "zod";
 import {
+  environments,
   ConfigError,
-  STACKS,
   UnreadableFile,
   configErrorsFromIssues,
   describeFound,
@@ -55,7 +55,11 @@ export function suppressionSchema(on: string = today()) {
   return z
     .strictObject({
       policy: z.string().regex(/^[a-z][a-z0-9-]*$/, { error: "a policy name (kebab-case)" }),
-      stack: z.enum(STACKS, { error: `one of ${STACKS.join(", ")}` }).optional(),
+      stack: z
+        .enum(environments().names as [string, ...string[]], {
+          error: `one of ${environments().names.join(", ")}`,
+        })
+        .optional(),
       resource: exactName(
         "one resource",
         new RegExp(`${URN.source}|${TYPE_AND_NAME.source}`),
@@ -77,7 +81,7 @@ export function suppressionSchema(on: string = today()) {
         ctx.addIssue({
           code: "custom",
           path: ["stack"],
-          message: `the stack the resource is in (${STACKS.join(", ")}): <type>::<name> names a resource in every stack`,
+          message: `the stack the resource is in (${environments().names.join(", ")}): <type>::<name> names a resource in every stack`,
         });
       } else if (urnStack !== undefined && s.stack !== undefined && s.stack !== urnStack) {
         ctx.addIssue({

@@ -8,7 +8,8 @@ import {
   networkOf,
   overlaps,
   parseIpv4Block,
-  type StackName,
+  type Role,
+  environments,
 } from "../src/model";
 import { baselineOf, stackFileSettings } from "./baselines";
 import { RDS_INSTANCE, REPLICATION_GROUP } from "./data-safety";
@@ -29,10 +30,10 @@ export const VPC = "aws:ec2/vpc:Vpc";
 export const LISTENERS = ["aws:lb/listener:Listener", "aws:alb/listener:Listener"];
 
 /** AWS refuses these at apply whatever the stack: block the preview in every stack. */
-const EVERYWHERE: Readonly<Record<StackName, Level>> = {
-  dev: "mandatory",
-  stage: "mandatory",
-  prod: "mandatory",
+const EVERYWHERE: Readonly<Record<Role, Level>> = {
+  development: "mandatory",
+  "production-like": "mandatory",
+  production: "mandatory",
 };
 
 /** Reads a property; an unknown value is noted as an advisory and yields undefined. */
@@ -233,12 +234,13 @@ export const vpcDisjointFromProd: StackPolicyDefinition = {
     "Give envstack:network.cidr a range that does not overlap prod's (network ranges may differ between stacks; they must not collide).",
   // Prod is the baseline itself. An overlap is refused when the VPCs are peered, not when they
   // are created, which is why dev only hears about it.
-  levels: { dev: "advisory", stage: "mandatory", prod: "disabled" },
+  levels: { development: "advisory", "production-like": "mandatory", production: "disabled" },
   suppressible: true,
   settings: stackFileSettings,
   validateStack: (args, report, { stack, settings }) => {
-    if (stack === "prod") return;
-    const baseline = baselineOf(settings, "prod");
+    const production = environments().production;
+    if (stack === production) return;
+    const baseline = baselineOf(settings, production);
     if (!baseline.ok) {
       report(baseline.message);
       return;

@@ -1,6 +1,6 @@
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { checkBranchFlow, environmentOfBranch, sourceMatches } from "../src/model/branch-flow";
-import { CHECKS, ENVIRONMENTS, STACKS, type StackName } from "../src/model/environments";
+import { environments, CHECKS, type StackName } from "../src/model/environments";
 import {
   GitHubEmulator,
   RefusedError,
@@ -106,7 +106,8 @@ describe("the declared branch model", () => {
 
   beforeAll(async () => {
     const registrations = [];
-    for (const stack of STACKS) registrations.push(...(await runStack(stack)).resources);
+    for (const stack of environments().names)
+      registrations.push(...(await runStack(stack)).resources);
     declared = rulesFromRegistrations(registrations);
   });
 
@@ -118,9 +119,9 @@ describe("the declared branch model", () => {
 
   it("declares the merge rules of the model on every environment branch", () => {
     const gh = start(declared, branchFlow);
-    for (const stack of STACKS) {
-      const merge = ENVIRONMENTS[stack].merge;
-      for (const pattern of ENVIRONMENTS[stack].branches) {
+    for (const stack of environments().names) {
+      const merge = environments().get(stack).merge;
+      for (const pattern of environments().get(stack).branches) {
         const branch = pattern.replace("*", "x");
         const rules = gh.rulesFor(branch);
         expect({ branch, ...rules, names: undefined }).toEqual({
@@ -232,7 +233,7 @@ describe("today's rules (before this model), as a fixture", () => {
   const todaysFlow: CheckRunner = (context, base, head) => {
     if (context !== CHECKS.branchFlow) return undefined;
     const env = environmentOfBranch(base);
-    if (env === undefined || TODAY_SOURCES[env].some((p) => sourceMatches(p, head))) {
+    if (env === undefined || (TODAY_SOURCES[env] ?? []).some((p) => sourceMatches(p, head))) {
       return undefined;
     }
     return `${head} may not merge into ${base}`;

@@ -1,6 +1,6 @@
 import type * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { isProductionLike, serviceComponent, type EnvironmentSpec } from "../model";
+import { environments, serviceComponent, type EnvironmentSpec } from "../model";
 import { Access, ecrRepositoryArn } from "./access";
 import { AppConnections } from "./app-connections";
 import { Cache } from "./cache";
@@ -70,7 +70,7 @@ export function declareAwsEnvironment(
 ): AwsEnvironment {
   const opts = { provider: options.provider };
   const naming: Naming = { stack: spec.stack, app: spec.app };
-  const productionLike = isProductionLike(spec.stack);
+  const productionLike = environments().isProductionLike(spec.stack);
 
   // First: it declares the permissions boundary every other role of the environment carries. A
   // deploy role cannot change itself or the boundary, so an administrator runs the stack's first
@@ -166,7 +166,7 @@ export function declareAwsEnvironment(
       readReplicas: spec.database.readReplicas,
       accessCidrs: spec.database.accessCidrs,
       finalSnapshot: productionLike,
-      protect: spec.stack === "prod",
+      protect: environments().role(spec.stack) === "production",
       vpcId: network.vpcId,
       subnetIds: network.dataSubnetIds,
       clientSecurityGroupIds: services.securityGroupIds,

@@ -1,9 +1,13 @@
 import { parseArgs } from "node:util";
+import * as path from "node:path";
+import { ConfigErrors, loadEnvironments, projectDirAbove, useEnvironments } from "../model";
 import { checkBranchFlow } from "../model/branch-flow";
 
-export const BRANCH_FLOW_USAGE = `Usage: envstack branch-flow --base <branch> --head <branch>
+export const BRANCH_FLOW_USAGE = `Usage: envstack branch-flow --base <branch> --head <branch> [--project-dir <dir>]
 
-Checks that a pull request from --head into --base follows the promotion model.
+Checks that a pull request from --head into --base follows the promotion model of the
+project's environments (envstack.yaml; the project is --project-dir, default the nearest
+directory holding a Pulumi.yaml at or above the working directory).
 Exit 0: allowed. Exit 1: refused (the message names the allowed sources). Exit 2: bad usage.`;
 
 /** Where the command writes; the defaults are the process's streams and environment. */
@@ -29,13 +33,14 @@ function escapeWorkflowCommand(text: string): string {
  * subcommand. Returns the exit code.
  */
 export function runBranchFlow(argv: string[], io: BranchFlowIo = processIo): number {
-  let values: { base?: string; head?: string; help?: boolean };
+  let values: { base?: string; head?: string; "project-dir"?: string; help?: boolean };
   try {
     ({ values } = parseArgs({
       args: argv,
       options: {
         base: { type: "string" },
         head: { type: "string" },
+        "project-dir": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -57,6 +62,16 @@ export function runBranchFlow(argv: string[], io: BranchFlowIo = processIo): num
       `envstack branch-flow: ${missing.map((key) => `--${key}`).join(" and ")} must name a branch`,
     );
     io.stderr(BRANCH_FLOW_USAGE);
+    return 2;
+  }
+  const projectDir = path.resolve(
+    values["project-dir"] ?? projectDirAbove(process.cwd()) ?? process.cwd(),
+  );
+  try {
+    useEnvironments(loadEnvironments(projectDir));
+  } catch (error) {
+    if (!(error instanceof ConfigErrors)) throw error;
+    io.stderr(`envstack branch-flow: ${error.message}`);
     return 2;
   }
   const verdict = checkBranchFlow(values.base ?? "", values.head ?? "");

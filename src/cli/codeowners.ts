@@ -2,20 +2,22 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import {
+  environments,
   CODEOWNERS_PATH,
   codeownersText,
-  GUARDS_STACK,
   loadSpecFromFile,
   stackFiles,
   writeFileAtomic,
+  stackFileOf,
+  useEnvironments,
 } from "../model";
-import { GateError } from "./gate";
+import { chainOf, GateError } from "./gate";
 import { EXIT, processIo, reportError, type Io } from "./io";
 import { packageRoot } from "./paths";
 
 export const CODEOWNERS_USAGE = `Usage: envstack codeowners [--check] [--project-dir <dir>]
 
-Writes ${CODEOWNERS_PATH} from the ${GUARDS_STACK} stack file's envstack:github.codeOwners, so
+Writes ${CODEOWNERS_PATH} from the production stack file's envstack:github.codeOwners, so
 the code-owner review main requires always has owners to ask.
 
 Options:
@@ -46,8 +48,9 @@ export function runCodeowners(argv: readonly string[], io: Io = processIo): numb
       return EXIT.ok;
     }
     const projectDir = path.resolve(values["project-dir"] ?? packageRoot());
-    const file = stackFiles(projectDir)[GUARDS_STACK];
-    const spec = loadSpecFromFile(file, GUARDS_STACK);
+    useEnvironments(chainOf(projectDir));
+    const file = stackFileOf(stackFiles(projectDir), environments().production);
+    const spec = loadSpecFromFile(file, environments().production);
     const text = codeownersText(spec.github.owner, spec.github.codeOwners, path.basename(file));
     const target = path.join(projectDir, CODEOWNERS_PATH);
     const current = fs.existsSync(target) ? fs.readFileSync(target, "utf8") : undefined;

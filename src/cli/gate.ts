@@ -2,15 +2,20 @@ import * as path from "node:path";
 import { stackFileKey } from "../../policies/baselines";
 import { POLICY_CATALOG, parseSuppressedMessage, type PolicyMeta } from "../../policies/catalog";
 import {
+  environments,
+  environmentsFile,
+  ENVIRONMENTS_FILE_VARIABLE,
+  loadEnvironments,
+  useEnvironments,
+  type Environments,
   ConfigError,
   ConfigErrors,
-  STACKS,
   describeFound,
-  isStackName,
-  holdsGuards,
   loadGuardedSpecs,
   loadSpecFromFile,
   readInputFile,
+  forRole,
+  stackFileOf,
   stackFiles,
   readStackConfigFile,
   stackFileName,
@@ -151,7 +156,7 @@ function loadTargets(options: GateOptions): GateTarget[] {
     try {
       const spec = loadSpecFromFile(file, stack);
       // The guards stack declares every environment's guards from their stack files.
-      if (holdsGuards(stack))
+      if (environments().holdsGuards(stack))
         loadGuardedSpecs(spec, stackFiles(options.projectDir, options.configFiles));
       targets.push({
         stack,
@@ -179,7 +184,9 @@ function baselineSettings(
   options: Pick<GateOptions, "projectDir" | "configFiles">,
 ): Record<string, string> {
   const files = stackFiles(options.projectDir, options.configFiles);
-  return Object.fromEntries(STACKS.map((s) => [stackFileKey(s), files[s]] as const));
+  return Object.fromEntries(
+    environments().names.map((s) => [stackFileKey(s), stackFileOf(files, s)] as const),
+  );
 }
 
 function withBaselines(
@@ -240,7 +247,7 @@ export function withFloors(
   const refused: RefusedLevel[] = [];
   for (const meta of POLICY_CATALOG) {
     const level = reconciled[meta.name]?.enforcementLevel;
-    const floor = meta.levels[stack];
+    const floor = forRole(meta.levels, stack);
     if (meta.suppressible || level === undefined || RANK[level] >= RANK[floor]) continue;
     const given = config[meta.name];
     const own =
@@ -301,7 +308,7 @@ export function classify(
         severity: d.severity,
         urn: d.urn,
         ...suppressed,
-        waivedLevel: meta?.levels[stack] ?? "mandatory",
+        waivedLevel: meta ? forRole(meta.levels, stack) : "mandatory",
       });
       continue;
     }
@@ -344,10 +351,45 @@ function programError(
  * stack over the Analyzer protocol (started at once, so that they start while programs run).
  */
 export async function runGate(options: GateOptions): Promise<GateResult> {
-  const unknown = options.stacks.filter((s) => !isStackName(s));
+  // The project's chain of environments: the stacks it knows and their roles. The programs and
+  // pack processes started below read the same file through the environment variable.
+  useEnvironments(chainOf(options.projectDir));
+  const restoreVariable = setVariable(
+    ENVIRONMENTS_FILE_VARIABLE,
+    environmentsFile(options.projectDir),
+  );
+  try {
+    return await gateStacks(options);
+  } finally {
+    restoreVariable();
+  }
+}
+
+/** The chain a project declares, a broken file failing the gate with the file and key. */
+export function chainOf(projectDir: string): Environments {
+  try {
+    return loadEnvironments(projectDir);
+  } catch (err) {
+    if (err instanceof ConfigErrors) throw new GateError(err.message, err);
+    throw err;
+  }
+}
+
+/** Sets an environment variable of this process; returns what puts the old value back. */
+function setVariable(name: string, value: string): () => void {
+  const old = process.env[name];
+  process.env[name] = value;
+  return () => {
+    if (old === undefined) delete process.env[name];
+    else process.env[name] = old;
+  };
+}
+
+async function gateStacks(options: GateOptions): Promise<GateResult> {
+  const unknown = options.stacks.filter((s) => !environments().has(s));
   if (unknown.length > 0) {
     throw new GateError(
-      `unknown stack ${unknown.map((s) => JSON.stringify(s)).join(", ")}: expected one of ${STACKS.join(", ")}`,
+      `unknown stack ${unknown.map((s) => JSON.stringify(s)).join(", ")}: expected one of ${environments().names.join(", ")}`,
     );
   }
   // The program Pulumi.yaml names, resolved and checked before anything starts.

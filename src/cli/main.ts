@@ -12,7 +12,7 @@ export const USAGE = `Usage: envstack <command> [options]
 Commands:
   preview        Run the program and the policy pack for each stack offline; report (the gate).
   promote        Copy a stack's image digest one step forward (dev → stage → prod).
-  policies       List the policies with their severity and level per stack.
+  policies       List the policies with their severity and level per role of environment.
   branch-flow    Check a pull request's base and head branches against the promotion model.
   codeowners     Write .github/CODEOWNERS from the prod stack file (--check: compare only).
   release-notes  The record of a prod release: image digests, the stage deployment, approvers.

@@ -2,7 +2,7 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { baselinePolicyConfig } from "../../policies/baseline-config";
 import { PACK_NAME, POLICY_CATALOG, type PolicyMeta } from "../../policies/catalog";
-import { STACKS, stackFilesFromEnvironment } from "../model";
+import { loadEnvironments, ROLES, stackFilesFromEnvironment, useEnvironments } from "../model";
 import { GateError } from "./gate";
 import { EXIT, processIo, reportError, type Io } from "./io";
 import { packageRoot } from "./paths";
@@ -25,11 +25,11 @@ Options:
   -h, --help               This help.`;
 
 export function policiesText(catalog: readonly PolicyMeta[]): string {
-  const header = ["policy", "severity", ...STACKS, "suppressible"];
+  const header = ["policy", "severity", ...ROLES, "suppressible"];
   const rows = catalog.map((p) => [
     p.name,
     p.severity,
-    ...STACKS.map((s) => p.levels[s]),
+    ...ROLES.map((r) => p.levels[r]),
     p.suppressible ? "yes" : "no",
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
@@ -43,11 +43,11 @@ export function policiesText(catalog: readonly PolicyMeta[]): string {
 
 export function policiesMarkdown(catalog: readonly PolicyMeta[]): string {
   const lines = [
-    `| policy | severity | ${STACKS.join(" | ")} | suppressible | description |`,
-    `|---|---|${STACKS.map(() => "---").join("|")}|---|---|`,
+    `| policy | severity | ${ROLES.join(" | ")} | suppressible | description |`,
+    `|---|---|${ROLES.map(() => "---").join("|")}|---|---|`,
     ...catalog.map(
       (p) =>
-        `| \`${p.name}\` | ${p.severity} | ${STACKS.map((s) => p.levels[s]).join(" | ")} | ${p.suppressible ? "yes" : "no"} | ${p.description.replace(/\|/g, "\\|")} |`,
+        `| \`${p.name}\` | ${p.severity} | ${ROLES.map((r) => p.levels[r]).join(" | ")} | ${p.suppressible ? "yes" : "no"} | ${p.description.replace(/\|/g, "\\|")} |`,
     ),
   ];
   return `${lines.join("\n")}\n`;
@@ -80,6 +80,8 @@ export function runPolicies(argv: readonly string[], io: Io = processIo): number
       if (values.format !== undefined)
         throw new GateError(`--format: not with --config, which prints JSON\n\n${POLICIES_USAGE}`);
       const projectDir = path.resolve(values["project-dir"] ?? packageRoot());
+      // The project's chain names the stacks whose baselines the config carries.
+      useEnvironments(loadEnvironments(projectDir));
       // A broken stack file is ConfigErrors: reported naming the file and key, exit 2.
       const config = baselinePolicyConfig(stackFilesFromEnvironment(projectDir, process.env));
       io.stdout(`${JSON.stringify(config, null, 2)}\n`);

@@ -1,7 +1,13 @@
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { STACKS, isStackName, stackFromFileName, unwritableReason, type StackName } from "../model";
-import { GateError, exitCode, readPolicyConfig, runGate, type GateResult } from "./gate";
+import {
+  environments,
+  stackFromFileName,
+  unwritableReason,
+  useEnvironments,
+  type StackName,
+} from "../model";
+import { chainOf, GateError, exitCode, readPolicyConfig, runGate, type GateResult } from "./gate";
 import { DEFAULT_JUDGE, JUDGE_MODES, isJudgeMode, type JudgeMode } from "./judge";
 import { EXIT, emit, processIo, reportError, type Io } from "./io";
 import { GATE_OPTIONS, gateDirectories } from "./paths";
@@ -85,11 +91,14 @@ export function parsePreviewArgs(argv: readonly string[]): PreviewArgs | "help" 
   if (!isJudgeMode(judge)) {
     throw new GateError(`--judge: expected one of ${JUDGE_MODES.join(", ")}, found "${judge}"`);
   }
+  const directories = gateDirectories(values);
+  // The stacks the project knows: its chain of environments (envstack.yaml).
+  useEnvironments(chainOf(directories.projectDir));
   const given = values.stack ?? [];
-  const unknown = given.filter((s) => !isStackName(s));
+  const unknown = given.filter((s) => !environments().has(s));
   if (unknown.length > 0) {
     throw new GateError(
-      `unknown stack ${unknown.map((s) => `"${s}"`).join(", ")}: expected one of ${STACKS.join(", ")}`,
+      `unknown stack ${unknown.map((s) => `"${s}"`).join(", ")}: expected one of ${environments().names.join(", ")}`,
     );
   }
   if (values.all && given.length > 0) {
@@ -102,25 +111,25 @@ export function parsePreviewArgs(argv: readonly string[]): PreviewArgs | "help" 
     // edited Pulumi.stage.yaml); any other name needs exactly one --stack to say whose it is.
     const named = stackFromFileName(file);
     const stack =
-      isStackName(named) || !(files.length === 1 && given.length === 1) ? named : given[0];
-    if (!isStackName(stack)) {
+      environments().has(named) || !(files.length === 1 && given.length === 1) ? named : given[0];
+    if (!environments().has(stack)) {
       throw new GateError(
-        `--config-file ${file}: expected a file named Pulumi.<stack>.yaml for one of ${STACKS.join(", ")}, or exactly one --stack`,
+        `--config-file ${file}: expected a file named Pulumi.<stack>.yaml for one of ${environments().names.join(", ")}, or exactly one --stack`,
       );
     }
     configFiles[stack] = path.resolve(file);
   }
   let stacks: StackName[];
   if (given.length > 0) stacks = [...new Set(given as StackName[])];
-  else if (values.all || files.length === 0) stacks = [...STACKS];
-  else stacks = STACKS.filter((s) => configFiles[s] !== undefined);
+  else if (values.all || files.length === 0) stacks = [...environments().names];
+  else stacks = environments().names.filter((s) => configFiles[s] !== undefined);
   return {
     stacks,
     configFiles,
     format: format as Format,
     ...(values.output !== undefined ? { output: values.output } : {}),
     ...(values["policy-config"] !== undefined ? { policyConfig: values["policy-config"] } : {}),
-    ...gateDirectories(values),
+    ...directories,
     judge,
     verbose: values.verbose === true,
   };

@@ -2,16 +2,13 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { Scalar, isScalar, parseDocument } from "yaml";
 import {
+  environments,
   ConfigError,
   ConfigErrors,
   NAMESPACE,
-  STACKS,
   isDigestPinned,
-  isStackName,
   loadSpecFromFile,
-  nextStack,
   parseSpec,
-  previousStack,
   readInputFile,
   readStackConfigText,
   stackFileName,
@@ -19,8 +16,9 @@ import {
   unwritableReason,
   writeFileAtomic,
   type StackName,
+  useEnvironments,
 } from "../model";
-import { GateError, exitCode, readPolicyConfig, runGate } from "./gate";
+import { chainOf, GateError, exitCode, readPolicyConfig, runGate } from "./gate";
 import { EXIT, emit, processIo, reportError, type Io } from "./io";
 import { GATE_OPTIONS, displayPath, gateDirectories } from "./paths";
 import { renderText } from "./report-text";
@@ -138,24 +136,26 @@ function parsePromoteArgs(argv: readonly string[]): PromoteArgs | "help" {
     throw new GateError(`${(err as Error).message}\n\n${PROMOTE_USAGE}`);
   }
   if (values.help) return "help";
+  const directories = gateDirectories(values);
+  useEnvironments(chainOf(directories.projectDir));
   const stackArg = (flag: "from" | "to", value: string | undefined): StackName | undefined => {
     if (value === undefined) return undefined;
-    if (!isStackName(value)) {
+    if (!environments().has(value)) {
       throw new GateError(
-        `--${flag}: unknown stack "${value}": expected one of ${STACKS.join(", ")}`,
+        `--${flag}: unknown stack "${value}": expected one of ${environments().names.join(", ")}`,
       );
     }
     return value;
   };
   const to = stackArg("to", values.to);
   if (to === undefined) throw new GateError(`--to is required\n\n${PROMOTE_USAGE}`);
-  const from = stackArg("from", values.from) ?? previousStack(to);
+  const from = stackArg("from", values.from) ?? environments().previous(to);
   if (from === undefined) {
     throw new GateError(`${to} is the first environment: nothing promotes into it`);
   }
-  if (nextStack(from) !== to) {
-    const order = STACKS.join(" → ");
-    const source = previousStack(to);
+  if (environments().next(from) !== to) {
+    const order = environments().names.join(" → ");
+    const source = environments().previous(to);
     throw new GateError(
       `refusing to promote from ${from} to ${to}: promotion goes one step forward (${order})${source ? `; ${to} receives only from ${source}` : ""}`,
     );
@@ -167,7 +167,7 @@ function parsePromoteArgs(argv: readonly string[]): PromoteArgs | "help" {
     dryRun: values["dry-run"] === true,
     ...(values.summary !== undefined ? { summary: values.summary } : {}),
     ...(values["policy-config"] !== undefined ? { policyConfig: values["policy-config"] } : {}),
-    ...gateDirectories(values),
+    ...directories,
   };
 }
 

@@ -3,21 +3,20 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import {
-  ENVIRONMENTS,
-  STACKS,
+  environments,
   configErrorsFromIssues,
-  isStackName,
   loadSpecFromFile,
   parseSpec,
-  previousStack,
   readInputFile,
   readStackConfigText,
   stackFileName,
+  stackFileOf,
   stackFiles,
   type StackName,
+  useEnvironments,
 } from "../model";
 import { fnmatch } from "../model/fnmatch";
-import { GateError } from "./gate";
+import { chainOf, GateError } from "./gate";
 import { EXIT, emit, processIo, reportError, type Io } from "./io";
 import { packageRoot } from "./paths";
 
@@ -244,17 +243,23 @@ export function runReleaseNotes(argv: readonly string[], io: Io = processIo): nu
       io.stdout(`${RELEASE_NOTES_USAGE}\n`);
       return EXIT.ok;
     }
+    const projectDir = path.resolve(values["project-dir"] ?? packageRoot());
+    useEnvironments(chainOf(projectDir));
     const stack = values.stack;
-    if (!isStackName(stack) || ENVIRONMENTS[stack].tags.length === 0) {
-      const releasing = STACKS.filter((s) => ENVIRONMENTS[s].tags.length > 0);
+    if (!environments().has(stack) || environments().get(stack).tags.length === 0) {
+      const releasing = environments().names.filter((s) => environments().get(s).tags.length > 0);
       throw new GateError(
         `--stack: expected a stack whose environment guards release tags (${releasing.join(", ")}), found ${JSON.stringify(stack ?? null)}`,
       );
     }
     const tag = values.tag ?? "";
-    if (!ENVIRONMENTS[stack].tags.some((pattern) => fnmatch(pattern, tag))) {
+    if (
+      !environments()
+        .get(stack)
+        .tags.some((pattern) => fnmatch(pattern, tag))
+    ) {
       throw new GateError(
-        `--tag: expected a tag matching ${ENVIRONMENTS[stack].tags.join(" or ")} (the ${stack} tag ruleset guards those), found ${JSON.stringify(tag)}`,
+        `--tag: expected a tag matching ${environments().get(stack).tags.join(" or ")} (the ${stack} tag ruleset guards those), found ${JSON.stringify(tag)}`,
       );
     }
     const commit = values.commit ?? "";
@@ -263,13 +268,14 @@ export function runReleaseNotes(argv: readonly string[], io: Io = processIo): nu
         `--commit: expected a full 40-hex commit SHA, found ${JSON.stringify(commit)}`,
       );
     }
-    const projectDir = path.resolve(values["project-dir"] ?? packageRoot());
-    const images = imagesOf(loadSpecFromFile(stackFiles(projectDir)[stack], stack).services);
+    const images = imagesOf(
+      loadSpecFromFile(stackFileOf(stackFiles(projectDir), stack), stack).services,
+    );
     const approvals =
       values.approvals !== undefined
         ? readJsonList(values.approvals, approvalSchema, "workflow run reviews")
         : [];
-    const source = previousStack(stack);
+    const source = environments().previous(stack);
     let validation: Pick<ReleaseRecord, "validatedBy" | "unvalidated"> = {};
     if (source !== undefined) {
       const deployments =

@@ -3,6 +3,7 @@ import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import type * as sarif from "sarif";
 import type { PolicyMeta } from "../../policies/catalog";
+import { forRole } from "../model";
 import type { EnforcementLevel } from "./analyzer";
 import type { GateResult, StackVerdict } from "./gate";
 import { Locator, rootCauseKey, type Located } from "./locations";
@@ -63,8 +64,8 @@ function rule(meta: PolicyMeta, stack: StackVerdict["stack"]): sarif.ReportingDe
     fullDescription: { text: meta.description },
     help: { text: meta.remediationSteps, markdown: meta.remediationSteps },
     defaultConfiguration: {
-      level: level(meta.levels[stack]),
-      enabled: meta.levels[stack] !== "disabled",
+      level: level(forRole(meta.levels, stack)),
+      enabled: forRole(meta.levels, stack) !== "disabled",
     },
     properties: {
       severity: meta.severity,
@@ -72,7 +73,7 @@ function rule(meta: PolicyMeta, stack: StackVerdict["stack"]): sarif.ReportingDe
       "security-severity": SECURITY_SEVERITY[meta.severity] ?? "5.0",
       // Policies judge the declared inputs; a value unknown during preview is an advisory note.
       precision: "high",
-      "problem.severity": problemSeverity(meta.levels[stack]),
+      "problem.severity": problemSeverity(forRole(meta.levels, stack)),
       levels: { ...meta.levels },
       suppressible: meta.suppressible,
       ...(meta.framework ? { framework: meta.framework } : {}),
@@ -132,9 +133,9 @@ function run(verdict: StackVerdict, catalog: readonly PolicyMeta[], root: string
       severity: p.severity === "unspecified" ? "medium" : p.severity,
       remediationSteps: p.remediationSteps,
       levels: {
-        dev: p.enforcement,
-        stage: p.enforcement,
-        prod: p.enforcement,
+        development: p.enforcement,
+        "production-like": p.enforcement,
+        production: p.enforcement,
       } as PolicyMeta["levels"],
       suppressible: false,
     }));

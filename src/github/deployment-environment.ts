@@ -1,6 +1,6 @@
 import * as github from "@pulumi/github";
 import * as pulumi from "@pulumi/pulumi";
-import { ENVIRONMENTS, variableName, type StackName } from "../model";
+import { environments, variableName, type StackName } from "../model";
 import { splitReviewers, type EnvironmentVariable } from "../model/github-rules";
 
 export interface DeploymentEnvironmentArgs {
@@ -31,7 +31,7 @@ export class DeploymentEnvironment extends pulumi.ComponentResource {
     opts?: pulumi.ComponentResourceOptions,
   ) {
     super("envstack:github:DeploymentEnvironment", name, {}, opts);
-    const env = ENVIRONMENTS[args.stack];
+    const env = environments().get(args.stack);
     const { teams, users } = splitReviewers(args.reviewers ?? []);
     const teamIds = teams.map((slug) =>
       github

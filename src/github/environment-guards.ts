@@ -1,6 +1,6 @@
 import * as github from "@pulumi/github";
 import * as pulumi from "@pulumi/pulumi";
-import { ENVIRONMENTS, type GithubConfig, type StackName } from "../model";
+import { environments, forRole, type GithubConfig, type StackName } from "../model";
 import { LABEL_COLOURS } from "../model/github-rules";
 import { BranchRules } from "./branch-rules";
 import { DeploymentEnvironment } from "./deployment-environment";
@@ -59,8 +59,8 @@ export class EnvironmentGuards extends pulumi.ComponentResource {
       `${name}-label`,
       {
         repository: gh.repository,
-        name: ENVIRONMENTS[args.stack].label,
-        color: LABEL_COLOURS[args.stack],
+        name: environments().get(args.stack).label,
+        color: forRole(LABEL_COLOURS, args.stack),
         description: `Changes bound for the ${args.stack} environment`,
       },
       { parent: this },

@@ -1,4 +1,4 @@
-import { ENVIRONMENTS, STACKS, WORK_BRANCHES, type StackName } from "./environments";
+import { environments, WORK_BRANCHES, type StackName } from "./environments";
 
 type WorkBranchKind = keyof typeof WORK_BRANCHES;
 
@@ -44,8 +44,10 @@ export function normalizeBranch(ref: string): string {
 
 /** The environment that deploys from a branch, if any (`release/1.4` -> stage). */
 export function environmentOfBranch(branch: string): StackName | undefined {
-  return STACKS.find((stack) =>
-    ENVIRONMENTS[stack].branches.some((pattern) => matchesBranchPattern(pattern, branch)),
+  return environments().names.find((stack) =>
+    environments()
+      .get(stack)
+      .branches.some((pattern) => matchesBranchPattern(pattern, branch)),
   );
 }
 
@@ -73,7 +75,7 @@ export function describeSource(pattern: string): string {
 }
 
 function environmentBranches(): string[] {
-  return STACKS.flatMap((stack) => ENVIRONMENTS[stack].branches);
+  return environments().names.flatMap((stack) => environments().get(stack).branches);
 }
 
 /**
@@ -96,7 +98,7 @@ export function checkBranchFlow(baseRef: string, headRef: string): BranchFlowVer
       message: `${base} is not an environment branch (${environmentBranches().join(", ")}); any branch may merge into it.`,
     };
   }
-  const patterns = ENVIRONMENTS[environment].allowedSources;
+  const patterns = environments().get(environment).allowedSources;
   const allowedSources = patterns.map(describeSource);
   const into = `${base} (${environment})`;
   if (patterns.some((pattern) => sourceMatches(pattern, head))) {

@@ -1,11 +1,23 @@
-/** The environments envstack knows, in promotion order. A stack is named after its environment. */
-export const STACKS = ["dev", "stage", "prod"] as const;
+/**
+ * The environments of an application, in promotion order, as data: the operator declares each
+ * environment's name, role and branches (envstack.yaml, src/model/environments-file.ts), and
+ * everything else (merge and deploy rules, the sources allowed into each branch, variable
+ * prefixes, labels) is derived here from the role and the place in the chain. dev → stage → prod
+ * from develop, staging (and release/*) and main is the default.
+ */
 
-export type StackName = (typeof STACKS)[number];
+/**
+ * What an environment is for. A `development` environment takes work as it lands, sized down
+ * and unguarded by approvals; a `production-like` environment mirrors production (parity, pinned
+ * images, Multi-AZ, mandatory policies) and validates what production receives; the one
+ * `production` environment, last in the chain, deploys only what the environment before it ran,
+ * after a human approval, and declares every environment's GitHub guards.
+ */
+export const ROLES = ["development", "production-like", "production"] as const;
+export type Role = (typeof ROLES)[number];
 
-export function isStackName(value: unknown): value is StackName {
-  return typeof value === "string" && (STACKS as readonly string[]).includes(value);
-}
+/** An environment's name, which is also its stack's name. */
+export type StackName = string;
 
 /**
  * Required status check names; the workflows' job names and the rulesets share these. The gate
@@ -70,9 +82,10 @@ export interface EnvironmentDefinition {
   readonly stack: StackName;
   /** Position in the promotion order, 0 first. */
   readonly order: number;
+  readonly role: Role;
   /** Branch patterns (GitHub fnmatch) this environment deploys from. */
   readonly branches: readonly string[];
-  /** Tag patterns guarded with this environment (release tags for prod). */
+  /** Tag patterns guarded with this environment (release tags for production). */
   readonly tags: readonly string[];
   readonly merge: MergeRules;
   readonly deploy: DeployRules;
@@ -87,84 +100,14 @@ export interface EnvironmentDefinition {
   readonly allowedSources: readonly string[];
 }
 
-const commonChecks = [CHECKS.gate, CHECKS.branchFlow];
-
-export const ENVIRONMENTS: Readonly<Record<StackName, EnvironmentDefinition>> = {
-  dev: {
-    stack: "dev",
-    order: 0,
-    branches: ["develop"],
-    tags: [],
-    merge: {
-      minApprovals: 0,
-      codeOwnerReview: false,
-      dismissStaleReviews: false,
-      lastPushApproval: false,
-      resolveReviewThreads: false,
-      linearHistory: false,
-      strictChecks: false,
-      // Work branches squash; back-merges from main must be merge commits (see MergeRules).
-      mergeMethods: ["merge", "squash"],
-      requiredDeployments: [],
-      requiredChecks: [...commonChecks],
-    },
-    deploy: { humanApproval: false, preventSelfReview: false, adminBypass: true },
-    variablePrefix: "DEV_",
-    label: "env/dev",
-    allowedSources: ["feature/*", "bugfix/*", "hotfix/*", "main"],
-  },
-  stage: {
-    stack: "stage",
-    order: 1,
-    branches: ["staging", "release/*"],
-    tags: [],
-    merge: {
-      minApprovals: 1,
-      codeOwnerReview: false,
-      dismissStaleReviews: true,
-      lastPushApproval: false,
-      resolveReviewThreads: false,
-      linearHistory: false,
-      // Not strict: what merges is deployed to stage by the push, and prod requires that very
-      // commit's stage deployment; strictness here would need stage to flow back into develop.
-      strictChecks: false,
-      mergeMethods: ["merge"],
-      requiredDeployments: [],
-      requiredChecks: [...commonChecks],
-    },
-    deploy: { humanApproval: false, preventSelfReview: false, adminBypass: true },
-    variablePrefix: "STAGE_",
-    label: "env/stage",
-    // main: the back-merge that brings a promotion out of date with main up to date again.
-    allowedSources: ["develop", "hotfix/*", "main"],
-  },
-  prod: {
-    stack: "prod",
-    order: 2,
-    branches: ["main"],
-    tags: ["v*"],
-    merge: {
-      minApprovals: 2,
-      codeOwnerReview: true,
-      dismissStaleReviews: true,
-      lastPushApproval: true,
-      resolveReviewThreads: true,
-      // A merge commit keeps the commit stage deployed as a parent of main's tip; squash or rebase
-      // would put a copy on main, whose SHA stage never deployed.
-      linearHistory: false,
-      strictChecks: true,
-      mergeMethods: ["merge"],
-      requiredDeployments: ["stage"],
-      requiredChecks: [...commonChecks],
-    },
-    deploy: { humanApproval: true, preventSelfReview: true, adminBypass: false },
-    variablePrefix: "PROD_",
-    label: "env/prod",
-    // Not hotfix/*: main requires a successful stage deployment of the head, and stage deploys
-    // only from its own branches; a hotfix reaches main through release/<version>.
-    allowedSources: ["staging", "release/*"],
-  },
-};
+/** What the operator declares for one environment; the rest follows from the role and order. */
+export interface DeclaredEnvironment {
+  readonly name: StackName;
+  readonly role: Role;
+  readonly branches: readonly string[];
+  /** Release tag patterns; only the production environment guards tags. Defaults to none. */
+  readonly tags?: readonly string[];
+}
 
 /** Work branch patterns: `feature/<name>`, `bugfix/<issue-id>-<name>`, `hotfix/<name>`. */
 export const WORK_BRANCHES = {
@@ -173,19 +116,203 @@ export const WORK_BRANCHES = {
   hotfix: /^hotfix\/[a-z0-9][a-z0-9._-]*$/,
 } as const;
 
-/** The environment a stack is promoted from, if any (stage from dev, prod from stage). */
-export function previousStack(stack: StackName): StackName | undefined {
-  const order = ENVIRONMENTS[stack].order;
-  return STACKS.find((s) => ENVIRONMENTS[s].order === order - 1);
+/** The branch patterns work branches are pushed as: they merge into the first environment. */
+export const WORK_BRANCH_PATTERNS = ["feature/*", "bugfix/*", "hotfix/*"] as const;
+
+/** The hotfix branches: they skip to the environment that validates production's releases. */
+const HOTFIX_PATTERN = "hotfix/*";
+
+const commonChecks = [CHECKS.gate, CHECKS.branchFlow];
+
+/**
+ * What merging into an environment's branch requires, by role and place. Work branches squash
+ * into the first environment; every other merge is a merge commit, so promotions and
+ * back-merges share history and stay mergeable release after release (MergeRules).
+ */
+function mergeRules(role: Role, first: boolean, previous: StackName | undefined): MergeRules {
+  switch (role) {
+    case "development":
+      return {
+        minApprovals: 0,
+        codeOwnerReview: false,
+        dismissStaleReviews: false,
+        lastPushApproval: false,
+        resolveReviewThreads: false,
+        linearHistory: false,
+        strictChecks: false,
+        mergeMethods: first ? ["merge", "squash"] : ["merge"],
+        requiredDeployments: [],
+        requiredChecks: [...commonChecks],
+      };
+    case "production-like":
+      return {
+        minApprovals: 1,
+        codeOwnerReview: false,
+        dismissStaleReviews: true,
+        lastPushApproval: false,
+        resolveReviewThreads: false,
+        linearHistory: false,
+        // Not strict: what merges is deployed by the push, and production requires that very
+        // commit's deployment here; strictness would need this branch to flow back upstream.
+        strictChecks: false,
+        mergeMethods: ["merge"],
+        requiredDeployments: [],
+        requiredChecks: [...commonChecks],
+      };
+    case "production":
+      return {
+        minApprovals: 2,
+        codeOwnerReview: true,
+        dismissStaleReviews: true,
+        lastPushApproval: true,
+        resolveReviewThreads: true,
+        // A merge commit keeps the commit the environment before deployed as a parent of the
+        // tip; squash or rebase would put a copy on the branch, whose SHA was never deployed.
+        linearHistory: false,
+        strictChecks: true,
+        mergeMethods: ["merge"],
+        requiredDeployments: previous === undefined ? [] : [previous],
+        requiredChecks: [...commonChecks],
+      };
+  }
 }
 
-/** The environment a stack promotes to, if any. */
-export function nextStack(stack: StackName): StackName | undefined {
-  const order = ENVIRONMENTS[stack].order;
-  return STACKS.find((s) => ENVIRONMENTS[s].order === order + 1);
+function deployRules(role: Role): DeployRules {
+  return role === "production"
+    ? { humanApproval: true, preventSelfReview: true, adminBypass: false }
+    : { humanApproval: false, preventSelfReview: false, adminBypass: true };
 }
 
-/** Stage and prod are production-like: parity, pinned images, Multi-AZ and mandatory policies. */
-export function isProductionLike(stack: StackName): boolean {
-  return stack !== "dev";
+/**
+ * The branches that may merge into environment `index`'s branches: work branches into the
+ * first; the branches of the environment before it (a promotion); hotfixes into the environment
+ * right before production (which validates what production receives; production requires that
+ * environment's deployment of the head, so a hotfix reaches production through it); and the
+ * production branches back into every earlier environment, so a promotion that fell behind
+ * production can be brought up to date.
+ */
+function allowedSources(declared: readonly DeclaredEnvironment[], index: number): string[] {
+  const env = declared[index]!;
+  const before = declared[index - 1];
+  const after = declared[index + 1];
+  const production = declared.find((e) => e.role === "production");
+  const sources = [
+    ...(before ? before.branches : WORK_BRANCH_PATTERNS),
+    ...(before && after?.role === "production" ? [HOTFIX_PATTERN] : []),
+    ...(env.role === "production" || !production ? [] : production.branches),
+  ];
+  return [...new Set(sources)];
+}
+
+/**
+ * One chain of environments, in promotion order. Built from declarations that
+ * `validateChain` (src/model/environments-file.ts) accepted: unique names and branches, one
+ * production environment, last.
+ */
+export class Environments {
+  /** Names in promotion order. */
+  readonly names: readonly StackName[];
+  /** Each environment by name. */
+  readonly byName: Readonly<Record<StackName, EnvironmentDefinition>>;
+  /**
+   * The production environment: it declares every environment's GitHub guards. Its deploy job
+   * runs only code that merged into its branch (two approvals, a code owner, a successful
+   * deployment of the environment before it) and only after a human approved the deployment, so
+   * the guards of the other environments change through that path too, and their jobs (code
+   * nobody or one person reviewed) hold no GitHub admin token.
+   */
+  readonly production: StackName;
+
+  constructor(declared: readonly DeclaredEnvironment[]) {
+    const production = declared.find((e) => e.role === "production");
+    if (!production) throw new Error("a chain of environments needs a production environment");
+    this.names = declared.map((e) => e.name);
+    this.production = production.name;
+    this.byName = Object.fromEntries(
+      declared.map((e, order) => [
+        e.name,
+        {
+          stack: e.name,
+          order,
+          role: e.role,
+          branches: [...e.branches],
+          tags: [...(e.tags ?? [])],
+          merge: mergeRules(e.role, order === 0, declared[order - 1]?.name),
+          deploy: deployRules(e.role),
+          variablePrefix: `${e.name.toUpperCase().replace(/-/g, "_")}_`,
+          label: `env/${e.name}`,
+          allowedSources: allowedSources(declared, order),
+        } satisfies EnvironmentDefinition,
+      ]),
+    );
+  }
+
+  has(name: unknown): name is StackName {
+    return typeof name === "string" && Object.hasOwn(this.byName, name);
+  }
+
+  /** The environment named so; throws for a name outside the chain (validate with `has`). */
+  get(name: StackName): EnvironmentDefinition {
+    const env = this.has(name) ? this.byName[name] : undefined;
+    if (!env)
+      throw new Error(`unknown environment "${name}": expected one of ${this.names.join(", ")}`);
+    return env;
+  }
+
+  role(name: StackName): Role {
+    return this.get(name).role;
+  }
+
+  /** The environment a stack is promoted from, if any. */
+  previous(name: StackName): StackName | undefined {
+    return this.names[this.get(name).order - 1];
+  }
+
+  /** The environment a stack promotes to, if any. */
+  next(name: StackName): StackName | undefined {
+    return this.names[this.get(name).order + 1];
+  }
+
+  /** Production-like and production: parity, pinned images, Multi-AZ and mandatory policies. */
+  isProductionLike(name: StackName): boolean {
+    return this.role(name) !== "development";
+  }
+
+  /** Whether a stack declares the repository guards of every environment. */
+  holdsGuards(name: StackName): boolean {
+    return name === this.production;
+  }
+}
+
+/**
+ * The default chain, gitflow: dev from `develop`, stage from `staging` and `release/*`, prod from
+ * `main` with `v*` release tags. test/branch-model.replay.test.ts replays releases, a hotfix and
+ * the back-merges on it.
+ */
+export const DEFAULT_DECLARATION: readonly DeclaredEnvironment[] = [
+  { name: "dev", role: "development", branches: ["develop"] },
+  { name: "stage", role: "production-like", branches: ["staging", "release/*"] },
+  { name: "prod", role: "production", branches: ["main"], tags: ["v*"] },
+];
+
+export const DEFAULT_ENVIRONMENTS = new Environments(DEFAULT_DECLARATION);
+
+let active: Environments = DEFAULT_ENVIRONMENTS;
+
+/**
+ * The chain this process works with. Entry points (the program, the pack, the CLI) set it from
+ * the project's envstack.yaml before anything reads it; until then it is the default chain.
+ */
+export function environments(): Environments {
+  return active;
+}
+
+/** The value of a per-role table for a stack: its role's (a policy's level, a default). */
+export function forRole<T>(values: Readonly<Record<Role, T>>, stack: StackName): T {
+  return values[environments().role(stack)];
+}
+
+/** Makes `chain` the chain this process works with (see `environments`). */
+export function useEnvironments(chain: Environments): void {
+  active = chain;
 }

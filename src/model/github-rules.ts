@@ -1,4 +1,4 @@
-import { ENVIRONMENTS, type MergeMethod, type StackName } from "./environments";
+import { environments, type MergeMethod, type Role, type StackName } from "./environments";
 
 /**
  * The GitHub side of the promotion model as plain data: what each stack's rulesets, deployment
@@ -6,11 +6,11 @@ import { ENVIRONMENTS, type MergeMethod, type StackName } from "./environments";
  * the policy pack and the docs read one source of truth.
  */
 
-/** Colour of each environment's label (hex, no leading #): green, amber, red. */
-export const LABEL_COLOURS: Readonly<Record<StackName, string>> = {
-  dev: "0e8a16",
-  stage: "fbca04",
-  prod: "b60205",
+/** Colour of each environment's label by its role (hex, no leading #): green, amber, red. */
+export const LABEL_COLOURS: Readonly<Record<Role, string>> = {
+  development: "0e8a16",
+  "production-like": "fbca04",
+  production: "b60205",
 };
 
 /** The variables every deployment environment publishes, before the environment prefix. */
@@ -78,7 +78,7 @@ export interface GithubRuleSettings {
  * stack's MergeRules, which keep every promotion and back-merge mergeable release after release.
  */
 export function branchRuleset(stack: StackName, settings: GithubRuleSettings): RulesetSpec {
-  const env = ENVIRONMENTS[stack];
+  const env = environments().get(stack);
   const merge = env.merge;
   return {
     name: `envstack-${stack}-branches`,
@@ -107,7 +107,7 @@ export function branchRuleset(stack: StackName, settings: GithubRuleSettings): R
 
 /** The tag ruleset guarding a stack's release tags, or undefined when it guards none. */
 export function tagRuleset(stack: StackName): RulesetSpec | undefined {
-  const env = ENVIRONMENTS[stack];
+  const env = environments().get(stack);
   if (env.tags.length === 0) return undefined;
   return {
     name: `envstack-${stack}-tags`,

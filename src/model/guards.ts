@@ -1,23 +1,8 @@
 import * as path from "node:path";
-import { STACKS, type StackName } from "./environments";
+import { environments, type StackName } from "./environments";
 import { ConfigError, ConfigErrors, describeFound } from "./errors";
 import { physicalPrefix } from "./naming";
 import { loadSpecFromFile, stackFileName, type EnvironmentSpec } from "./spec";
-
-/**
- * Who declares the guards. The GitHub rules of every environment (branch and tag rulesets,
- * deployment environments with their reviewers, branch policies and variables, labels) are
- * declared by one stack only: the production stack. Its deploy job runs only code that merged
- * into `main` (two approvals, a code owner, a successful stage deployment) and only after a
- * human approved the deployment, so the guards of dev and stage change through that path too,
- * and the dev and stage jobs (code nobody or one person reviewed) hold no GitHub admin token.
- */
-export const GUARDS_STACK: StackName = "prod";
-
-/** Whether a stack declares the repository guards of every environment. */
-export function holdsGuards(stack: StackName): boolean {
-  return stack === GUARDS_STACK;
-}
 
 /**
  * Which stack file each stack uses: one map, built once and handed to the program (the guards
@@ -29,11 +14,20 @@ export function stackFiles(
   overrides: Readonly<Partial<Record<StackName, string>>> = {},
 ): Readonly<Record<StackName, string>> {
   return Object.fromEntries(
-    STACKS.map((stack) => [
+    environments().names.map((stack) => [
       stack,
       path.resolve(overrides[stack] ?? path.join(projectDir, stackFileName(stack))),
     ]),
   ) as Record<StackName, string>;
+}
+
+/** The file `stack` uses in a map `stackFiles` made; every stack of the chain has one. */
+export function stackFileOf(files: Readonly<Record<StackName, string>>, stack: StackName): string {
+  const file = files[stack];
+  if (file === undefined) {
+    throw new Error(`no stack file for ${stack}: the map names ${Object.keys(files).join(", ")}`);
+  }
+  return file;
 }
 
 /**
@@ -142,13 +136,13 @@ export function loadGuardedSpecs(
 ): EnvironmentSpec[] {
   const errors: ConfigError[] = [];
   const specs: EnvironmentSpec[] = [];
-  for (const stack of STACKS) {
+  for (const stack of environments().names) {
     if (stack === guards.stack) {
       specs.push(guards);
       continue;
     }
     try {
-      specs.push(loadSpecFromFile(files[stack], stack));
+      specs.push(loadSpecFromFile(stackFileOf(files, stack), stack));
     } catch (err) {
       if (err instanceof ConfigErrors) errors.push(...err.errors);
       else throw err;

@@ -11,3 +11,4 @@ export * from "./catalogue";
 export * from "./internet";
 export * from "./ipv4";
 export * from "./promises";
+export * from "./environments-file";

@@ -1,4 +1,4 @@
-import { ENVIRONMENTS, type StackName } from "./environments";
+import { environments, type StackName } from "./environments";
 
 export const MANAGED_BY = "pulumi";
 
@@ -31,7 +31,7 @@ export function flagParameterName(stack: StackName, app: string, flag: string): 
 
 /** A GitHub environment variable or secret name: `STAGE_AWS_REGION`. */
 export function variableName(stack: StackName, name: string): string {
-  return `${ENVIRONMENTS[stack].variablePrefix}${name}`;
+  return `${environments().get(stack).variablePrefix}${name}`;
 }
 
 /** Prefix for AWS physical names that must be unique per account: `<app>-<stack>`. */

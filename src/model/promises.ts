@@ -1,5 +1,4 @@
-import type { StackName } from "./environments";
-import { GUARDS_STACK } from "./guards";
+import type { Role } from "./environments";
 
 /** Where the documentation states a promise: a file of the repository and its exact words. */
 export interface PromiseSource {
@@ -29,10 +28,10 @@ export interface StatedPromise {
   readonly policies: readonly string[];
   readonly covers: readonly PromiseScope[];
   /**
-   * The stacks the statement is about, where the documentation names them. Defaults to the stacks
-   * where one of its policies is mandatory (policies/catalog.ts).
+   * The roles of the environments the statement is about, where the documentation names them.
+   * Defaults to the roles where one of its policies is mandatory (policies/catalog.ts).
    */
-  readonly stacks?: readonly StackName[];
+  readonly roles?: readonly Role[];
 }
 
 const RDS = "aws:rds/instance:Instance";
@@ -84,7 +83,7 @@ export const PROMISES: readonly StatedPromise[] = [
       },
       { type: REDIS, paths: ["nodeType"] },
     ],
-    stacks: ["stage"],
+    roles: ["production-like"],
   },
   {
     id: "branch-approvals",
@@ -114,7 +113,7 @@ export const PROMISES: readonly StatedPromise[] = [
         instances: "branch rulesets",
       },
     ],
-    stacks: [GUARDS_STACK],
+    roles: ["production"],
   },
   {
     id: "prod-deployment-approval",
@@ -135,7 +134,7 @@ export const PROMISES: readonly StatedPromise[] = [
         instances: "the prod environment",
       },
     ],
-    stacks: [GUARDS_STACK],
+    roles: ["production"],
   },
   {
     id: "deploy-from-named-branches",
@@ -161,7 +160,7 @@ export const PROMISES: readonly StatedPromise[] = [
         paths: ["branchPattern", "tagPattern"],
       },
     ],
-    stacks: [GUARDS_STACK],
+    roles: ["production"],
   },
   {
     id: "guards-declared-by-prod-only",
@@ -179,7 +178,7 @@ export const PROMISES: readonly StatedPromise[] = [
         instances: "prod's, declared elsewhere",
       },
     ],
-    stacks: ["dev", "stage"],
+    roles: ["development", "production-like"],
   },
   {
     id: "developers-read-only",
@@ -410,7 +409,7 @@ export const PROMISES: readonly StatedPromise[] = [
     stated: [{ file: "README.md", phrase: "GitHub variables `DEV_*`, `STAGE_*`, `PROD_*`" }],
     policies: ["github-names-prefixed"],
     covers: [{ type: VARIABLE, paths: ["variableName"] }],
-    stacks: [GUARDS_STACK],
+    roles: ["production"],
   },
   {
     id: "no-secret-in-github-variables",
@@ -424,6 +423,6 @@ export const PROMISES: readonly StatedPromise[] = [
     ],
     policies: ["no-plaintext-github-secrets"],
     covers: [{ type: VARIABLE, paths: ["variableName", "value"] }],
-    stacks: [GUARDS_STACK],
+    roles: ["production"],
   },
 ];

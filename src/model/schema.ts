@@ -10,7 +10,7 @@ import {
   isPostgresVersion,
   isRedisVersion,
 } from "./catalogue";
-import { CHECKS, ENVIRONMENTS, isProductionLike, type StackName } from "./environments";
+import { environments, CHECKS, type StackName } from "./environments";
 import { duplicates, splitReviewers } from "./github-rules";
 import { reachesInternet } from "./internet";
 import { hasHostBits, networkOf, parseIpv4Block } from "./ipv4";
@@ -384,11 +384,12 @@ type DeepPartial<T> = T extends readonly unknown[]
     : T;
 
 /**
- * Per-environment defaults: what a key means when the stack file leaves it out.
- * Stage and prod share one production-sized default so that omitting a key keeps them in parity.
+ * Per-environment defaults: what a key means when the stack file leaves it out. Development
+ * environments are sized down; production-like and production environments share one
+ * production-sized default, so that omitting a key keeps them in parity.
  */
 export function defaultsFor(stack: StackName): DeepPartial<EnvstackConfig> {
-  const small = stack === "dev";
+  const small = environments().role(stack) === "development";
   return {
     network: { availabilityZones: small ? 2 : 3, natGateways: small ? "single" : "one-per-az" },
     database: {
@@ -425,13 +426,13 @@ export function defaultsFor(stack: StackName): DeepPartial<EnvstackConfig> {
     github: {
       plan: "team",
       visibility: "private",
-      requiredApprovals: ENVIRONMENTS[stack].merge.minApprovals,
-      requiredChecks: [...ENVIRONMENTS[stack].merge.requiredChecks],
+      requiredApprovals: environments().get(stack).merge.minApprovals,
+      requiredChecks: [...environments().get(stack).merge.requiredChecks],
       deploymentReviewers: [],
       waitTimerMinutes: 0,
       pullRequestBypassTeams: [],
       codeOwners: [],
-      oidcProvider: stack === "prod" ? "create" : "existing",
+      oidcProvider: environments().holdsGuards(stack) ? "create" : "existing",
     },
   };
 }
@@ -441,7 +442,7 @@ export function defaultsFor(stack: StackName): DeepPartial<EnvstackConfig> {
  * production-sized default, as for the other keys.
  */
 export function serviceDefaultsFor(stack: StackName): DeepPartial<ServiceConfig> {
-  const small = stack === "dev";
+  const small = environments().role(stack) === "development";
   return {
     cpu: small ? 256 : 1024,
     memoryMb: small ? 512 : 2048,
@@ -464,7 +465,7 @@ export function crossKeyIssues(stack: StackName, config: EnvstackConfig): CrossK
     issues.push({ path, expected, found });
   const { database, network, access, github, observability } = config;
 
-  if (isProductionLike(stack)) {
+  if (environments().isProductionLike(stack)) {
     if (access.developer === "deploy" || access.developer === "admin") {
       add(
         ["access", "developer"],
@@ -481,7 +482,7 @@ export function crossKeyIssues(stack: StackName, config: EnvstackConfig): CrossK
       undefined,
     );
   } else if (
-    isProductionLike(stack) &&
+    environments().isProductionLike(stack) &&
     observability.xrayDaemonImage !== undefined &&
     !isDigestPinned(observability.xrayDaemonImage)
   ) {
@@ -502,7 +503,7 @@ export function crossKeyIssues(stack: StackName, config: EnvstackConfig): CrossK
     // Not wrong, but the operator almost certainly meant "single"; say so rather than guess.
     add(["network", "natGateways"], "single when availabilityZones is 1", network.natGateways);
   }
-  const floor = ENVIRONMENTS[stack].merge.minApprovals;
+  const floor = environments().get(stack).merge.minApprovals;
   if (github.requiredApprovals < floor) {
     add(
       ["github", "requiredApprovals"],
@@ -510,13 +511,13 @@ export function crossKeyIssues(stack: StackName, config: EnvstackConfig): CrossK
       github.requiredApprovals,
     );
   }
-  for (const check of ENVIRONMENTS[stack].merge.requiredChecks) {
+  for (const check of environments().get(stack).merge.requiredChecks) {
     if (!github.requiredChecks.includes(check)) {
       add(["github", "requiredChecks"], `a list that includes "${check}"`, github.requiredChecks);
     }
   }
   // GitHub rejects a ruleset or an environment naming the same check, team or user twice.
-  if (ENVIRONMENTS[stack].merge.codeOwnerReview && github.codeOwners.length === 0) {
+  if (environments().get(stack).merge.codeOwnerReview && github.codeOwners.length === 0) {
     add(
       ["github", "codeOwners"],
       `at least one team or @user: ${stack}'s branches require a code owner's review, and with no code owner that rule requires nothing`,
@@ -538,7 +539,7 @@ export function crossKeyIssues(stack: StackName, config: EnvstackConfig): CrossK
       );
     }
   }
-  const deploy = ENVIRONMENTS[stack].deploy;
+  const deploy = environments().get(stack).deploy;
   if (deploy.humanApproval) {
     const distinct = new Set(github.deploymentReviewers.map((r) => r.toLowerCase()));
     if (distinct.size === 0) {
@@ -592,7 +593,7 @@ function serviceIssues(stack: StackName, config: EnvstackConfig): CrossKeyIssue[
         name,
       );
     }
-    if (isProductionLike(stack)) {
+    if (environments().isProductionLike(stack)) {
       if (!isDigestPinned(service.image)) {
         add(
           at("image"),
@@ -805,7 +806,7 @@ export function planIssues(stack: StackName, github: GithubConfig): CrossKeyIssu
     return issues;
   }
   if (github.plan !== "enterprise") {
-    if (ENVIRONMENTS[stack].deploy.humanApproval) {
+    if (environments().get(stack).deploy.humanApproval) {
       issues.push({
         path: ["github", "plan"],
         expected: `enterprise: required reviewers on the ${stack} environment of a ${github.visibility} repository need GitHub Enterprise (or set github.visibility to public)`,

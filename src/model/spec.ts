@@ -1,7 +1,7 @@
 import * as path from "node:path";
 import { parseDocument } from "yaml";
 import type { z } from "zod";
-import { STACKS, isStackName, type StackName } from "./environments";
+import { environments, type StackName } from "./environments";
 import {
   ConfigError,
   ConfigErrors,
@@ -139,9 +139,14 @@ export function parseSpec(
   values: Readonly<Record<string, unknown>>,
   file: string,
 ): EnvironmentSpec {
-  if (!isStackName(stackName)) {
+  if (!environments().has(stackName)) {
     throw new ConfigErrors([
-      new ConfigError(file, "stack", `one of ${STACKS.join(", ")}`, describeFound(stackName)),
+      new ConfigError(
+        file,
+        "stack",
+        `one of ${environments().names.join(", ")}`,
+        describeFound(stackName),
+      ),
     ]);
   }
   const stack = stackName;

@@ -1,9 +1,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { z } from "zod";
-import { STACKS, type StackName } from "./environments";
+import { environments, type StackName } from "./environments";
 import { ConfigError, ConfigErrors, configErrorsFromIssues, describeFound } from "./errors";
-import { stackFiles } from "./guards";
+import { stackFileOf, stackFiles } from "./guards";
 
 /**
  * The environment variable naming the stack files the program reads besides its own stack's
@@ -21,18 +21,20 @@ export const STACK_FILES_VARIABLE = "ENVSTACK_STACK_FILES";
 
 const SOURCE = `environment variable ${STACK_FILES_VARIABLE}`;
 
-const stackFilesSchema = z.strictObject(
-  Object.fromEntries(
-    STACKS.map((stack) => [
-      stack,
-      z
-        .string({ error: "the path of a stack file (a string)" })
-        .min(1, { error: "the path of a stack file (a non-empty string)" })
-        .optional(),
-    ]),
-  ) as Record<StackName, z.ZodOptional<z.ZodString>>,
-  { error: 'a JSON map of stack names to stack files, such as {"stage": "Pulumi.stage.yaml"}' },
-);
+/** The variable's shape for the chain in use: its stacks, each optional. */
+const stackFilesSchema = () =>
+  z.strictObject(
+    Object.fromEntries(
+      environments().names.map((stack) => [
+        stack,
+        z
+          .string({ error: "the path of a stack file (a string)" })
+          .min(1, { error: "the path of a stack file (a non-empty string)" })
+          .optional(),
+      ]),
+    ) as Record<StackName, z.ZodOptional<z.ZodString>>,
+    { error: 'a JSON map of stack names to stack files, such as {"stage": "Pulumi.stage.yaml"}' },
+  );
 
 /**
  * Which stack file each stack uses, as the program sees it: the committed files in `projectDir`,
@@ -58,15 +60,15 @@ export function stackFilesFromEnvironment(
       ),
     ]);
   }
-  const parsed = stackFilesSchema.safeParse(value);
+  const parsed = stackFilesSchema().safeParse(value);
   if (!parsed.success) {
     throw configErrorsFromIssues(SOURCE, value, parsed.error.issues, {
-      knownKeys: () => STACKS,
+      knownKeys: () => environments().names,
       root: "(value)",
     });
   }
   const overrides: Partial<Record<StackName, string>> = {};
-  for (const stack of STACKS) {
+  for (const stack of environments().names) {
     const file = parsed.data[stack];
     if (file !== undefined) overrides[stack] = path.resolve(projectDir, file);
   }
@@ -75,7 +77,9 @@ export function stackFilesFromEnvironment(
 
 /** The variable's value that makes the program read exactly these stack files. */
 export function stackFilesValue(files: Readonly<Record<StackName, string>>): string {
-  return JSON.stringify(Object.fromEntries(STACKS.map((s) => [s, path.resolve(files[s])])));
+  return JSON.stringify(
+    Object.fromEntries(environments().names.map((s) => [s, path.resolve(stackFileOf(files, s))])),
+  );
 }
 
 /**

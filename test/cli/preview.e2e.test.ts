@@ -403,9 +403,9 @@ describe("envstack preview --policy-config", () => {
     expect(stage.violations.map((v) => [v.policy, v.enforcement, v.message.split(":")[0]])).toEqual(
       [
         ["stage-mirrors-prod", "advisory", "Set database.multiAz to true on database-primary"],
-        ...POLICY_CATALOG.filter((p) => !p.suppressible && p.levels.stage === "mandatory").map(
-          (p) => [p.name, "advisory", `Ignored all "disabled" from ${config} for ${p.name}`],
-        ),
+        ...POLICY_CATALOG.filter(
+          (p) => !p.suppressible && p.levels["production-like"] === "mandatory",
+        ).map((p) => [p.name, "advisory", `Ignored all "disabled" from ${config} for ${p.name}`]),
       ],
     );
   });

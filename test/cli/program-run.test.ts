@@ -9,6 +9,7 @@ import {
   stackFiles,
   toEngineConfig,
   type StackName,
+  stackFileOf,
 } from "../../src/model";
 import { corpusStackFiles } from "./corpus/cases";
 import { ROOT } from "./helpers";
@@ -34,7 +35,7 @@ function run(
   const files = options.files ?? stackFiles(ROOT);
   return runProgram(project, resolveProgram(project), {
     stack,
-    config: options.config ?? toEngineConfig(readStackConfigFile(files[stack])),
+    config: options.config ?? toEngineConfig(readStackConfigFile(stackFileOf(files, stack))),
     region: "eu-west-1",
     stackFiles: files,
     timeoutMs: 30_000,
@@ -94,11 +95,11 @@ describe("runProgram: the program as the language host runs it", () => {
 
   it("hands prod the stack files of the run: an edited stage file reaches prod's guards", async () => {
     const files = corpusStackFiles();
-    const document = parseDocument(fs.readFileSync(files.stage, "utf8"));
+    const document = parseDocument(fs.readFileSync(stackFileOf(files, "stage"), "utf8"));
     const key = ["config", "envstack:github", "waitTimerMinutes"];
     const minutes = Number(document.getIn(key) ?? 0) + 7;
     document.setIn(key, minutes);
-    fs.writeFileSync(files.stage, document.toString());
+    fs.writeFileSync(stackFileOf(files, "stage"), document.toString());
     const { resources } = await run(ROOT, "prod", { files });
     const environments = resources.filter(
       (r) => r.type === "github:index/repositoryEnvironment:RepositoryEnvironment",

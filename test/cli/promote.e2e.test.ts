@@ -322,19 +322,21 @@ describe("envstack promote (end to end)", () => {
 });
 
 describe("envstack policies", () => {
-  it("lists every policy with its severity and level per stack", async () => {
+  it("lists every policy with its severity and level per role of environment", async () => {
     const run = await runCli(["policies"]);
     expect(run.code).toBe(0);
     const lines = run.stdout.trimEnd().split("\n");
-    expect(lines[0]).toMatch(/^policy +severity +dev +stage +prod +suppressible$/);
+    expect(lines[0]).toMatch(
+      /^policy +severity +development +production-like +production +suppressible$/,
+    );
     expect(lines).toHaveLength(POLICY_CATALOG.length + 3);
     for (const [i, p] of POLICY_CATALOG.entries()) {
       expect(lines[i + 2]!.split(/ +/)).toEqual([
         p.name,
         p.severity,
-        p.levels.dev,
-        p.levels.stage,
-        p.levels.prod,
+        p.levels.development,
+        p.levels["production-like"],
+        p.levels.production,
         p.suppressible ? "yes" : "no",
       ]);
     }

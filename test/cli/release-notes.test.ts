@@ -2,14 +2,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import {
-  ENVIRONMENTS,
-  STACKS,
-  loadSpecFromFile,
-  previousStack,
-  stackFileName,
-  type StackName,
-} from "../../src/model";
+import { environments, loadSpecFromFile, stackFileName, type StackName } from "../../src/model";
 import {
   approversOf,
   latestStatus,
@@ -22,9 +15,9 @@ import {
 import { scratchProject } from "./helpers";
 
 /** The stack whose environment guards release tags, and the one it is promoted from. */
-const released = STACKS.find((s) => ENVIRONMENTS[s].tags.length > 0)!;
-const source = previousStack(released)!;
-const tagPattern = ENVIRONMENTS[released].tags[0]!;
+const released = environments().names.find((s) => environments().get(s).tags.length > 0)!;
+const source = environments().previous(released)!;
+const tagPattern = environments().get(released).tags[0]!;
 const TAG = tagPattern.replace("*", "2026.11.22.7");
 
 /** A review history entry as GitHub documents it (GET .../actions/runs/{run_id}/approvals). */

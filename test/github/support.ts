@@ -1,13 +1,7 @@
 import * as path from "node:path";
 import type { RegisteredResource } from "../../src/cli/mock-run";
 import { realisticMocks } from "../../src/cli/mocks";
-import {
-  GUARDS_STACK,
-  holdsGuards,
-  isStackName,
-  readStackConfigFile,
-  type EnvironmentSpec,
-} from "../../src/model";
+import { environments, readStackConfigFile, type EnvironmentSpec } from "../../src/model";
 import { runStack } from "../program/harness";
 
 export const ROOT = path.resolve(__dirname, "../..");
@@ -79,9 +73,9 @@ export async function runGovernance(
 ): Promise<GovernanceRun> {
   const own = await runStack(stack, overrides);
   const guardsRun =
-    isStackName(stack) && holdsGuards(stack)
+    environments().has(stack) && environments().holdsGuards(stack)
       ? own
-      : await runStack(GUARDS_STACK, {}, { [stack]: overrides });
+      : await runStack(environments().production, {}, { [stack]: overrides });
   const guards = (guardsRun.outputs["guards"] ?? {}) as Record<string, unknown>;
   const name = `${own.spec.app}-${stack}`;
   const isGuard = within(

@@ -8,7 +8,7 @@ import {
   sourceMatches,
   WORK_BRANCH_FORMS,
 } from "../../src/model/branch-flow";
-import { ENVIRONMENTS, STACKS, WORK_BRANCHES } from "../../src/model/environments";
+import { environments, WORK_BRANCHES } from "../../src/model/environments";
 
 describe("matchesBranchPattern", () => {
   it.each([
@@ -54,8 +54,8 @@ describe("environmentOfBranch", () => {
   });
 
   it("agrees with every environment's branch list", () => {
-    for (const stack of STACKS) {
-      for (const pattern of ENVIRONMENTS[stack].branches) {
+    for (const stack of environments().names) {
+      for (const pattern of environments().get(stack).branches) {
         const example = pattern.replace("*", "x");
         expect(environmentOfBranch(example)).toBe(stack);
       }
@@ -213,11 +213,11 @@ describe("checkBranchFlow: the promotion model", () => {
     });
   });
 
-  it("reads its rules from ENVIRONMENTS.allowedSources", () => {
-    for (const stack of STACKS) {
-      const base = ENVIRONMENTS[stack].branches[0] ?? "";
+  it("reads its rules from each environment's allowedSources", () => {
+    for (const stack of environments().names) {
+      const base = environments().get(stack).branches[0] ?? "";
       expect(checkBranchFlow(base, "nowhere").allowedSources).toEqual(
-        ENVIRONMENTS[stack].allowedSources.map(describeSource),
+        environments().get(stack).allowedSources.map(describeSource),
       );
     }
   });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  environments,
   AWS_REGIONS,
   defaultsFor,
   ELASTICACHE_NODE_TYPES,
@@ -9,7 +10,6 @@ import {
   isRedisVersion,
   POSTGRES_VERSIONS,
   RDS_POSTGRES_INSTANCE_CLASSES,
-  STACKS,
 } from "../../src/model";
 
 describe("the catalogue", () => {
@@ -28,7 +28,7 @@ describe("the catalogue", () => {
     }
   });
 
-  it.each(STACKS)("covers %s's defaults", (stack) => {
+  it.each(environments().names)("covers %s's defaults", (stack) => {
     const { database, cache } = defaultsFor(stack);
     expect([
       isPostgresVersion(database!.engineVersion!),

@@ -2,12 +2,12 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import {
+  environments,
   configSchema,
   defaultsFor,
   readPath,
   SERVICE,
   serviceDefaultsFor,
-  STACKS,
   type StackName,
 } from "../../src/model";
 
@@ -101,6 +101,6 @@ describe("the README's configuration reference", () => {
       : readPath(defaultsFor(stack), key);
 
   it.each(schemaKeys())("states the per-environment defaults of %s", (key) => {
-    expect(rows.get(key)).toEqual(STACKS.map((s) => render(defaultOf(s, key))));
+    expect(rows.get(key)).toEqual(environments().names.map((s) => render(defaultOf(s, key))));
   });
 });

@@ -3,12 +3,12 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import {
+  environments,
   ConfigErrors,
-  GUARDS_STACK,
   loadGuardedSpecs,
   loadSpecFromFile,
   stackFiles,
-  STACKS,
+  stackFileOf,
 } from "../../src/model";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -16,7 +16,7 @@ const ROOT = path.resolve(__dirname, "../..");
 /** A project directory holding the committed stack files, `edit` applied to one of them. */
 function project(stack: string, edit: (text: string) => string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "envstack-guards-"));
-  for (const s of STACKS) {
+  for (const s of environments().names) {
     const text = fs.readFileSync(path.join(ROOT, `Pulumi.${s}.yaml`), "utf8");
     fs.writeFileSync(path.join(dir, `Pulumi.${s}.yaml`), s === stack ? edit(text) : text);
   }
@@ -25,7 +25,10 @@ function project(stack: string, edit: (text: string) => string): string {
 
 function errorsOf(dir: string): string[] {
   const files = stackFiles(dir);
-  const guards = loadSpecFromFile(files[GUARDS_STACK], GUARDS_STACK);
+  const guards = loadSpecFromFile(
+    stackFileOf(files, environments().production),
+    environments().production,
+  );
   try {
     loadGuardedSpecs(guards, files);
     return [];
@@ -38,8 +41,11 @@ function errorsOf(dir: string): string[] {
 describe("the guards stack reads every environment's stack file", () => {
   it("loads the committed stacks, in promotion order", () => {
     const files = stackFiles(ROOT);
-    const specs = loadGuardedSpecs(loadSpecFromFile(files[GUARDS_STACK], GUARDS_STACK), files);
-    expect(specs.map((s) => s.stack)).toEqual([...STACKS]);
+    const specs = loadGuardedSpecs(
+      loadSpecFromFile(stackFileOf(files, environments().production), environments().production),
+      files,
+    );
+    expect(specs.map((s) => s.stack)).toEqual([...environments().names]);
   });
 
   it("takes an overridden file for one stack, the project's for the others", () => {

@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stackConfigKey } from "../../policies/baselines";
-import { STACKS, loadSpecFromFile } from "../../src/model";
+import { environments, loadSpecFromFile } from "../../src/model";
 import { ROOT } from "../cli/helpers";
 
 /**
@@ -133,7 +133,7 @@ describeWithNpm(title, () => {
     );
     expect([installed.code, installed.stderr.replace(/^npm warn .*\n/gm, "")]).toEqual([0, ""]);
     // The application: its stack files, and a program that is envstack's.
-    for (const stack of STACKS)
+    for (const stack of environments().names)
       fs.copyFileSync(
         path.join(ROOT, `Pulumi.${stack}.yaml`),
         path.join(project, `Pulumi.${stack}.yaml`),

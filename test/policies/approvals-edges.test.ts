@@ -1,11 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import {
-  ENVIRONMENTS,
-  GITHUB_ACTIONS_APP_ID,
-  GUARDS_STACK,
-  STACKS,
-  type StackName,
-} from "../../src/model";
+import { environments, GITHUB_ACTIONS_APP_ID, type StackName } from "../../src/model";
 import { stackFileKey } from "../../policies/baselines";
 import { BRANCH_DEFAULT, DEPLOYMENT_POLICY } from "../../policies/approvals";
 import { UNKNOWN } from "../../policies/unknowns";
@@ -51,11 +45,11 @@ function copyOf(f: Fixture, name: string, edit: (p: Props) => void, type = f.typ
   return { ...f, type, name, props };
 }
 
-const prodBranch = () => ENVIRONMENTS.prod.branches[0]!;
+const prodBranch = () => environments().get("prod").branches[0]!;
 
 describe("branch-rules-match-promotion-model: several rulesets on one branch", () => {
   it("a second, weaker ruleset on a branch changes nothing: GitHub applies the strictest", async () => {
-    for (const stack of STACKS) {
+    for (const stack of environments().names) {
       const weaker = copyOf(branchRuleset(stack), `${stack}-weaker`, (p) => {
         p["name"] = `weaker-${stack}`;
         delete rules(p)["pullRequest"];
@@ -69,7 +63,7 @@ describe("branch-rules-match-promotion-model: several rulesets on one branch", (
   });
 
   it("a second ruleset gives what the first lacks", async () => {
-    const stack = GUARDS_STACK;
+    const stack = environments().production;
     const first = branchRuleset(stack);
     const withoutReviews = edited(first, (p) => {
       delete rules(p)["pullRequest"];
@@ -86,7 +80,7 @@ describe("branch-rules-match-promotion-model: several rulesets on one branch", (
   });
 
   it("a status check bound once to GitHub Actions and listed again unbound is bound", async () => {
-    const target = branchRuleset(GUARDS_STACK);
+    const target = branchRuleset(environments().production);
     const fixtures = edited(target, (p) => {
       const checks = statusChecks(p)["requiredChecks"] as Props[];
       checks.push({ context: checks[0]!["context"] });
@@ -97,7 +91,7 @@ describe("branch-rules-match-promotion-model: several rulesets on one branch", (
 
 describe("branch-rules-match-promotion-model: values of the wrong type", () => {
   it("ignores ref patterns, checks and bypass actors that are not what GitHub takes", async () => {
-    for (const stack of STACKS) {
+    for (const stack of environments().names) {
       const fixtures = edited(branchRuleset(stack), (p) => {
         refName(p)["includes"] = [...(refName(p)["includes"] as unknown[]), 7, null];
         const checks = statusChecks(p)["requiredChecks"] as unknown[];
@@ -108,7 +102,7 @@ describe("branch-rules-match-promotion-model: values of the wrong type", () => {
   });
 
   it("a bypass entry that is no actor is reported as an unknown actor", async () => {
-    const target = branchRuleset(GUARDS_STACK);
+    const target = branchRuleset(environments().production);
     const found = await check(
       BRANCH_RULES,
       edited(target, (p) => {
@@ -125,7 +119,7 @@ describe("branch-rules-match-promotion-model: values of the wrong type", () => {
   });
 
   it("a ruleset whose repository is not a string guards no repository", async () => {
-    const target = branchRuleset(GUARDS_STACK);
+    const target = branchRuleset(environments().production);
     const found = await check(
       BRANCH_RULES,
       edited(target, (p) => {
@@ -134,28 +128,28 @@ describe("branch-rules-match-promotion-model: values of the wrong type", () => {
     );
     expect(found).toEqual([
       mandatory(
-        `Declare ${target.name} on ${home()}, the repository the stack files name: it is declared on ${owner()}/(no repository), where it guards nothing here (${why(GUARDS_STACK, prodBranch())}).`,
+        `Declare ${target.name} on ${home()}, the repository the stack files name: it is declared on ${owner()}/(no repository), where it guards nothing here (${why(environments().production, prodBranch())}).`,
         target,
       ),
     ]);
   });
 
   it("a provider whose owner is not a string names no owner", async () => {
-    const target = branchRuleset(GUARDS_STACK);
+    const target = branchRuleset(environments().production);
     const found = await check(
       BRANCH_RULES,
       edited(target, () => undefined, { provider: { ...target.provider, owner: 7 } }),
     );
     expect(found).toEqual([
       mandatory(
-        `Declare ${target.name} on ${home()}, the repository the stack files name: it is declared on (an owner no GitHub provider names)/${repository()}, where it guards nothing here (${why(GUARDS_STACK, prodBranch())}).`,
+        `Declare ${target.name} on ${home()}, the repository the stack files name: it is declared on (an owner no GitHub provider names)/${repository()}, where it guards nothing here (${why(environments().production, prodBranch())}).`,
         target,
       ),
     ]);
   });
 
   it("a tag ruleset without status checks may leave checks off on creation", async () => {
-    const fixtures = edited(tagRuleset(GUARDS_STACK), (p) => {
+    const fixtures = edited(tagRuleset(environments().production), (p) => {
       rules(p)["requiredStatusChecks"] = { requiredChecks: [], doNotEnforceOnCreate: true };
     });
     expect(await check(BRANCH_RULES, fixtures)).toEqual([]);
@@ -165,7 +159,7 @@ describe("branch-rules-match-promotion-model: values of the wrong type", () => {
 describe("only the types the policies read count", () => {
   it("a resource of another type shaped like a weak ruleset is not a ruleset", async () => {
     const fake = copyOf(
-      branchRuleset(GUARDS_STACK),
+      branchRuleset(environments().production),
       "not-a-ruleset",
       (p) => {
         p["enforcement"] = "disabled";
@@ -174,7 +168,7 @@ describe("only the types the policies read count", () => {
     );
     expect(await check(BRANCH_RULES, [...declared, fake])).toEqual([]);
     const unknownFake = copyOf(
-      branchRuleset(GUARDS_STACK),
+      branchRuleset(environments().production),
       "not-a-ruleset-either",
       (p) => {
         p["rules"] = UNKNOWN.object;
@@ -186,7 +180,7 @@ describe("only the types the policies read count", () => {
 
   it("a resource of another type naming a default branch does not set it", async () => {
     // ~DEFAULT_BRANCH covers prod's branch only where the guards stack declares it the default.
-    const target = branchRuleset(GUARDS_STACK);
+    const target = branchRuleset(environments().production);
     const base = edited(target, (p) => {
       refName(p)["includes"] = ["~DEFAULT_BRANCH"];
     });
@@ -206,7 +200,7 @@ describe("only the types the policies read count", () => {
 
   it("a resource of another type naming a deployment branch allows nothing", async () => {
     const policy = declared.find(
-      (f) => f.type === DEPLOYMENT_POLICY && f.props["environment"] === GUARDS_STACK,
+      (f) => f.type === DEPLOYMENT_POLICY && f.props["environment"] === environments().production,
     )!;
     const fake = copyOf(
       policy,
@@ -220,7 +214,7 @@ describe("only the types the policies read count", () => {
   });
 
   it("a default branch that is not a string names none", async () => {
-    const target = branchRuleset(GUARDS_STACK);
+    const target = branchRuleset(environments().production);
     const fixtures = edited(target, (p) => {
       refName(p)["includes"] = ["~DEFAULT_BRANCH"];
     }).map((f) => (f.type === BRANCH_DEFAULT ? { ...f, props: { ...f.props, branch: 5 } } : f));
@@ -231,7 +225,7 @@ describe("only the types the policies read count", () => {
 });
 
 describe("only the guards stack declares GitHub resources", () => {
-  const others = STACKS.filter((s) => s !== GUARDS_STACK);
+  const others = environments().names.filter((s) => s !== environments().production);
   const resource = (type: string, name: string): Fixture => ({ type, name, props: {} });
 
   it.each(others)("%s: a GitHub provider or resource is reported, nothing else", async (stack) => {
@@ -253,22 +247,25 @@ describe("deployment-environment-rules: what the program never declares", () => 
   const policies = (stack: StackName) =>
     declared.filter((f) => f.type === DEPLOYMENT_POLICY && f.props["environment"] === stack);
 
-  it.each(STACKS)("%s: a branch pattern the environment does not deploy from", async (stack) => {
-    const extra = copyOf(policies(stack)[0]!, `${stack}-extra`, (p) => {
-      p["branchPattern"] = "feature/*";
-    });
-    expect(await check(ENVIRONMENT_RULES, [...declared, extra])).toEqual([
-      mandatory(
-        `Remove the deployment branch pattern feature/*: ${stack} deploys only from ${ENVIRONMENTS[stack].branches.join(", ")}.`,
-        extra,
-      ),
-    ]);
-  });
+  it.each(environments().names)(
+    "%s: a branch pattern the environment does not deploy from",
+    async (stack) => {
+      const extra = copyOf(policies(stack)[0]!, `${stack}-extra`, (p) => {
+        p["branchPattern"] = "feature/*";
+      });
+      expect(await check(ENVIRONMENT_RULES, [...declared, extra])).toEqual([
+        mandatory(
+          `Remove the deployment branch pattern feature/*: ${stack} deploys only from ${environments().get(stack).branches.join(", ")}.`,
+          extra,
+        ),
+      ]);
+    },
+  );
 
-  it.each(STACKS)(
+  it.each(environments().names)(
     "%s: a tag pattern, allowed only where the environment has tags",
     async (stack) => {
-      const tags = ENVIRONMENTS[stack].tags;
+      const tags = environments().get(stack).tags;
       const extra = copyOf(policies(stack)[0]!, `${stack}-tag`, (p) => {
         delete p["branchPattern"];
         p["tagPattern"] = "v*";
@@ -288,20 +285,20 @@ describe("deployment-environment-rules: what the program never declares", () => 
   );
 
   it("a tag pattern other than the environment's release tags", async () => {
-    const stack = STACKS.find((s) => ENVIRONMENTS[s].tags.length > 0)!;
+    const stack = environments().names.find((s) => environments().get(s).tags.length > 0)!;
     const extra = copyOf(policies(stack)[0]!, `${stack}-other-tag`, (p) => {
       delete p["branchPattern"];
       p["tagPattern"] = "release-*";
     });
     expect(await check(ENVIRONMENT_RULES, [...declared, extra])).toEqual([
       mandatory(
-        `Remove the deployment tag pattern release-*: ${stack} deploys from tags ${ENVIRONMENTS[stack].tags.join(", ")}.`,
+        `Remove the deployment tag pattern release-*: ${stack} deploys from tags ${environments().get(stack).tags.join(", ")}.`,
         extra,
       ),
     ]);
   });
 
-  it.each(STACKS)(
+  it.each(environments().names)(
     "%s: custom branch policies together with any protected branch",
     async (stack) => {
       const target = environmentOf(stack);
@@ -320,7 +317,7 @@ describe("deployment-environment-rules: what the program never declares", () => 
     },
   );
 
-  it.each(STACKS)(
+  it.each(environments().names)(
     "%s: no branch policy at all, and reviewers that are no entries",
     async (stack) => {
       const target = environmentOf(stack);
@@ -342,7 +339,7 @@ describe("deployment-environment-rules: what the program never declares", () => 
   );
 
   it("notes an environment unknown during preview once, and tells no stack to declare it", async () => {
-    const env = environmentOf(GUARDS_STACK);
+    const env = environmentOf(environments().production);
     const fixtures = declared.map((f) =>
       f === env ? { ...f, props: { ...f.props, environment: UNKNOWN.string } } : f,
     );
@@ -356,7 +353,7 @@ describe("deployment-environment-rules: what the program never declares", () => 
   });
 
   it("notes a deployment policy unknown during preview once; the others are still judged", async () => {
-    const policy = policies(GUARDS_STACK)[0]!;
+    const policy = policies(environments().production)[0]!;
     const extra = copyOf(policies("dev")[0]!, "dev-extra", (p) => {
       p["branchPattern"] = "feature/*";
     });
@@ -373,7 +370,7 @@ describe("deployment-environment-rules: what the program never declares", () => 
         enforcementLevel: "advisory",
       },
       mandatory(
-        `Remove the deployment branch pattern feature/*: dev deploys only from ${ENVIRONMENTS.dev.branches.join(", ")}.`,
+        `Remove the deployment branch pattern feature/*: dev deploys only from ${environments().get("dev").branches.join(", ")}.`,
         extra,
       ),
     ]);
@@ -386,13 +383,15 @@ describe("stack files the pack cannot read", () => {
   it.each([BRANCH_RULES, ENVIRONMENT_RULES])(
     "%s: a missing guards stack file is reported, and nothing is judged against a guess",
     async (policy) => {
-      const found = await check(policy, declared, missing(GUARDS_STACK));
+      const found = await check(policy, declared, missing(environments().production));
       expect(found.length).toBeGreaterThan(0);
-      expect(found.map((v) => v.message).join("\n")).toContain(`/nonexistent/${GUARDS_STACK}.yaml`);
+      expect(found.map((v) => v.message).join("\n")).toContain(
+        `/nonexistent/${environments().production}.yaml`,
+      );
     },
   );
 
-  it.each(STACKS.filter((s) => s !== GUARDS_STACK))(
+  it.each(environments().names.filter((s) => s !== environments().production))(
     "a missing %s stack file is reported; its stack is held to the model's floors",
     async (stack) => {
       for (const policy of [BRANCH_RULES, ENVIRONMENT_RULES]) {
@@ -414,7 +413,7 @@ describe("branch-rules-match-promotion-model: absent and mistyped values read as
     `only the teams envstack:github.pullRequestBypassTeams names (none here) may bypass the rules guarding ${guarded}, and only through a pull request (mode pull_request)`;
 
   it("a bypass actor whose type and mode are not strings is reported with neither", async () => {
-    const target = branchRuleset(GUARDS_STACK);
+    const target = branchRuleset(environments().production);
     const found = await check(
       BRANCH_RULES,
       edited(target, (p) => {
@@ -429,22 +428,25 @@ describe("branch-rules-match-promotion-model: absent and mistyped values read as
     ]);
   });
 
-  it.each(STACKS)("%s: rulesets without bypass actors let nobody bypass", async (stack) => {
-    const targets = [
-      branchRuleset(stack),
-      ...(ENVIRONMENTS[stack].tags.length ? [tagRuleset(stack)] : []),
-    ];
-    const fixtures = declared.map((f) => {
-      if (!targets.includes(f)) return f;
-      const props = clone(f.props);
-      delete props["bypassActors"];
-      return { ...f, props };
-    });
-    expect(await check(BRANCH_RULES, fixtures)).toEqual([]);
-  });
+  it.each(environments().names)(
+    "%s: rulesets without bypass actors let nobody bypass",
+    async (stack) => {
+      const targets = [
+        branchRuleset(stack),
+        ...(environments().get(stack).tags.length ? [tagRuleset(stack)] : []),
+      ];
+      const fixtures = declared.map((f) => {
+        if (!targets.includes(f)) return f;
+        const props = clone(f.props);
+        delete props["bypassActors"];
+        return { ...f, props };
+      });
+      expect(await check(BRANCH_RULES, fixtures)).toEqual([]);
+    },
+  );
 
   it("a declared default branch that is not a string names none", async () => {
-    const target = branchRuleset(GUARDS_STACK);
+    const target = branchRuleset(environments().production);
     const notAString: Fixture = {
       type: BRANCH_DEFAULT,
       name: "default-branch",
@@ -459,14 +461,14 @@ describe("branch-rules-match-promotion-model: absent and mistyped values read as
     ]);
     expect(found).toEqual([
       mandatory(
-        `Include every ref refs/heads/${prodBranch()} matches in ${target.name} and exclude none of them: ${why(GUARDS_STACK, prodBranch())} (no include matches refs/heads/${prodBranch()}; ~DEFAULT_BRANCH names no declared default branch).`,
+        `Include every ref refs/heads/${prodBranch()} matches in ${target.name} and exclude none of them: ${why(environments().production, prodBranch())} (no include matches refs/heads/${prodBranch()}; ~DEFAULT_BRANCH names no declared default branch).`,
         target,
       ),
     ]);
   });
 
   it("shows every integration an unbound check is listed with", async () => {
-    const target = branchRuleset(GUARDS_STACK);
+    const target = branchRuleset(environments().production);
     const fixtures = edited(target, (p) => {
       const checks = statusChecks(p)["requiredChecks"] as Props[];
       const gate = checks.find((c) => c["context"] === "gate")!;
@@ -483,7 +485,7 @@ describe("branch-rules-match-promotion-model: absent and mistyped values read as
 });
 
 describe("branch-rules-match-promotion-model: rules held by any of several rulesets", () => {
-  it.each(STACKS)(
+  it.each(environments().names)(
     "%s: a second ruleset with no valid checks may leave checks off on creation",
     async (stack) => {
       const extra = copyOf(branchRuleset(stack), `${stack}-no-checks`, (p) => {
@@ -499,7 +501,7 @@ describe("branch-rules-match-promotion-model: rules held by any of several rules
   );
 
   it("a second, weaker ruleset on the release tags changes nothing", async () => {
-    const extra = copyOf(tagRuleset(GUARDS_STACK), "weaker-tags", (p) => {
+    const extra = copyOf(tagRuleset(environments().production), "weaker-tags", (p) => {
       p["name"] = "weaker-tags";
       rules(p)["nonFastForward"] = false;
       rules(p)["deletion"] = false;
@@ -523,9 +525,11 @@ describe("branch-rules-match-promotion-model: who may bypass", () => {
     });
 
   it("release tags let no team bypass, whatever teams the prod stack file names", async () => {
-    const target = tagRuleset(GUARDS_STACK);
-    const config = withGithub(GUARDS_STACK, { pullRequestBypassTeams: ["release-managers"] });
-    const tag = ENVIRONMENTS[GUARDS_STACK].tags[0]!;
+    const target = tagRuleset(environments().production);
+    const config = withGithub(environments().production, {
+      pullRequestBypassTeams: ["release-managers"],
+    });
+    const tag = environments().get(environments().production).tags[0]!;
     expect(await check(BRANCH_RULES, withActors(target, [team(7)]), config)).toEqual([
       mandatory(
         `Remove the bypass actor Team 7 (mode pull_request) from ${target.name}: 0 team(s) are configured and 0 already bypass; only the teams envstack:github.pullRequestBypassTeams names (none here) may bypass the rules guarding tags ${tag}, and only through a pull request (mode pull_request).`,
@@ -540,7 +544,7 @@ describe("branch-rules-match-promotion-model: who may bypass", () => {
     expect(await check(BRANCH_RULES, withActors(target, [team(7, "Integration")]), config)).toEqual(
       [
         mandatory(
-          `Remove the bypass actor Integration 7 (mode pull_request) from ${target.name}: a Integration actor is not a configured team; only the teams envstack:github.pullRequestBypassTeams names (release-managers) may bypass the rules guarding ${ENVIRONMENTS.stage.branches.join(", ")}, and only through a pull request (mode pull_request).`,
+          `Remove the bypass actor Integration 7 (mode pull_request) from ${target.name}: a Integration actor is not a configured team; only the teams envstack:github.pullRequestBypassTeams names (release-managers) may bypass the rules guarding ${environments().get("stage").branches.join(", ")}, and only through a pull request (mode pull_request).`,
           target,
         ),
       ],
@@ -554,7 +558,7 @@ describe("branch-rules-match-promotion-model: who may bypass", () => {
     });
     expect(found.filter((v) => v.urn !== undefined)).toEqual([
       mandatory(
-        `Remove the bypass actor Team 7 (mode pull_request) from ${target.name}: 0 team(s) are configured and 0 already bypass; only the teams envstack:github.pullRequestBypassTeams names (none here) may bypass the rules guarding ${ENVIRONMENTS.stage.branches.join(", ")}, and only through a pull request (mode pull_request).`,
+        `Remove the bypass actor Team 7 (mode pull_request) from ${target.name}: 0 team(s) are configured and 0 already bypass; only the teams envstack:github.pullRequestBypassTeams names (none here) may bypass the rules guarding ${environments().get("stage").branches.join(", ")}, and only through a pull request (mode pull_request).`,
         target,
       ),
     ]);
@@ -569,7 +573,7 @@ describe("branch-rules-match-promotion-model: who may bypass", () => {
     async (withTeam, without) => {
       const shared = copyOf(branchRuleset("dev"), "dev-and-stage", (p) => {
         p["name"] = "dev-and-stage";
-        refName(p)["includes"] = ["develop", ...ENVIRONMENTS.stage.branches].map(
+        refName(p)["includes"] = ["develop", ...environments().get("stage").branches].map(
           (b) => `refs/heads/${b}`,
         );
         refName(p)["excludes"] = [];
@@ -581,7 +585,7 @@ describe("branch-rules-match-promotion-model: who may bypass", () => {
       };
       expect(await check(BRANCH_RULES, [...declared, shared], config)).toEqual([
         mandatory(
-          `Remove the bypass actor Team 7 (mode pull_request) from dev-and-stage: 0 team(s) are configured and 0 already bypass; only the teams envstack:github.pullRequestBypassTeams names (none here) may bypass the rules guarding develop, ${ENVIRONMENTS.stage.branches.join(", ")}, and only through a pull request (mode pull_request).`,
+          `Remove the bypass actor Team 7 (mode pull_request) from dev-and-stage: 0 team(s) are configured and 0 already bypass; only the teams envstack:github.pullRequestBypassTeams names (none here) may bypass the rules guarding develop, ${environments().get("stage").branches.join(", ")}, and only through a pull request (mode pull_request).`,
           shared,
         ),
       ]);
@@ -590,7 +594,7 @@ describe("branch-rules-match-promotion-model: who may bypass", () => {
 });
 
 describe("stack files the pack cannot read: nothing else is reported", () => {
-  it.each(STACKS.filter((s) => s !== GUARDS_STACK))(
+  it.each(environments().names.filter((s) => s !== environments().production))(
     "a missing %s stack file is the only violation on the declared rules",
     async (stack) => {
       for (const policy of [BRANCH_RULES, ENVIRONMENT_RULES]) {
@@ -605,7 +609,7 @@ describe("stack files the pack cannot read: nothing else is reported", () => {
 });
 
 describe("deployment-environment-rules: only the guards stack is judged", () => {
-  it.each(STACKS.filter((s) => s !== GUARDS_STACK))(
+  it.each(environments().names.filter((s) => s !== environments().production))(
     "%s declares no GitHub environment and is told nothing",
     async (stack) => {
       expect(await checkStack(stack, ENVIRONMENT_RULES, [], {})).toEqual([]);
@@ -614,8 +618,8 @@ describe("deployment-environment-rules: only the guards stack is judged", () => 
 });
 
 describe("deployment-environment-rules: the wait timer", () => {
-  const prod = () => environmentOf(GUARDS_STACK);
-  const config = () => withGithub(GUARDS_STACK, { waitTimerMinutes: 5 });
+  const prod = () => environmentOf(environments().production);
+  const config = () => withGithub(environments().production, { waitTimerMinutes: 5 });
   const waiting = (value: unknown) =>
     edited(prod(), (p) => {
       p["waitTimer"] = value;
@@ -629,7 +633,7 @@ describe("deployment-environment-rules: the wait timer", () => {
     const found = typeof value === "number" ? value : 0;
     expect(await check(ENVIRONMENT_RULES, waiting(value), config())).toEqual([
       mandatory(
-        `Set waitTimer to 5 on the ${GUARDS_STACK} environment: envstack:github.waitTimerMinutes holds every ${GUARDS_STACK} deployment that long after approval (found ${found}).`,
+        `Set waitTimer to 5 on the ${environments().production} environment: envstack:github.waitTimerMinutes holds every ${environments().production} deployment that long after approval (found ${found}).`,
         prod(),
       ),
     ]);

@@ -2,13 +2,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as YAML from "yaml";
-import {
-  GUARDS_STACK,
-  loadSpecFromFile,
-  STACKS,
-  type GithubConfig,
-  type StackName,
-} from "../../src/model";
+import { environments, loadSpecFromFile, type GithubConfig, type StackName } from "../../src/model";
 import { splitReviewers } from "../../src/model/github-rules";
 import { stackFileKey } from "../../policies/baselines";
 import { ENVIRONMENT, RULESET } from "../../policies/approvals";
@@ -32,19 +26,20 @@ export let declared: Fixture[] = [];
 export const github = {} as Record<StackName, GithubConfig>;
 
 export async function loadGuards(): Promise<void> {
-  declared = fixturesOf((await runStack(GUARDS_STACK)).resources);
-  for (const stack of STACKS) github[stack] = loadSpecFromFile(stackFile(stack), stack).github;
+  declared = fixturesOf((await runStack(environments().production)).resources);
+  for (const stack of environments().names)
+    github[stack] = loadSpecFromFile(stackFile(stack), stack).github;
 }
 
-export const owner = () => github[GUARDS_STACK].owner;
-export const repository = () => github[GUARDS_STACK].repository;
+export const owner = () => github[environments().production]!.owner;
+export const repository = () => github[environments().production]!.repository;
 /** The repository the stack files name, as messages show it. */
 export const home = () => `${owner()}/${repository()}`;
 
 /** How a stack file's deployment reviewers read in messages. */
 export function reviewers(stack: StackName): string {
-  const { teams, users } = splitReviewers(github[stack].deploymentReviewers);
-  return `the ${teams.length} team(s) and ${users.length} user(s) envstack:github.deploymentReviewers names (${github[stack].deploymentReviewers.join(", ")})`;
+  const { teams, users } = splitReviewers(github[stack]!.deploymentReviewers);
+  return `the ${teams.length} team(s) and ${users.length} user(s) envstack:github.deploymentReviewers names (${github[stack]!.deploymentReviewers.join(", ")})`;
 }
 
 export const clone = <T>(value: T): T => structuredClone(value);
@@ -60,7 +55,7 @@ export const branchRuleset = (stack: StackName) =>
   find(RULESET, "name", `envstack-${stack}-branches`);
 export const tagRuleset = (stack: StackName) => find(RULESET, "name", `envstack-${stack}-tags`);
 export const environmentOf = (stack: StackName) => find(ENVIRONMENT, "environment", stack);
-export const urn = (f: Fixture) => urnOf(GUARDS_STACK, f.type, f.name);
+export const urn = (f: Fixture) => urnOf(environments().production, f.type, f.name);
 
 /** The declared resources with exactly one changed. */
 export function edited(target: Fixture, edit: Edit, extra: Partial<Fixture> = {}): Fixture[] {
@@ -95,7 +90,7 @@ export function reviewersOf(p: Props): Props {
 }
 
 export const check = (name: string, fixtures: Fixture[], config: Record<string, unknown> = {}) =>
-  checkStack(GUARDS_STACK, name, fixtures, config);
+  checkStack(environments().production, name, fixtures, config);
 
 export const mandatory = (message: string, on?: Fixture): Violation =>
   on === undefined

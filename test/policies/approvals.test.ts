@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { ENVIRONMENTS, GITHUB_ACTIONS_APP_ID, STACKS, type StackName } from "../../src/model";
+import { environments, GITHUB_ACTIONS_APP_ID, type StackName } from "../../src/model";
 import { BRANCH_DEFAULT, DEPLOYMENT_POLICY } from "../../policies/approvals";
 import { UNKNOWN } from "../../policies/unknowns";
 import {
@@ -59,43 +59,43 @@ const pr =
 const BRANCH_BREAKS: BranchBreak[] = [
   {
     title: "one approval fewer than required",
-    applies: (s) => ENVIRONMENTS[s].merge.minApprovals > 0,
+    applies: (s) => environments().get(s).merge.minApprovals > 0,
     edit: (s) =>
-      pr("requiredApprovingReviewCount", Math.max(0, ENVIRONMENTS[s].merge.minApprovals - 1)),
+      pr("requiredApprovingReviewCount", Math.max(0, environments().get(s).merge.minApprovals - 1)),
     message: (s, b) =>
-      `Set requiredApprovingReviewCount to at least ${ENVIRONMENTS[s].merge.minApprovals} on ${b}: ${s} needs ${ENVIRONMENTS[s].merge.minApprovals} approval(s), the model's floor or envstack:github.requiredApprovals if higher (found ${ENVIRONMENTS[s].merge.minApprovals - 1}).`,
+      `Set requiredApprovingReviewCount to at least ${environments().get(s).merge.minApprovals} on ${b}: ${s} needs ${environments().get(s).merge.minApprovals} approval(s), the model's floor or envstack:github.requiredApprovals if higher (found ${environments().get(s).merge.minApprovals - 1}).`,
   },
   {
     title: "no code-owner review",
-    applies: (s) => ENVIRONMENTS[s].merge.codeOwnerReview,
+    applies: (s) => environments().get(s).merge.codeOwnerReview,
     edit: () => pr("requireCodeOwnerReview", false),
     message: (s, b) =>
       `Set requireCodeOwnerReview to true on ${b}: ${s} requires a code owner's approval.`,
   },
   {
     title: "stale approvals kept",
-    applies: (s) => ENVIRONMENTS[s].merge.dismissStaleReviews,
+    applies: (s) => environments().get(s).merge.dismissStaleReviews,
     edit: () => pr("dismissStaleReviewsOnPush", false),
     message: (s, b) =>
       `Set dismissStaleReviewsOnPush to true on ${b}: ${s} requires stale approvals dismissed on push.`,
   },
   {
     title: "no last-push approval",
-    applies: (s) => ENVIRONMENTS[s].merge.lastPushApproval,
+    applies: (s) => environments().get(s).merge.lastPushApproval,
     edit: () => pr("requireLastPushApproval", false),
     message: (s, b) =>
       `Set requireLastPushApproval to true on ${b}: ${s} requires the last push approved by someone else.`,
   },
   {
     title: "unresolved threads allowed",
-    applies: (s) => ENVIRONMENTS[s].merge.resolveReviewThreads,
+    applies: (s) => environments().get(s).merge.resolveReviewThreads,
     edit: () => pr("requiredReviewThreadResolution", false),
     message: (s, b) =>
       `Set requiredReviewThreadResolution to true on ${b}: ${s} requires review threads resolved.`,
   },
   {
     title: "loose status checks",
-    applies: (s) => ENVIRONMENTS[s].merge.strictChecks,
+    applies: (s) => environments().get(s).merge.strictChecks,
     edit: () => (p) => {
       statusChecks(p)["strictRequiredStatusChecksPolicy"] = false;
     },
@@ -114,7 +114,7 @@ const BRANCH_BREAKS: BranchBreak[] = [
   ...["gate", "branch-flow"].flatMap((context): BranchBreak[] => [
     {
       title: `the ${context} check missing`,
-      applies: (s) => ENVIRONMENTS[s].merge.requiredChecks.includes(context),
+      applies: (s) => environments().get(s).merge.requiredChecks.includes(context),
       edit: () => (p) => {
         const c = statusChecks(p);
         c["requiredChecks"] = (c["requiredChecks"] as Props[]).filter(
@@ -126,7 +126,7 @@ const BRANCH_BREAKS: BranchBreak[] = [
     },
     {
       title: `the ${context} check not bound to GitHub Actions`,
-      applies: (s) => ENVIRONMENTS[s].merge.requiredChecks.includes(context),
+      applies: (s) => environments().get(s).merge.requiredChecks.includes(context),
       edit: () => (p) => {
         for (const c of statusChecks(p)["requiredChecks"] as Props[])
           if (c["context"] === context) delete c["integrationId"];
@@ -146,12 +146,12 @@ const BRANCH_BREAKS: BranchBreak[] = [
   },
   {
     title: "no prior deployment required",
-    applies: (s) => ENVIRONMENTS[s].merge.requiredDeployments.length > 0,
+    applies: (s) => environments().get(s).merge.requiredDeployments.length > 0,
     edit: () => (p) => {
       delete rules(p)["requiredDeployments"];
     },
     message: (s, b) =>
-      `Require a successful ${ENVIRONMENTS[s].merge.requiredDeployments.join(", ")} deployment on ${b}: ${s} receives only what ran in ${ENVIRONMENTS[s].merge.requiredDeployments.join(", ")}.`,
+      `Require a successful ${environments().get(s).merge.requiredDeployments.join(", ")} deployment on ${b}: ${s} receives only what ran in ${environments().get(s).merge.requiredDeployments.join(", ")}.`,
   },
   ...(["evaluate", "disabled"] as const).map((enforcement): BranchBreak => ({
     title: `enforcement ${enforcement}`,
@@ -211,14 +211,16 @@ const BRANCH_BREAKS: BranchBreak[] = [
     title: "the branch itself excluded",
     applies: () => true,
     edit: (s) => (p) => {
-      refName(p)["excludes"] = ENVIRONMENTS[s].branches.map((b) => `refs/heads/${b}`);
+      refName(p)["excludes"] = environments()
+        .get(s)
+        .branches.map((b) => `refs/heads/${b}`);
     },
     message: (s, b, on) =>
       `Include every ref refs/heads/${b} matches in ${on.name} and exclude none of them: ${why(s, b)} (exclude refs/heads/${b} matches refs/heads/${b.replace("*", "a")}).`,
   },
 ];
 
-const branchCases = STACKS.flatMap((stack) =>
+const branchCases = environments().names.flatMap((stack) =>
   BRANCH_BREAKS.map((b) => [stack, b.title, b] as const),
 );
 
@@ -228,14 +230,14 @@ describe("branch-rules-match-promotion-model: one property broken on each stack'
     const found = await check(BRANCH_RULES, edited(target, broken.edit(stack)));
     expect(found).toEqual(
       broken.applies(stack)
-        ? ENVIRONMENTS[stack].branches.map((b) =>
-            mandatory(broken.message(stack, b, target), target),
-          )
+        ? environments()
+            .get(stack)
+            .branches.map((b) => mandatory(broken.message(stack, b, target), target))
         : [],
     );
   });
 
-  it.each(STACKS)("%s: the ruleset's provider names another owner", async (stack) => {
+  it.each(environments().names)("%s: the ruleset's provider names another owner", async (stack) => {
     const target = branchRuleset(stack);
     const found = await check(
       BRANCH_RULES,
@@ -244,12 +246,14 @@ describe("branch-rules-match-promotion-model: one property broken on each stack'
       }),
     );
     expect(found).toEqual(
-      ENVIRONMENTS[stack].branches.map((b) =>
-        mandatory(
-          `Declare ${target.name} on ${home()}, the repository the stack files name: it is declared on ${owner()}-forks/${repository()}, where it guards nothing here (${why(stack, b)}).`,
-          target,
+      environments()
+        .get(stack)
+        .branches.map((b) =>
+          mandatory(
+            `Declare ${target.name} on ${home()}, the repository the stack files name: it is declared on ${owner()}-forks/${repository()}, where it guards nothing here (${why(stack, b)}).`,
+            target,
+          ),
         ),
-      ),
     );
   });
 
@@ -278,17 +282,19 @@ describe("branch-rules-match-promotion-model: one property broken on each stack'
     ]);
   });
 
-  it.each(STACKS)("%s: no ruleset at all", async (stack) => {
+  it.each(environments().names)("%s: no ruleset at all", async (stack) => {
     const found = await check(
       BRANCH_RULES,
       declared.filter((f) => f !== branchRuleset(stack)),
     );
     expect(found).toEqual(
-      ENVIRONMENTS[stack].branches.map((b) =>
-        mandatory(
-          `Declare an active branch ruleset including refs/heads/${b} on ${home()}: ${why(stack, b)} (the prod stack declares none).`,
+      environments()
+        .get(stack)
+        .branches.map((b) =>
+          mandatory(
+            `Declare an active branch ruleset including refs/heads/${b} on ${home()}: ${why(stack, b)} (the prod stack declares none).`,
+          ),
         ),
-      ),
     );
   });
 });
@@ -486,17 +492,19 @@ describe("branch-rules-match-promotion-model: bypass actors", () => {
           : `a ${type} actor is not a configured team`;
   /** Every guarding ruleset: each stack's branch ruleset, and the release-tag ruleset. */
   const guards: [string, () => Fixture, string][] = [
-    ...STACKS.map((s): [string, () => Fixture, string] => [
+    ...environments().names.map((s): [string, () => Fixture, string] => [
       `${s} branches`,
       () => branchRuleset(s),
-      ENVIRONMENTS[s].branches.join(", "),
+      environments().get(s).branches.join(", "),
     ]),
-    ...STACKS.flatMap((s) =>
-      ENVIRONMENTS[s].tags.map((t): [string, () => Fixture, string] => [
-        `${s} tags`,
-        () => tagRuleset(s),
-        `tags ${t}`,
-      ]),
+    ...environments().names.flatMap((s) =>
+      environments()
+        .get(s)
+        .tags.map((t): [string, () => Fixture, string] => [
+          `${s} tags`,
+          () => tagRuleset(s),
+          `tags ${t}`,
+        ]),
     ),
   ];
   const cases = guards.flatMap(([title, ruleset, guarded]) =>
@@ -552,15 +560,17 @@ describe("branch-rules-match-promotion-model: bypass actors", () => {
 
 describe("branch-rules-match-promotion-model: what the stack files require", () => {
   it("requires the approvals the stack file asks above the model's floor", async () => {
-    const found = github.stage.requiredApprovals;
+    const found = github.stage!.requiredApprovals;
     const config = withGithub("stage", { requiredApprovals: found + 1 });
     expect(await check(BRANCH_RULES, declared, config)).toEqual(
-      ENVIRONMENTS.stage.branches.map((b) =>
-        mandatory(
-          `Set requiredApprovingReviewCount to at least ${found + 1} on ${b}: stage needs ${found + 1} approval(s), the model's floor or envstack:github.requiredApprovals if higher (found ${found}).`,
-          branchRuleset("stage"),
+      environments()
+        .get("stage")
+        .branches.map((b) =>
+          mandatory(
+            `Set requiredApprovingReviewCount to at least ${found + 1} on ${b}: stage needs ${found + 1} approval(s), the model's floor or envstack:github.requiredApprovals if higher (found ${found}).`,
+            branchRuleset("stage"),
+          ),
         ),
-      ),
     );
   });
 
@@ -578,7 +588,10 @@ describe("branch-rules-match-promotion-model: what the stack files require", () 
     const config = withGithub("prod", { repository: `${repository()}-next` });
     const found = await check(BRANCH_RULES, declared, config);
     expect(found).toHaveLength(
-      STACKS.reduce((n, s) => n + ENVIRONMENTS[s].branches.length + ENVIRONMENTS[s].tags.length, 0),
+      environments().names.reduce(
+        (n, s) => n + environments().get(s).branches.length + environments().get(s).tags.length,
+        0,
+      ),
     );
     expect(found.every((v) => v.message.includes(`on ${home()}-next, the repository`))).toBe(true);
   });
@@ -609,7 +622,7 @@ describe("deployment-environment-rules: one property broken on each stack's envi
   const deployPolicies = (stack: StackName) =>
     declared.filter((f) => f.type === DEPLOYMENT_POLICY && f.props["environment"] === stack);
 
-  it.each(STACKS)("%s: the environment on another repository", async (stack) => {
+  it.each(environments().names)("%s: the environment on another repository", async (stack) => {
     const target = environmentOf(stack);
     const found = await check(
       ENVIRONMENT_RULES,
@@ -628,30 +641,33 @@ describe("deployment-environment-rules: one property broken on each stack's envi
     ]);
   });
 
-  it.each(STACKS.flatMap((s) => ENVIRONMENTS[s].branches.map((b) => [s, b] as const)))(
-    "%s: the %s deployment policy on another repository",
-    async (stack, branch) => {
-      const target = deployPolicies(stack).find((f) => f.props["branchPattern"] === branch)!;
-      const found = await check(
-        ENVIRONMENT_RULES,
-        edited(target, (p) => {
-          p["repository"] = "elsewhere";
-        }),
-      );
-      expect(found).toEqual([
-        mandatory(
-          `Declare ${target.name} on ${home()}, the repository the stack files name: it is on ${owner()}/elsewhere, where it allows nothing for the ${stack} environment.`,
-          target,
-        ),
-        mandatory(
-          `Allow deployments from branch ${branch} to ${stack}: it is the branch ${stack} deploys from.`,
-          environmentOf(stack),
-        ),
-      ]);
-    },
-  );
+  it.each(
+    environments().names.flatMap((s) =>
+      environments()
+        .get(s)
+        .branches.map((b) => [s, b] as const),
+    ),
+  )("%s: the %s deployment policy on another repository", async (stack, branch) => {
+    const target = deployPolicies(stack).find((f) => f.props["branchPattern"] === branch)!;
+    const found = await check(
+      ENVIRONMENT_RULES,
+      edited(target, (p) => {
+        p["repository"] = "elsewhere";
+      }),
+    );
+    expect(found).toEqual([
+      mandatory(
+        `Declare ${target.name} on ${home()}, the repository the stack files name: it is on ${owner()}/elsewhere, where it allows nothing for the ${stack} environment.`,
+        target,
+      ),
+      mandatory(
+        `Allow deployments from branch ${branch} to ${stack}: it is the branch ${stack} deploys from.`,
+        environmentOf(stack),
+      ),
+    ]);
+  });
 
-  it.each(STACKS)("%s: any protected branch may deploy", async (stack) => {
+  it.each(environments().names)("%s: any protected branch may deploy", async (stack) => {
     const target = environmentOf(stack);
     const found = await check(
       ENVIRONMENT_RULES,
@@ -659,7 +675,7 @@ describe("deployment-environment-rules: one property broken on each stack's envi
         p["deploymentBranchPolicy"] = { protectedBranches: true, customBranchPolicies: false };
       }),
     );
-    const env = ENVIRONMENTS[stack];
+    const env = environments().get(stack);
     expect(found).toEqual([
       mandatory(
         `Set deploymentBranchPolicy to customBranchPolicies true and protectedBranches false: ${stack} deploys only from ${[...env.branches, ...env.tags].join(", ")}.`,
@@ -752,14 +768,14 @@ describe("deployment-environment-rules: one property broken on each stack's envi
   ];
 
   it.each(
-    STACKS.flatMap((stack) =>
+    environments().names.flatMap((stack) =>
       reviewerCases.map(([title, edit, m]) => [stack, title, edit, m] as const),
     ),
   )("%s: %s", async (stack, _title, edit, message) => {
     const target = environmentOf(stack);
     const found = await check(ENVIRONMENT_RULES, edited(target, edit));
     // Only an environment the model gives a human approval is held to these (prod).
-    const env = ENVIRONMENTS[stack].deploy;
+    const env = environments().get(stack).deploy;
     const applies =
       env.humanApproval || (message(stack)?.includes("canAdminsBypass") && !env.adminBypass);
     expect(found).toEqual(applies ? [mandatory(message(stack)!, target)] : []);

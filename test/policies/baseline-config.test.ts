@@ -5,7 +5,12 @@ import { policiesFor } from "../../policies/catalog";
 import type { Settings } from "../../policies/support";
 import { runPolicies } from "../../src/cli/policies";
 import type { Io } from "../../src/cli/io";
-import { STACKS, loadSpecFromFile, readStackConfigFile, type StackName } from "../../src/model";
+import {
+  environments,
+  loadSpecFromFile,
+  readStackConfigFile,
+  type StackName,
+} from "../../src/model";
 import { editFile, scratchProject } from "../cli/helpers";
 
 function captured(): Io & { out: string; err: string } {
@@ -37,13 +42,15 @@ describe("envstack policies --config", () => {
     expect(io.err).toBe("");
     const config = JSON.parse(io.out) as Record<string, Record<string, unknown>>;
     const readers = policiesFor("prod")
-      .filter((p) => STACKS.some((s) => stackConfigKey(s) in (p.configSchema?.properties ?? {})))
+      .filter((p) =>
+        environments().names.some((s) => stackConfigKey(s) in (p.configSchema?.properties ?? {})),
+      )
       .map((p) => p.name);
     expect(readers.length).toBeGreaterThan(0);
     expect(Object.keys(config)).toEqual(readers);
     for (const name of readers) {
-      expect(Object.keys(config[name]!)).toEqual(STACKS.map(stackConfigKey));
-      for (const stack of STACKS) {
+      expect(Object.keys(config[name]!)).toEqual(environments().names.map(stackConfigKey));
+      for (const stack of environments().names) {
         const file = path.join(project, `Pulumi.${stack}.yaml`);
         expect(config[name]![stackConfigKey(stack)]).toEqual(readStackConfigFile(file));
         // The map is the same baseline as the file it came from.

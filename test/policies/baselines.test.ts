@@ -12,8 +12,8 @@ import {
 } from "../../policies/baselines";
 import type { Settings } from "../../policies/support";
 import {
+  environments,
   ConfigErrors,
-  STACKS,
   loadSpecFromFile,
   readStackConfigFile,
   type StackName,
@@ -50,11 +50,15 @@ const settingsNaming = (files: Partial<Record<StackName, string>>): Settings => 
 
 describe("the stack files a policy reads", () => {
   it("takes two settings per stack: its config map (none by default) and its file", () => {
-    expect(STACKS.map(stackFileKey)).toEqual(STACKS.map((s) => `${s}StackFile`));
-    expect(STACKS.map(stackConfigKey)).toEqual(STACKS.map((s) => `${s}Stack`));
+    expect(environments().names.map(stackFileKey)).toEqual(
+      environments().names.map((s) => `${s}StackFile`),
+    );
+    expect(environments().names.map(stackConfigKey)).toEqual(
+      environments().names.map((s) => `${s}Stack`),
+    );
     expect(stackFileSettings()).toEqual(
       Object.fromEntries(
-        STACKS.flatMap((stack) => [
+        environments().names.flatMap((stack) => [
           [
             `${stack}Stack`,
             {
@@ -77,7 +81,7 @@ describe("the stack files a policy reads", () => {
   });
 
   it("loads the file a stack's setting names, through the model", () => {
-    for (const stack of STACKS) {
+    for (const stack of environments().names) {
       const file = copyOf(stack);
       const baseline = baselineOf(settingsNaming({ [stack]: file }), stack);
       expect(baseline).toEqual({ ok: true, spec: loadSpecFromFile(file, stack) });

@@ -23,7 +23,7 @@ import type {
   StackPolicyDefinition,
 } from "../../policies/support";
 import { UNKNOWN } from "../../policies/unknowns";
-import { STACKS } from "../../src/model";
+import { environments, forRole, type StackName } from "../../src/model";
 import { resourceArgs, stackArgs, urnOf, type Fixture } from "./harness";
 
 /*
@@ -43,14 +43,18 @@ const base = {
   description: "Checks whether the test's resource is as the test wants it.",
   severity: "high" as const,
   remediationSteps: "Change it.",
-  levels: { dev: "advisory", stage: "mandatory", prod: "mandatory" } as const,
+  levels: {
+    development: "advisory",
+    "production-like": "mandatory",
+    production: "mandatory",
+  } as const,
 };
 
 const bucket: Fixture = { type: "aws:s3/bucket:Bucket", name: "assets", props: { acl: "private" } };
 
 function runResource(
   definition: ResourcePolicyDefinition,
-  stack: (typeof STACKS)[number],
+  stack: StackName,
   config: Record<string, unknown> = {},
   fixture: Fixture = bucket,
 ): Sent[] {
@@ -65,7 +69,7 @@ function runResource(
 
 function runStack(
   definition: StackPolicyDefinition,
-  stack: (typeof STACKS)[number],
+  stack: StackName,
   config: Record<string, unknown> = {},
   fixtures: readonly Fixture[] = [bucket],
 ): Sent[] {
@@ -121,10 +125,10 @@ describe("the catalog", () => {
   });
 
   it("gives each stack's pack every policy at that stack's level", () => {
-    for (const stack of STACKS) {
+    for (const stack of environments().names) {
       const policies = policiesFor(stack);
       expect(policies.map((p) => [p.name, p.enforcementLevel])).toEqual(
-        POLICY_DEFINITIONS.map((d) => [d.name, d.levels[stack]]),
+        POLICY_DEFINITIONS.map((d) => [d.name, forRole(d.levels, stack)]),
       );
     }
   });
@@ -135,7 +139,7 @@ describe("the catalog", () => {
       description: "Suppressions file (YAML), relative to the pack directory.",
       default: DEFAULT_SUPPRESSIONS_FILE,
     });
-    for (const stack of STACKS) {
+    for (const stack of environments().names) {
       for (const [i, p] of policiesFor(stack).entries()) {
         const d = POLICY_DEFINITIONS[i]!;
         const expected = { ...(d.settings?.(stack) ?? {}), suppressionsFile: SUPPRESSIONS_SETTING };
@@ -182,7 +186,7 @@ describe("settings", () => {
       seen = settings;
     },
   };
-  const read = (stack: (typeof STACKS)[number], config: Record<string, unknown>) => {
+  const read = (stack: StackName, config: Record<string, unknown>) => {
     seen = undefined;
     runResource(withSettings, stack, config);
     return {

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { logGroupComponents } from "../../src/aws";
-import { STACKS, type EnvironmentSpec, type StackName } from "../../src/model";
+import { environments, forRole, type EnvironmentSpec, type StackName } from "../../src/model";
 import { POLICY_CATALOG } from "../../policies/catalog";
 import { runStack } from "../program/harness";
 import {
@@ -348,53 +348,58 @@ async function verdict(
 const runs = {} as Record<StackName, { spec: EnvironmentSpec; fixtures: Fixture[] }>;
 
 beforeAll(async () => {
-  for (const stack of STACKS) {
+  for (const stack of environments().names) {
     const run = await runStack(stack);
     runs[stack] = { spec: run.spec, fixtures: fixturesOf(run.resources) };
   }
 }, 120_000);
 
-describe.each(STACKS)("%s: one broken instance, one violation on its URN", (stack) => {
-  const level = (name: string) => POLICY_CATALOG.find((p) => p.name === name)!.levels[stack];
-  const rules = RULES.filter((r) => level(r.policy) !== "disabled");
+describe.each(environments().names)(
+  "%s: one broken instance, one violation on its URN",
+  (stack) => {
+    const level = (name: string) =>
+      forRole(POLICY_CATALOG.find((p) => p.name === name)!.levels, stack);
+    const rules = RULES.filter((r) => level(r.policy) !== "disabled");
 
-  it("covers every policy the rules name, in the stacks where it runs", () => {
-    expect(rules.length).toBeGreaterThan(0);
-    for (const r of RULES) expect(POLICY_CATALOG.map((p) => p.name)).toContain(r.policy);
-  });
+    it("covers every policy the rules name, in the stacks where it runs", () => {
+      expect(rules.length).toBeGreaterThan(0);
+      for (const r of RULES) expect(POLICY_CATALOG.map((p) => p.name)).toContain(r.policy);
+    });
 
-  it.each(rules.map((r) => [r.policy, r.title, r] as const))(
-    "%s: %s",
-    async (name, _title, rule) => {
-      const { spec, fixtures } = runs[stack];
-      const carriers = rule.carriers(fixtures);
-      expect(carriers.map((c) => c.label)).toHaveLength(rule.count(spec));
-      const before = await Promise.all(
-        [...new Set(carriers.map((c) => c.index))].map(async (i) => [
-          i,
-          await verdict(stack, name, fixtures, i),
-        ]),
-      );
-      // The committed stack passes: nothing mandatory, and the edit alone draws the finding.
-      const known = new Map(before as [number, Found[]][]);
-      for (const found of known.values())
-        expect(found.filter((v) => v.enforcementLevel === "mandatory")).toEqual([]);
-      const outcomes = [];
-      for (const carrier of carriers) {
-        const broken = fixtures.map((f, i) => (i === carrier.index ? carrier.broken : f));
-        const urn = urnOf(stack, carrier.broken.type, carrier.broken.name);
-        const fresh = (await verdict(stack, name, broken, carrier.index)).filter(
-          (v) => !known.get(carrier.index)!.some((b) => b.message === v.message && b.urn === v.urn),
+    it.each(rules.map((r) => [r.policy, r.title, r] as const))(
+      "%s: %s",
+      async (name, _title, rule) => {
+        const { spec, fixtures } = runs[stack]!;
+        const carriers = rule.carriers(fixtures);
+        expect(carriers.map((c) => c.label)).toHaveLength(rule.count(spec));
+        const before = await Promise.all(
+          [...new Set(carriers.map((c) => c.index))].map(async (i) => [
+            i,
+            await verdict(stack, name, fixtures, i),
+          ]),
         );
-        outcomes.push([
-          carrier.label,
-          fresh.length > 0,
-          fresh.every((v) => v.urn === urn && v.enforcementLevel === level(name)),
-          fresh.some((v) => rule.message.test(v.message)),
-        ]);
-      }
-      // A violation on the broken instance's URN, at the policy's level, saying what to change.
-      expect(outcomes).toEqual(carriers.map((c) => [c.label, true, true, true]));
-    },
-  );
-});
+        // The committed stack passes: nothing mandatory, and the edit alone draws the finding.
+        const known = new Map(before as [number, Found[]][]);
+        for (const found of known.values())
+          expect(found.filter((v) => v.enforcementLevel === "mandatory")).toEqual([]);
+        const outcomes = [];
+        for (const carrier of carriers) {
+          const broken = fixtures.map((f, i) => (i === carrier.index ? carrier.broken : f));
+          const urn = urnOf(stack, carrier.broken.type, carrier.broken.name);
+          const fresh = (await verdict(stack, name, broken, carrier.index)).filter(
+            (v) =>
+              !known.get(carrier.index)!.some((b) => b.message === v.message && b.urn === v.urn),
+          );
+          outcomes.push([
+            carrier.label,
+            fresh.length > 0,
+            fresh.every((v) => v.urn === urn && v.enforcementLevel === level(name)),
+            fresh.some((v) => rule.message.test(v.message)),
+          ]);
+        }
+        // A violation on the broken instance's URN, at the policy's level, saying what to change.
+        expect(outcomes).toEqual(carriers.map((c) => [c.label, true, true, true]));
+      },
+    );
+  },
+);

@@ -3,7 +3,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { accessTrustPolicy } from "../../src/aws/access";
-import { STACKS, type StackName } from "../../src/model";
+import { environments, type StackName } from "../../src/model";
 import {
   actionMatches,
   adminStatements,
@@ -286,7 +286,7 @@ const adminGrants: [string, Record<string, unknown>, string][] = [
   ],
 ];
 
-describe.each(STACKS)("no-iam-wildcard-admin in %s", (stack) => {
+describe.each(environments().names)("no-iam-wildcard-admin in %s", (stack) => {
   describe.each(carriers)("%s", (_carrier, carry, label) => {
     it.each(adminGrants)("reports %s", async (_title, statement, what) => {
       const found = await checkResource(stack, "no-iam-wildcard-admin", carry(doc(statement)));
@@ -866,7 +866,7 @@ const trustCases: [string, (stack: StackName) => Fixture, (stack: StackName) => 
   ],
 ];
 
-describe.each(STACKS)("iam-role-trust in %s", (stack) => {
+describe.each(environments().names)("iam-role-trust in %s", (stack) => {
   it.each(trustCases)("%s", async (_title, fixture, expected) => {
     const found = await checkResource(stack, "iam-role-trust", fixture(stack));
     expect(found).toEqual(
@@ -975,7 +975,7 @@ const keyCases: [string, Record<string, unknown>, string][] = [
   ],
 ];
 
-describe.each(STACKS)("kms-key-policy in %s", (stack) => {
+describe.each(environments().names)("kms-key-policy in %s", (stack) => {
   describe.each(keyCarriers)("%s", (_kind, carry) => {
     it.each(keyCases)("reports %s", async (_title, statement, message) => {
       const found = await checkResource(
@@ -1055,7 +1055,7 @@ const mutations: [string, Record<string, unknown>, string][] = [
   ["NotAction", { Effect: "Allow", NotAction: "s3:*", Resource: "*" }, 'NotAction ["s3:*"]'],
 ];
 
-describe.each(STACKS)("the committed %s stack's IAM", (stack) => {
+describe.each(environments().names)("the committed %s stack's IAM", (stack) => {
   let fixtures: Fixture[] = [];
   const check = async (name: string, resources: readonly Fixture[]) => {
     const p = policy(stack, name);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { STACKS } from "../../src/model";
+import { environments } from "../../src/model";
 import { INGRESS_RULE, SECURITY_GROUP_RULE } from "../../policies/security";
 import { checkResource, type Fixture } from "./harness";
 
@@ -97,7 +97,7 @@ describe("no-public-ingress on every resource that opens a port", () => {
     ),
   )("%s: %s", async (shape, _title, rule, ports) => {
     const fixture = shapes[shape]!(rule);
-    for (const stack of STACKS) {
+    for (const stack of environments().names) {
       const found = await checkResource(stack, "no-public-ingress", fixture);
       expect(found.map((v) => v.message)).toEqual(
         ports === undefined ? [] : [message(stack, rule.cidr, ports)],

@@ -3,7 +3,7 @@ import * as path from "node:path";
 import Ajv from "ajv";
 import * as fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { STACKS } from "../../src/model";
+import { environments, forRole } from "../../src/model";
 import { PACK_NAME, POLICY_CATALOG, policiesFor } from "../../policies/catalog";
 import { renderPoliciesDoc } from "../../policies/docs";
 import { UNKNOWN } from "../../policies/unknowns";
@@ -23,9 +23,9 @@ describe("the pack's inventory", () => {
     expect(
       POLICY_CATALOG.map((p) => [
         p.name,
-        p.levels.dev,
-        p.levels.stage,
-        p.levels.prod,
+        p.levels.development,
+        p.levels["production-like"],
+        p.levels.production,
         p.suppressible,
       ]),
     ).toEqual([
@@ -67,12 +67,12 @@ describe("the pack's inventory", () => {
     ]);
   });
 
-  it.each(STACKS)(
+  it.each(environments().names)(
     "hands the SDK %s's levels, metadata and a config schema with defaults",
     (stack) => {
       const policies = policiesFor(stack);
       expect(policies.map((p) => [p.name, p.enforcementLevel])).toEqual(
-        POLICY_CATALOG.map((p) => [p.name, p.levels[stack]]),
+        POLICY_CATALOG.map((p) => [p.name, forRole(p.levels, stack)]),
       );
       for (const p of policies) {
         expect(p.name).toMatch(/^[a-z]+(-[a-z0-9]+)*$/);
@@ -104,7 +104,7 @@ describe("the pack's inventory", () => {
         expect.stringMatching(/^https:\/\/docs\.aws\.amazon\.com\//),
       ]);
     expect(renderPoliciesDoc()).toContain(
-      "## vpc-cidr-valid\n\nChecks whether every VPC's IPv4 block is a network address (no host bits set) from /16 to /28.\n\n- Severity: high\n- Enforcement: dev mandatory, stage mandatory, prod mandatory\n- Documentation: <https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateVpc.html>\n",
+      "## vpc-cidr-valid\n\nChecks whether every VPC's IPv4 block is a network address (no host bits set) from /16 to /28.\n\n- Severity: high\n- Enforcement: development mandatory, production-like mandatory, production mandatory\n- Documentation: <https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateVpc.html>\n",
     );
   });
 
@@ -125,7 +125,7 @@ describe("docs/POLICIES.md", () => {
     for (const p of POLICY_CATALOG) {
       expect(doc).toContain(`## ${p.name}\n\n${p.description}`);
       expect(doc).toContain(
-        `- Enforcement: dev ${p.levels.dev}, stage ${p.levels.stage}, prod ${p.levels.prod}`,
+        `- Enforcement: development ${p.levels.development}, production-like ${p.levels["production-like"]}, production ${p.levels.production}`,
       );
     }
   });
@@ -268,7 +268,7 @@ describe("robustness", () => {
   it("no policy throws on arbitrary, missing or unknown properties", async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.constantFrom(...STACKS),
+        fc.constantFrom(...environments().names),
         fc.array(fixture, { maxLength: 6 }),
         async (stack, fixtures) => {
           for (const p of policiesFor(stack)) {

@@ -3,7 +3,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { RegisteredResource } from "../../src/cli/mock-run";
-import { STACKS, type StackName } from "../../src/model";
+import { environments, type StackName } from "../../src/model";
 import { runStack } from "../program/harness";
 import { parseSuppressedMessage } from "../../policies/catalog";
 import { latestExpiry, today } from "../../policies/suppressions";
@@ -15,7 +15,7 @@ async function run(stack: StackName): Promise<RegisteredResource[]> {
   return [...(await runStack(stack)).resources];
 }
 
-describe.each(STACKS)("the committed %s stack under mocks", (stack) => {
+describe.each(environments().names)("the committed %s stack under mocks", (stack) => {
   it("has no mandatory violation", async () => {
     const violations = await checkAll(stack, fixturesOf(await run(stack)));
     expect(violations.filter((v) => v.enforcementLevel === "mandatory")).toEqual([]);

@@ -1,9 +1,21 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { PROMISES, STACKS, type StackName, type StatedPromise } from "../../src/model";
+import {
+  environments,
+  forRole,
+  PROMISES,
+  type StackName,
+  type StatedPromise,
+} from "../../src/model";
+
+/** The stacks of the chain a promise holds in: those of the roles it holds in. */
+function promiseStacks(promise: StatedPromise): StackName[] {
+  const roles = promiseRoles(promise);
+  return environments().names.filter((s) => roles.includes(environments().role(s)));
+}
 import { policyMeta } from "../../policies/catalog";
-import { promiseStacks } from "../../policies/docs";
+import { promiseRoles } from "../../policies/docs";
 import {
   checkResource,
   checkStack,
@@ -479,13 +491,14 @@ describe("the promise inventory", () => {
       // A policy disabled in every stack the promise claims keeps none of it.
       expect(
         promise.policies.filter((name) =>
-          stacks.every((s) => policyMeta(name)!.levels[s] === "disabled"),
+          stacks.every((s) => forRole(policyMeta(name)!.levels, s) === "disabled"),
         ),
       ).toEqual([]);
       // Each stack it claims has a policy that blocks the preview there.
       expect(
         stacks.filter(
-          (s) => !promise.policies.some((name) => policyMeta(name)!.levels[s] === "mandatory"),
+          (s) =>
+            !promise.policies.some((name) => forRole(policyMeta(name)!.levels, s) === "mandatory"),
         ),
       ).toEqual([]);
     },
@@ -524,7 +537,7 @@ async function reportedOn(
   const urn = urnOf(stack, target.type, target.name);
   const hits: string[] = [];
   for (const name of names) {
-    if (policyMeta(name)!.levels[stack] !== "mandatory") continue;
+    if (forRole(policyMeta(name)!.levels, stack) !== "mandatory") continue;
     const found: Violation[] =
       "validateStack" in policy(stack, name)
         ? (await checkStack(stack, name, fixtures)).filter((v) => v.urn === urn)
@@ -539,7 +552,7 @@ async function reportedOn(
 describe("each promise against the program's own resources", () => {
   const base = new Map<StackName, readonly Fixture[]>();
   beforeAll(async () => {
-    for (const stack of STACKS) base.set(stack, await stackFixtures(stack));
+    for (const stack of environments().names) base.set(stack, await stackFixtures(stack));
   }, 240_000);
 
   async function breakEach(promise: StatedPromise): Promise<{

@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ENVIRONMENTS, GUARDS_STACK, STACKS, type StackName } from "../../src/model";
+import { environments, type StackName } from "../../src/model";
 import { parseSuppressedMessage } from "../../policies/catalog";
 import { stackFileKey } from "../../policies/baselines";
 import { stageMirrorsProd } from "../../policies/parity";
@@ -17,7 +17,7 @@ const DEPLOY_POLICY =
 
 /** The rules the promotion model asks of a stack, as the GitHub components declare them. */
 function rulesFor(stack: StackName, overrides: Record<string, unknown> = {}): Fixture[] {
-  const env = ENVIRONMENTS[stack];
+  const env = environments().get(stack);
   const m = env.merge;
   const fixtures: Fixture[] = [
     {
@@ -101,7 +101,7 @@ function withPullRequest(stack: StackName, pr: Record<string, unknown>): Fixture
  * environments keep the rules the model asks of them.
  */
 function guarded(stack: StackName, fixtures: Fixture[]): Fixture[] {
-  return STACKS.flatMap((s) => (s === stack ? fixtures : rulesFor(s)));
+  return environments().names.flatMap((s) => (s === stack ? fixtures : rulesFor(s)));
 }
 
 const messages = async (stack: StackName, name: string, fixtures: Fixture[], config = {}) =>
@@ -109,7 +109,7 @@ const messages = async (stack: StackName, name: string, fixtures: Fixture[], con
 
 describe("only the guards stack declares GitHub resources", () => {
   const NAME = "branch-rules-match-promotion-model";
-  const others = STACKS.filter((s) => s !== GUARDS_STACK);
+  const others = environments().names.filter((s) => s !== environments().production);
 
   it.each(others)("passes %s with no GitHub resource", async (stack) => {
     expect(await checkStack(stack, NAME, [])).toEqual([]);
@@ -563,7 +563,7 @@ describe("services-run-declared-task-definitions", () => {
     });
   const levelIn = (stack: StackName) => (stack === "dev" ? "advisory" : "mandatory");
 
-  describe.each(STACKS)("in %s", (stack) => {
+  describe.each(environments().names)("in %s", (stack) => {
     const blueTd = urnOf(stack, TD, "service-task-blue");
     const family = `trading-${stack}-blue`;
 
@@ -879,7 +879,9 @@ describe("suppressions", () => {
       guarded("prod", fixtures),
       { suppressionsFile: f },
     );
-    const onRuleset = found.filter((v) => v.urn === urnOf(GUARDS_STACK, RULESET, "prod-branches"));
+    const onRuleset = found.filter(
+      (v) => v.urn === urnOf(environments().production, RULESET, "prod-branches"),
+    );
     expect(onRuleset.length).toBeGreaterThan(0);
     expect(new Set(found.map((v) => v.enforcementLevel))).toEqual(new Set(["mandatory"]));
   });

@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { POSTGRES_VERSIONS, STACKS, type StackName } from "../../src/model";
+import { environments, POSTGRES_VERSIONS, type StackName } from "../../src/model";
 import { UNKNOWN } from "../../policies/unknowns";
 import { awsProvider, checkResource, checkStack, urnOf, type Fixture } from "./harness";
 
@@ -269,7 +269,7 @@ const rows: Row[] = [
   ],
 ];
 
-describe.each(STACKS)("in %s", (stack: StackName) => {
+describe.each(environments().names)("in %s", (stack: StackName) => {
   describe.each(rows)("%s (%s)", (_title, name, fixture, messages) => {
     it(messages.length === 0 ? "passes" : "is reported exactly, mandatory", async () => {
       const found = await checkResource(stack, name, fixture);

@@ -3,13 +3,13 @@ import { MOCK_ACCOUNT_ID } from "../../src/cli/mocks";
 import type { RegisteredResource } from "../../src/cli/mock-run";
 import { environmentBoundaryPolicy } from "../../src/aws/boundary";
 import {
+  environments,
   attributesFor,
   expectedValue,
   mustEqualAttributes,
   observe,
   readStackConfigFile,
   sameValue,
-  STACKS,
   type StackName,
 } from "../../src/model";
 import {
@@ -96,9 +96,9 @@ function withDeployment(stack: StackName, deployment: Record<string, unknown>): 
 const boundaryArn = (stack: StackName) =>
   `arn:aws:iam::${MOCK_ACCOUNT_ID}:policy/ci/trading-${stack}-boundary`;
 
-const runs = {} as Record<StackName, ProgramRun>;
+const runs = {} as Record<StackName, ProgramRun> & Record<"dev" | "stage" | "prod", ProgramRun>;
 beforeAll(async () => {
-  for (const stack of STACKS) runs[stack] = await runStack(stack);
+  for (const stack of environments().names) runs[stack]! = await runStack(stack);
 });
 
 /** Resources declared under one of this issue's components (other AWS resources are not ours). */
@@ -149,9 +149,9 @@ function containers(task: RegisteredResource): { name: string; image: string }[]
   return json(task.inputs["containerDefinitions"]);
 }
 
-describe.each(STACKS)("every stack (%s)", (stack) => {
+describe.each(environments().names)("every stack (%s)", (stack) => {
   it("declares the components once each (a service per service), under the stack's AWS provider", () => {
-    const run = runs[stack];
+    const run = runs[stack]!;
     for (const type of Object.keys(COMPONENT_TAG))
       expect([type, ofType(run, type).length]).toEqual([
         type,
@@ -170,7 +170,7 @@ describe.each(STACKS)("every stack (%s)", (stack) => {
   });
 
   it("tags every taggable resource with its component and leaves env/app/managed-by to the provider", () => {
-    const run = runs[stack];
+    const run = runs[stack]!;
     const defaults = JSON.parse(String(ofType(run, T.provider)[0]!.inputs["defaultTags"])) as {
       tags: Record<string, string>;
     };
@@ -185,7 +185,7 @@ describe.each(STACKS)("every stack (%s)", (stack) => {
   });
 
   it("encrypts and retains every log group under /<stack>/<app>/", () => {
-    const run = runs[stack];
+    const run = runs[stack]!;
     const groups = ofType(run, T.logGroup).filter((g) =>
       String(g.inputs["name"]).startsWith(`/${stack}/trading/`),
     );
@@ -204,7 +204,7 @@ describe.each(STACKS)("every stack (%s)", (stack) => {
   });
 
   it("sends VPC flow logs of all traffic to the network log group", () => {
-    const run = runs[stack];
+    const run = runs[stack]!;
     const flow = one(run, T.flowLog, "network-flow-log");
     expect(flow.inputs).toMatchObject({
       trafficType: "ALL",
@@ -240,7 +240,7 @@ describe.each(STACKS)("every stack (%s)", (stack) => {
   });
 
   it("carves public, app and data subnets per zone, with explicit zones and CIDRs", () => {
-    const run = runs[stack];
+    const run = runs[stack]!;
     const zones = run.spec.network.availabilityZones;
     const subnets = ofType(run, T.subnet);
     expect(subnets).toHaveLength(zones * 3);
@@ -266,7 +266,7 @@ describe.each(STACKS)("every stack (%s)", (stack) => {
   });
 
   it("stores the master password in Secrets Manager through RDS, never in config or state", () => {
-    const run = runs[stack];
+    const run = runs[stack]!;
     const primary = one(run, T.rds, "database-primary");
     expect(primary.inputs).toMatchObject({
       manageMasterUserPassword: true,
@@ -288,7 +288,7 @@ describe.each(STACKS)("every stack (%s)", (stack) => {
   });
 
   it("admits the database port from the service and the access CIDRs only", () => {
-    const run = runs[stack];
+    const run = runs[stack]!;
     const sg = one(run, T.sg, "database-sg");
     expect(sg.inputs["ingress"]).toEqual([
       {
@@ -319,7 +319,7 @@ describe.each(STACKS)("every stack (%s)", (stack) => {
   });
 
   it("opens the load balancer on 443 and 80 only, the api to the load balancer only, the worker to nothing", () => {
-    const run = runs[stack];
+    const run = runs[stack]!;
     const alb = one(run, T.sg, "service-alb-sg");
     expect(
       (alb.inputs["ingress"] as { fromPort: number; toPort: number; cidrBlocks: string[] }[]).map(
@@ -349,7 +349,7 @@ describe.each(STACKS)("every stack (%s)", (stack) => {
   });
 
   it("serves HTTPS with the configured certificate and redirects HTTP", () => {
-    const run = runs[stack];
+    const run = runs[stack]!;
     expect(one(run, T.listener, "service-https").inputs).toMatchObject({
       port: 443,
       protocol: "HTTPS",
@@ -384,7 +384,7 @@ describe.each(STACKS)("every stack (%s)", (stack) => {
   it.each(["api", "worker"])(
     "runs %s's pinned image on the live colour and parks the idle colour at 0 tasks",
     (service) => {
-      const run = runs[stack];
+      const run = runs[stack]!;
       const { image, desiredCount, cpu, memoryMb, port } = run.spec.services[service]!;
       const blue = one(run, T.ecsService, `service-${service}-svc-blue`);
       const green = one(run, T.ecsService, `service-${service}-svc-green`);
@@ -449,7 +449,7 @@ describe.each(STACKS)("every stack (%s)", (stack) => {
   );
 
   it("runs every service on the one cluster", () => {
-    const run = runs[stack];
+    const run = runs[stack]!;
     const cluster = `arn:aws:ecs:eu-west-1:${MOCK_ACCOUNT_ID}:cluster/trading-${stack}-cluster`;
     expect(new Set(ofType(run, T.ecsService).map((s) => s.inputs["cluster"]))).toEqual(
       new Set([cluster]),
@@ -460,7 +460,7 @@ describe.each(STACKS)("every stack (%s)", (stack) => {
   });
 
   it("keeps the cache auth token in a KMS-encrypted scoped secret and passes it as a secret", () => {
-    const run = runs[stack];
+    const run = runs[stack]!;
     expect(one(run, T.secret, "cache-auth-token").inputs).toMatchObject({
       name: `/${stack}/trading/cache/auth-token`,
       kmsKeyId: `arn:aws:kms:eu-west-1:${MOCK_ACCOUNT_ID}:key/cache-key`,
@@ -485,7 +485,7 @@ describe.each(STACKS)("every stack (%s)", (stack) => {
   });
 
   it("alarms to a KMS-encrypted topic with the configured email and thresholds", () => {
-    const run = runs[stack];
+    const run = runs[stack]!;
     const o = run.spec.observability;
     expect(one(run, T.topic, "observability-alarms").inputs).toMatchObject({
       name: `trading-${stack}-alarms`,
@@ -624,7 +624,7 @@ describe.each(STACKS)("every stack (%s)", (stack) => {
   });
 
   it("publishes feature flags as String parameters under /<stack>/<app>/flags/", () => {
-    const run = runs[stack];
+    const run = runs[stack]!;
     const flags = ofType(run, T.parameter).filter(
       (p) => (p.inputs["tags"] as Record<string, string>)["component"] === "flags",
     );
@@ -636,7 +636,7 @@ describe.each(STACKS)("every stack (%s)", (stack) => {
   });
 
   it("gives each team role an MFA-guarded role, and no policy grants any action on everything", () => {
-    const run = runs[stack];
+    const run = runs[stack]!;
     const roles = ofType(run, T.role).filter((r) => r.name.startsWith("access-"));
     const levels = run.spec.access;
     const expected = Object.entries(levels).filter(([, level]) => level !== "none");
@@ -688,7 +688,7 @@ describe.each(STACKS)("every stack (%s)", (stack) => {
   });
 
   it("bounds every role it creates with the environment's boundary, except the CI deploy roles", () => {
-    const run = runs[stack];
+    const run = runs[stack]!;
     const roles = ofType(run, T.role);
     const ci = roles.filter((r) => r.inputs["path"] === "/ci/");
     const bounded = roles.filter((r) => r.inputs["path"] !== "/ci/");
@@ -713,7 +713,7 @@ describe.each(STACKS)("every stack (%s)", (stack) => {
   });
 
   it("declares the boundary at /ci/ under the deploy role, and exports both ARNs", () => {
-    const run = runs[stack];
+    const run = runs[stack]!;
     const deploy = one(run, "envstack:aws:DeployRole", "deploy");
     const boundary = one(run, "aws:iam/policy:Policy", "deploy-boundary");
     expect(boundary.parent).toBe(deploy.urn);
@@ -734,7 +734,7 @@ describe.each(STACKS)("every stack (%s)", (stack) => {
   });
 
   it("shows every observed parity attribute on the resources as the config implies it", () => {
-    const run = runs[stack];
+    const run = runs[stack]!;
     const declared = run.resources.map((r) => ({
       type: r.type,
       name: r.name,
@@ -759,7 +759,7 @@ describe.each(STACKS)("every stack (%s)", (stack) => {
   });
 
   it("exports what an operator needs", () => {
-    const run = runs[stack];
+    const run = runs[stack]!;
     const dns = "service-alb-1234567890.eu-west-1.elb.amazonaws.com";
     const replicas = run.spec.database.readReplicas;
     expect(run.outputs).toMatchObject({
@@ -887,7 +887,7 @@ describe("dev: smaller, and the production branches not taken", () => {
 
 describe.each(["stage", "prod"] as const)("%s: production-sized", (stack) => {
   it("runs three zones with one NAT gateway each", () => {
-    const run = runs[stack];
+    const run = runs[stack]!;
     expect(ofType(run, T.nat).map((n) => n.name)).toEqual([
       "network-nat-1",
       "network-nat-2",
@@ -901,7 +901,7 @@ describe.each(["stage", "prod"] as const)("%s: production-sized", (stack) => {
   });
 
   it("runs a Multi-AZ, deletion-protected primary with a final snapshot, and one encrypted read replica", () => {
-    const run = runs[stack];
+    const run = runs[stack]!;
     const primary = one(run, T.rds, "database-primary");
     expect(primary.inputs).toMatchObject({
       multiAz: true,
@@ -927,7 +927,7 @@ describe.each(["stage", "prod"] as const)("%s: production-sized", (stack) => {
   });
 
   it("runs Redis with two shards of one replica each, failing over across zones", () => {
-    expect(one(runs[stack], T.redis, "cache-redis").inputs).toMatchObject({
+    expect(one(runs[stack]!, T.redis, "cache-redis").inputs).toMatchObject({
       numNodeGroups: 2,
       replicasPerNodeGroup: 1,
       automaticFailoverEnabled: true,
@@ -937,7 +937,7 @@ describe.each(["stage", "prod"] as const)("%s: production-sized", (stack) => {
   });
 
   it("traces: X-Ray daemon beside the app, a sampling rule, and trace permissions", () => {
-    const run = runs[stack];
+    const run = runs[stack]!;
     expect(ofType(run, T.sampling).map((r) => [r.name, r.inputs["ruleName"]])).toEqual([
       ["observability-sampling", `trading-${stack}-sampling`],
     ]);
@@ -955,7 +955,7 @@ describe.each(["stage", "prod"] as const)("%s: production-sized", (stack) => {
   });
 
   it("sizes tasks and alarms from the production config", () => {
-    const run = runs[stack];
+    const run = runs[stack]!;
     expect(one(run, T.task, "service-api-task-blue").inputs).toMatchObject({
       cpu: "1024",
       memory: "2048",
@@ -975,7 +975,7 @@ describe.each(["stage", "prod"] as const)("%s: production-sized", (stack) => {
   });
 
   it("keeps developers read-only", () => {
-    expect(one(runs[stack], T.rolePolicy, "access-developer").inputs["name"]).toBe("read-only");
+    expect(one(runs[stack]!, T.rolePolicy, "access-developer").inputs["name"]).toBe("read-only");
   });
 });
 

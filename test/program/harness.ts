@@ -3,9 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import type { RegisteredResource } from "../../src/cli/mock-run";
 import { runUnderMocks } from "../../src/cli/mock-run";
 import {
-  holdsGuards,
+  environments,
   loadSpecFromEngineConfig,
-  STACKS,
   type StackName,
   readStackConfigFile,
   toEngineConfig,
@@ -55,8 +54,8 @@ export async function runStack(
 ): Promise<ProgramRun> {
   const config = engineConfig(stack, overrides);
   const spec = loadSpecFromEngineConfig(stack, config);
-  const environments = holdsGuards(spec.stack)
-    ? STACKS.map((s) =>
+  const guarded = environments().holdsGuards(spec.stack)
+    ? environments().names.map((s) =>
         s === spec.stack ? spec : loadSpecFromEngineConfig(s, engineConfig(s, others[s] ?? {})),
       )
     : [];
@@ -65,7 +64,7 @@ export async function runStack(
     stack,
     config,
     region: spec.region,
-    program: () => declareEnvironment(spec, environments),
+    program: () => declareEnvironment(spec, guarded),
   });
   return { spec, resources: result.resources, outputs: result.outputs as Record<string, unknown> };
 }

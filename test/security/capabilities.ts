@@ -1,5 +1,5 @@
 import type { RegisteredResource } from "../../src/cli/mock-run";
-import { ENVIRONMENTS, STACKS, type EnvironmentDefinition, type StackName } from "../../src/model";
+import { environments, type EnvironmentDefinition, type StackName } from "../../src/model";
 import { GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_URL } from "../../src/model/github-rules";
 import {
   actionName,
@@ -52,7 +52,7 @@ export function approvalOf(env: EnvironmentDefinition): string {
 
 /** The stacks a policy document or trust names: ARNs, paths, tags and subjects per stack. */
 function environmentsNamed(text: string, app: string): StackName[] {
-  return STACKS.filter(
+  return environments().names.filter(
     (s) =>
       text.includes(`/${s}/${app}/`) ||
       text.includes(`${app}-${s}-`) ||
@@ -155,7 +155,8 @@ export function roleCapabilities(
     .map((role) => {
       const trust = trustOf(role);
       const reach = reachOf(role, resources, app);
-      const env = trust.stack !== undefined ? ENVIRONMENTS[trust.stack as StackName] : undefined;
+      const env =
+        trust.stack !== undefined ? environments().get(trust.stack as StackName) : undefined;
       return {
         credential: `AWS role ${String(role.inputs["path"] ?? "/")}${String(role.inputs["name"])} (${stack} stack)`,
         holder: trust.holder,
@@ -174,13 +175,16 @@ function secretReach(secret: string, env: string | undefined): { reaches: string
     return {
       reaches:
         "every environment's GitHub guards: rulesets, deployment environments, reviewers, variables",
-      envs: [...STACKS],
+      envs: [...environments().names],
     };
   if (secret === "PULUMI_ACCESS_TOKEN")
     return env
       ? { reaches: `the ${env} stack's Pulumi state (a ${env} environment secret)`, envs: [env] }
-      : { reaches: "every stack's Pulumi state (a repository secret)", envs: [...STACKS] };
-  return { reaches: `unknown: ${secret}`, envs: [...STACKS] };
+      : {
+          reaches: "every stack's Pulumi state (a repository secret)",
+          envs: [...environments().names],
+        };
+  return { reaches: `unknown: ${secret}`, envs: [...environments().names] };
 }
 
 /** Every credential a workflow job holds, as rows. */
@@ -200,7 +204,7 @@ export function workflowCapabilities(workflows: readonly Workflow[]): Capability
           ? `push to ${pushBranches.join(", ")}`
           : [...on.keys()].join(", ");
       const env = environmentName(job.job);
-      const definition = env !== undefined ? ENVIRONMENTS[env as StackName] : undefined;
+      const definition = env !== undefined ? environments().get(env as StackName) : undefined;
       const unreviewed = on.has("pull_request") && runsCode;
       const approval = definition
         ? approvalOf(definition)
@@ -247,7 +251,7 @@ export function workflowCapabilities(workflows: readonly Workflow[]): Capability
           trigger,
           approval,
           reaches: `assumes ${role || "no role"}${env ? ` (the ${env} deploy role's row below)` : ""}`,
-          environments: env ? [env] : [...STACKS],
+          environments: env ? [env] : [...environments().names],
           unreviewed,
         });
       }

@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { GUARDS_STACK, STACKS, type StackName } from "../../src/model";
+import { environments, type StackName } from "../../src/model";
 import { runStack } from "../program/harness";
 import { GITHUB_ADMIN_SECRET, loadWorkflows } from "../workflows/drift";
 import {
@@ -43,11 +43,11 @@ let roleRows: Record<string, Capability[]> = {};
 beforeAll(async () => {
   const workflowRows = workflowCapabilities(loadWorkflows());
   roleRows = {};
-  for (const stack of STACKS) {
+  for (const stack of environments().names) {
     const run = await runStack(stack);
     roleRows[stack] = roleCapabilities(stack, run.spec.app, run.resources);
   }
-  rows = [...workflowRows, ...STACKS.flatMap((s) => roleRows[s]!)];
+  rows = [...workflowRows, ...environments().names.flatMap((s) => roleRows[s]!)];
 }, 120_000);
 
 describe("docs/SECURITY.md", () => {
@@ -75,10 +75,10 @@ describe("no credential reaches further than its approvals allow", () => {
     }
   });
 
-  it(`only the ${GUARDS_STACK} deploy holds the token that changes GitHub guards`, () => {
+  it(`only the ${environments().production} deploy holds the token that changes GitHub guards`, () => {
     const holders = rows.filter((r) => r.credential === GITHUB_ADMIN_SECRET);
     expect(holders.map((r) => r.holder)).toEqual([
-      `deploy-${GUARDS_STACK}.yml › deploy (${GUARDS_STACK})`,
+      `deploy-${environments().production}.yml › deploy (${environments().production})`,
     ]);
     expect(holders[0]?.approval).toMatch(/code owner.*approves the deployment/);
   });
@@ -90,7 +90,7 @@ describe("no credential reaches further than its approvals allow", () => {
     }
   });
 
-  it.each(STACKS)(
+  it.each(environments().names)(
     "every role of the %s stack reaches %s alone, and is bounded or a CI role",
     (stack) => {
       const own = roleRows[stack as StackName]!;
@@ -107,7 +107,7 @@ describe("no credential reaches further than its approvals allow", () => {
   );
 
   it("a deploy role is assumable only from its own environment's jobs", () => {
-    for (const stack of STACKS) {
+    for (const stack of environments().names) {
       const deploy = roleRows[stack]!.filter(
         (r) => r.credential.includes(" /ci/") && r.credential.includes("-deploy "),
       );

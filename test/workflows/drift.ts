@@ -3,12 +3,10 @@ import * as path from "node:path";
 import { parse } from "yaml";
 import { ACTION_INPUTS } from "./action-inputs";
 import {
-  ENVIRONMENTS,
-  STACKS,
+  environments,
   type EnvironmentDefinition,
   type StackName,
 } from "../../src/model/environments";
-import { GUARDS_STACK, holdsGuards } from "../../src/model/guards";
 
 /** The repository-admin token the guards stack's deploy uses as GITHUB_TOKEN. */
 export const GITHUB_ADMIN_SECRET = "ENVSTACK_GITHUB_TOKEN";
@@ -25,7 +23,10 @@ export interface PipelineModel {
   readonly environments: Readonly<Record<StackName, EnvironmentDefinition>>;
 }
 
-export const REAL_MODEL: PipelineModel = { stacks: STACKS, environments: ENVIRONMENTS };
+export const REAL_MODEL: PipelineModel = {
+  stacks: environments().names,
+  environments: environments().byName,
+};
 
 export const WORKFLOW_DIR = path.join(__dirname, "..", "..", ".github", "workflows");
 
@@ -255,7 +256,7 @@ function checkCloudSteps(steps: readonly Step[], x: CloudExpectation, problems: 
 }
 
 function requiredChecks(model: PipelineModel): string[] {
-  const all = model.stacks.flatMap((s) => model.environments[s].merge.requiredChecks);
+  const all = model.stacks.flatMap((s) => model.environments[s]!.merge.requiredChecks);
   return [...new Set(all)].sort();
 }
 
@@ -378,7 +379,7 @@ function checkDeploys(workflows: readonly Workflow[], model: PipelineModel, prob
   }
   for (const stack of model.stacks) {
     const found = deploys.get(stack) ?? [];
-    const definition = model.environments[stack];
+    const definition = model.environments[stack]!;
     if (found.length === 0) {
       problems.push(`no push workflow deploys ${stack} (a job bound to environment "${stack}")`);
       continue;
@@ -420,12 +421,15 @@ function checkDeploys(workflows: readonly Workflow[], model: PipelineModel, prob
         );
       }
       const guardsToken = secretsOf(i.job).includes(GITHUB_ADMIN_SECRET);
-      if (guardsToken && !holdsGuards(stack)) {
+      // The production stack declares every environment's guards.
+      const holdsGuards = definition.role === "production";
+      if (guardsToken && !holdsGuards) {
+        const production = model.stacks.find((s) => model.environments[s]?.role === "production");
         problems.push(
-          `${where}: holds ${GITHUB_ADMIN_SECRET}, but only the ${GUARDS_STACK} deploy changes GitHub guards`,
+          `${where}: holds ${GITHUB_ADMIN_SECRET}, but only the ${production ?? "production"} deploy changes GitHub guards`,
         );
       }
-      if (!guardsToken && holdsGuards(stack)) {
+      if (!guardsToken && holdsGuards) {
         problems.push(
           `${where}: needs ${GITHUB_ADMIN_SECRET} as GITHUB_TOKEN: the ${stack} stack declares the GitHub guards`,
         );
@@ -542,7 +546,7 @@ function checkCodeScanning(
   model: PipelineModel,
   problems: string[],
 ) {
-  const guarded = [...new Set(model.stacks.flatMap((s) => model.environments[s].branches))];
+  const guarded = [...new Set(model.stacks.flatMap((s) => model.environments[s]!.branches))];
   const pushes = workflows.filter((w) => {
     const push = triggers(rec(w.doc) ?? {}).get("push");
     if (push === undefined) return false;

@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { describeSource, environmentOfBranch } from "../../src/model/branch-flow";
-import { ENVIRONMENTS, STACKS } from "../../src/model/environments";
+import { environments } from "../../src/model/environments";
 
 const runbook = fs.readFileSync(path.join(__dirname, "..", "..", "docs", "RUNBOOK.md"), "utf8");
 
@@ -41,10 +41,13 @@ describe("docs/RUNBOOK.md follows src/model", () => {
         // The parenthesis explains the rule; the sources are the code spans before it.
         return [branch, codeSpans(from.split("(")[0] ?? "")] as const;
       });
-    const expected = STACKS.flatMap((stack) =>
-      ENVIRONMENTS[stack].branches.map(
-        (branch) => [branch, ENVIRONMENTS[stack].allowedSources.map(describeSource)] as const,
-      ),
+    const expected = environments().names.flatMap((stack) =>
+      environments()
+        .get(stack)
+        .branches.map(
+          (branch) =>
+            [branch, environments().get(stack).allowedSources.map(describeSource)] as const,
+        ),
     );
     expect([...documented].sort()).toEqual([...expected].sort());
     for (const [branch] of documented) expect(environmentOfBranch(branch)).toBeDefined();
@@ -52,7 +55,9 @@ describe("docs/RUNBOOK.md follows src/model", () => {
 
   it("names every required check in the pipeline table", () => {
     const checks = rows(section("## The pipeline")).flatMap(([, , jobs = ""]) => codeSpans(jobs));
-    const required = new Set(STACKS.flatMap((s) => ENVIRONMENTS[s].merge.requiredChecks));
+    const required = new Set(
+      environments().names.flatMap((s) => environments().get(s).merge.requiredChecks),
+    );
     for (const check of required) expect(checks).toContain(check);
   });
 });

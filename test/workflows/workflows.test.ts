@@ -3,7 +3,7 @@ import * as path from "node:path";
 import { ACTION_INPUTS } from "./action-inputs";
 import { lintWorkflow as runLint } from "./actionlint";
 import { describe, expect, it } from "vitest";
-import { CHECKS, ENVIRONMENTS, STACKS } from "../../src/model/environments";
+import { environments, CHECKS } from "../../src/model/environments";
 import { checkWorkflows, loadWorkflows, REAL_MODEL, WORKFLOW_DIR, type Workflow } from "./drift";
 
 const workflows = loadWorkflows();
@@ -91,7 +91,9 @@ describe("actionlint bites", () => {
 
 describe("checkWorkflows reports drift from src/model", () => {
   it("reads the required checks from the model", () => {
-    const expected = new Set(STACKS.flatMap((s) => ENVIRONMENTS[s].merge.requiredChecks));
+    const expected = new Set(
+      environments().names.flatMap((s) => environments().get(s).merge.requiredChecks),
+    );
     expect([...expected].sort()).toEqual([CHECKS.branchFlow, CHECKS.gate]);
   });
 
@@ -240,13 +242,13 @@ describe("checkWorkflows reports drift from src/model", () => {
     const model = {
       ...REAL_MODEL,
       environments: {
-        ...ENVIRONMENTS,
-        dev: { ...ENVIRONMENTS.dev, branches: ["develop", "integration"] },
+        ...environments().byName,
+        dev: { ...environments().get("dev"), branches: ["develop", "integration"] },
         prod: {
-          ...ENVIRONMENTS.prod,
+          ...environments().get("prod"),
           merge: {
-            ...ENVIRONMENTS.prod.merge,
-            requiredChecks: [...ENVIRONMENTS.prod.merge.requiredChecks, "e2e"],
+            ...environments().get("prod").merge,
+            requiredChecks: [...environments().get("prod").merge.requiredChecks, "e2e"],
           },
         },
       },

@@ -1,7 +1,13 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { STACKS, loadSpecFromFile, stackFileName, type StackName } from "../../../src/model";
+import {
+  environments,
+  loadSpecFromFile,
+  stackFileName,
+  stackFileOf,
+  type StackName,
+} from "../../../src/model";
 
 /**
  * Programs written the ways people write Pulumi programs, each a project directory whose
@@ -73,9 +79,9 @@ export function envstackVerdict(
   stack: StackName,
   files: Readonly<Record<StackName, string>>,
 ): ExpectedViolation[] {
-  const images = (s: StackName) => loadSpecFromFile(files[s], s).services;
+  const images = (s: StackName) => loadSpecFromFile(stackFileOf(files, s), s).services;
   const behind = (target: StackName, source: StackName) =>
-    Object.entries(newestImages(files[target], target)).filter(
+    Object.entries(newestImages(stackFileOf(files, target), target)).filter(
       ([name, newest]) => newest !== images(source)[name]?.image,
     );
   if (stack === "stage")
@@ -106,7 +112,7 @@ export function expectedVerdict(
 export function corpusStackFiles(): Record<StackName, string> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "envstack-corpus-"));
   return Object.fromEntries(
-    STACKS.map((stack) => {
+    environments().names.map((stack) => {
       const file = path.join(dir, stackFileName(stack));
       fs.copyFileSync(path.join(ROOT, stackFileName(stack)), file);
       return [stack, file];
@@ -137,7 +143,7 @@ export const CORPUS: readonly CorpusCase[] = [
     dir: ROOT,
     project: "envstack",
     why: "The project's own Pulumi.yaml and program (dist/src/main.js): the verdict every other case builds on.",
-    stacks: STACKS,
+    stacks: environments().names,
     declares: [],
     adds: none,
   },
@@ -146,7 +152,7 @@ export const CORPUS: readonly CorpusCase[] = [
     dir: corpus("component-children"),
     project: "envstack",
     why: "A component's children inherit the provider given to it (`providers`), so they carry the stack's default tags: SQS queues face only required-tags, which they pass. Run on every stack: each needs a fresh instance of the program's modules.",
-    stacks: STACKS,
+    stacks: environments().names,
     declares: [
       { type: "corpus:queues:WorkQueue", name: "orders" },
       { type: `corpus:queues:WorkQueue$${SQS}`, name: "orders-dlq" },
@@ -298,7 +304,7 @@ export const CORPUS: readonly CorpusCase[] = [
     dir: corpus("function-export"),
     project: "envstack",
     why: "The module exports an async function: the engine calls it and awaits its result, the stack's outputs. The envstack program is required inside it, so every stack needs it loaded afresh.",
-    stacks: STACKS,
+    stacks: environments().names,
     declares: [{ type: SQS, name: "corpus-async" }],
     adds: none,
   },
