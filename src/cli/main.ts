@@ -6,6 +6,7 @@ import { runPreview } from "./preview";
 import { runPromote } from "./promote";
 import { runReleaseNotes } from "./release-notes";
 import { runVerifyDeploy } from "./verify-deploy";
+import { runWorkflows } from "./workflows";
 
 export const USAGE = `Usage: envstack <command> [options]
 
@@ -17,6 +18,7 @@ Commands:
   codeowners     Write .github/CODEOWNERS from the prod stack file (--check: compare only).
   release-notes  The record of a prod release: image digests, the stage deployment, approvers.
   verify-deploy  After pulumi up: every ECS service runs the task definition the update declared.
+  workflows      Write the deploy workflows from the environments (--check: compare only).
 
 Run \`envstack <command> --help\` for a command's options.`;
 
@@ -36,6 +38,8 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       return runReleaseNotes(rest, io);
     case "verify-deploy":
       return runVerifyDeploy(rest, io);
+    case "workflows":
+      return runWorkflows(rest, io);
     case "branch-flow":
       return runBranchFlow([...rest], {
         stdout: (line) => io.stdout(`${line}\n`),

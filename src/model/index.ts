@@ -12,3 +12,4 @@ export * from "./internet";
 export * from "./ipv4";
 export * from "./promises";
 export * from "./environments-file";
+export * from "./workflows";
