@@ -8,6 +8,7 @@
 //     many copies of the app, run through the SDK's mocks and judged as the gate judges),
 //     whole runs at 100, 1,000 and 10,000 resources, with each judge: t(10,000)/t(100) and
 //     the peak memory at 10,000.
+// (d) the SDK's own floor at scale (bench/sdk-floor.js): plain registrations through its mocks.
 // BENCH_RUNS sets the runs per figure in (a) and (b) (median; default 5); BENCH_SIZES the sizes
 // of (c) (default 100,1000,10000); BENCH_JUDGES the judges (default in-process,pack-process).
 const { spawnSync } = require("node:child_process");
@@ -111,4 +112,22 @@ for (const j of JUDGES) {
       `    peak memory at ${large.resources}: ${large.peakMb + large.packPeakMb} MB${j === "in-process" ? " (goal <= 300 MB)" : " (gate + pack)"}`,
     );
   }
+}
+
+// (d) the SDK's own floor at the same sizes: plain registrations through its mocks, nothing
+// judged. The goals of (c) are to be read against it.
+const floorRuns = {};
+for (const size of SIZES) {
+  const { ms, stdout } = time([path.join(__dirname, "sdk-floor.js"), String(size)]);
+  const r = JSON.parse(stdout);
+  floorRuns[size] = { ...r, wallMs: ms };
+  console.log(
+    `(d) the SDK alone   ${String(r.resources).padStart(6)} resources: whole run ${fmt(ms).padStart(10)} (registrations ${fmt(r.programMs)}), peak memory ${r.peakMb} MB`,
+  );
+}
+const [floorSmall, floorLarge] = [floorRuns[SIZES[0]], floorRuns[SIZES[SIZES.length - 1]]];
+if (floorSmall && floorLarge && floorSmall !== floorLarge) {
+  console.log(
+    `    t(${floorLarge.resources})/t(${floorSmall.resources}): ${(floorLarge.wallMs / floorSmall.wallMs).toFixed(1)}; per resource: ${(floorLarge.programMs / floorLarge.resources).toFixed(2)} ms`,
+  );
 }

@@ -184,6 +184,17 @@ export function patternsOverlap(a: string, b: string, ignoreCase = true): boolea
  * literal characters and `?` only `inner`'s literal characters.
  */
 export function patternWithin(inner: string, outer: string): boolean {
+  // Up to `outer`'s first `*` the match is forced character by character: settle that prefix
+  // first, which rejects almost every pair of unrelated ARNs without the table below.
+  const star = outer.indexOf("*");
+  const head = star < 0 ? outer.length : star;
+  for (let k = 0; k < head; k++) {
+    const c = inner[k];
+    if (c === undefined || c === "*" || c === "?" || (outer[k] !== "?" && outer[k] !== c)) {
+      return false;
+    }
+  }
+  if (star < 0) return inner.length === outer.length;
   const memo = new Map<number, boolean>();
   const go = (i: number, j: number): boolean => {
     const key = i * (outer.length + 1) + j;

@@ -381,8 +381,9 @@ function reportBeyondMetadata(
     }
     const seen = new Set<string>();
     for (const statement of doc.statements) {
+      let within: boolean | undefined;
       for (const grant of grantsOf(statement)) {
-        const data = grant.data && !resourcesWithin(statement, readable);
+        const data = grant.data && !(within ??= resourcesWithin(statement, readable));
         if ((!grant.write && !data) || seen.has(grant.action)) continue;
         seen.add(grant.action);
         const does =

@@ -183,13 +183,18 @@ export function parseJson(value: unknown): unknown {
  * beside the sources (dist/policies/, whose pack is policies/) or from the self-contained pack
  * (dist/pack/policies/, whose pack is dist/pack/).
  */
+let knownPackDir: string | undefined;
+
 export function packDir(): string {
+  if (knownPackDir !== undefined) return knownPackDir;
   const candidates = [
     __dirname,
     path.resolve(__dirname, ".."),
     path.resolve(__dirname, "..", "..", "policies"),
   ];
-  return candidates.find((d) => fs.existsSync(path.join(d, "PulumiPolicy.yaml"))) ?? process.cwd();
+  // Policies ask for every resource: look once (the pack does not move while it runs).
+  knownPackDir = candidates.find((d) => fs.existsSync(path.join(d, "PulumiPolicy.yaml")));
+  return knownPackDir ?? process.cwd();
 }
 
 /** A path from the pack config, resolved against the pack directory when relative. */

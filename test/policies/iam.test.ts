@@ -166,6 +166,16 @@ describe("matching actions the AWS way", () => {
     ["arn:aws:logs:eu-west-1:1:log-group:/prod/app/*", "arn:*:logs:*:*:log-group:/prod/*", true],
     ["arn:aws:logs:eu-west-1:1:log-group:/prod?app", "arn:*:logs:*:*:log-group:/prod/*", false],
     ["*", "arn:*:logs:*:*:log-group:/prod/*", false],
+    // No wildcard in the outer pattern: the very string, `?` standing for one literal character.
+    ["arn:aws:s3:::bucket", "arn:aws:s3:::bucket", true],
+    ["arn:aws:s3:::bucketx", "arn:aws:s3:::bucket", false],
+    ["arn:aws:s3:::bucke", "arn:aws:s3:::bucket", false],
+    ["arn:aws:s3:::bucket", "arn:aws:s3:::bucke?", true],
+    ["arn:aws:s3:::bucke?", "arn:aws:s3:::bucke?", false],
+    ["arn:aws:s3:::bucke*", "arn:aws:s3:::bucket", false],
+    // The literal head before the first `*` decides alone when it differs.
+    ["arn:aws:s3:::other/*", "arn:aws:s3:::bucket/*", false],
+    ["arn:aws:s3:::bucket/a/b", "arn:aws:s3:::bucket/*", true],
   ])("%s lies within %s: %s", (inner, outer, expected) => {
     expect(patternWithin(inner, outer)).toBe(expected);
   });
