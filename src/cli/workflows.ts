@@ -15,7 +15,7 @@ import { packageRoot } from "./paths";
 export const WORKFLOWS_USAGE = `Usage: envstack workflows [--check] [--project-dir <dir>]
 
 Writes ${WORKFLOWS_DIR}/deploy-<stack>.yml for every environment of the project's envstack.yaml
-(the default chain without one), removes the deploy workflows it generated for environments the
+(the default chain without one; on a trunk, one deploy.yml with a job per environment), removes the deploy workflows it generated for environments the
 chain no longer has, and sets the push branches of ${WORKFLOWS_DIR}/code-scanning.yml, when
 there is one, to the environments' branches.
 
@@ -33,7 +33,7 @@ function wanted(projectDir: string): Map<string, string | null> {
   const files = new Map<string, string | null>(deployWorkflows(chain));
   const present = fs.existsSync(dir) ? fs.readdirSync(dir) : [];
   for (const file of present) {
-    if (files.has(file) || !/^deploy-.*\.ya?ml$/.test(file)) continue;
+    if (files.has(file) || !/^deploy(-.*)?\.ya?ml$/.test(file)) continue;
     const text = fs.readFileSync(path.join(dir, file), "utf8");
     if (text.startsWith(GENERATED_MARKER)) files.set(file, null);
   }

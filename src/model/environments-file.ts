@@ -5,6 +5,9 @@ import { z } from "zod";
 import {
   DEFAULT_ENVIRONMENTS,
   Environments,
+  isTrunk,
+  PRESET_NAMES,
+  PRESETS,
   ROLES,
   WORK_BRANCH_PATTERNS,
   type DeclaredEnvironment,
@@ -50,13 +53,15 @@ const environmentSchema = z.strictObject({
 });
 
 const fileSchema = z.strictObject({
+  preset: z.enum(PRESET_NAMES, { error: `one of ${PRESET_NAMES.join(", ")}` }).optional(),
   environments: z
     .array(environmentSchema, { error: "a list of environments in promotion order" })
-    .min(2, { error: "at least two environments: production and the one that validates it" }),
+    .min(2, { error: "at least two environments: production and the one that validates it" })
+    .optional(),
 });
 
 const KNOWN_KEYS: Readonly<Record<string, readonly string[]>> = {
-  root: ["environments"],
+  root: ["preset", "environments"],
   environment: ["name", "role", "branches", "tags"],
 };
 
@@ -86,18 +91,20 @@ export function chainIssues(declared: readonly DeclaredEnvironment[], file: stri
     seen.set(env.name, i);
   });
   const owners: { pattern: string; index: number }[] = [];
+  // A trunk (every environment on the very same branches) is the one way to share a branch.
+  const trunk = isTrunk(declared);
   declared.forEach((env, i) => {
     env.branches.forEach((pattern, b) => {
       // Two patterns clash when some branch name matches both.
-      const clash = owners.find(
-        (o) => o.index !== i && matchedByAny(pattern, [o.pattern]) !== undefined,
-      );
+      const clash = trunk
+        ? undefined
+        : owners.find((o) => o.index !== i && matchedByAny(pattern, [o.pattern]) !== undefined);
       if (clash) {
         errors.push(
           new ConfigError(
             file,
             `${at(i, "branches")}[${b}]`,
-            `a branch no other environment deploys from (${declared[clash.index]!.name} deploys from ${clash.pattern})`,
+            `a branch no other environment deploys from (${declared[clash.index]!.name} deploys from ${clash.pattern}), unless every environment deploys from the same branches (a trunk)`,
             describeFound(pattern),
           ),
         );
@@ -193,7 +200,28 @@ export function parseEnvironmentsFile(text: string, file: string): Environments 
       knownKeys: (at) => (at.length === 0 ? KNOWN_KEYS.root! : KNOWN_KEYS.environment!),
     });
   }
-  const declared = parsed.data.environments;
+  const { preset, environments } = parsed.data;
+  if (preset !== undefined && environments !== undefined) {
+    throw new ConfigErrors([
+      new ConfigError(
+        file,
+        "preset",
+        "either preset or environments, not both (a preset is a list of environments)",
+        `preset: ${preset} and ${environments.length} environments`,
+      ),
+    ]);
+  }
+  if (preset === undefined && environments === undefined) {
+    throw new ConfigErrors([
+      new ConfigError(
+        file,
+        "environments",
+        `a list of environments in promotion order, or preset: one of ${PRESET_NAMES.join(", ")}`,
+        "neither",
+      ),
+    ]);
+  }
+  const declared = environments ?? PRESETS[preset!];
   const errors = chainIssues(declared, file);
   if (errors.length > 0) throw new ConfigErrors(errors);
   return new Environments(declared);

@@ -129,7 +129,12 @@ const commonChecks = [CHECKS.gate, CHECKS.branchFlow];
  * into the first environment; every other merge is a merge commit, so promotions and
  * back-merges share history and stay mergeable release after release (MergeRules).
  */
-function mergeRules(role: Role, first: boolean, previous: StackName | undefined): MergeRules {
+function mergeRules(
+  role: Role,
+  first: boolean,
+  previous: StackName | undefined,
+  trunk: boolean,
+): MergeRules {
   switch (role) {
     case "development":
       return {
@@ -171,7 +176,10 @@ function mergeRules(role: Role, first: boolean, previous: StackName | undefined)
         linearHistory: false,
         strictChecks: true,
         mergeMethods: ["merge"],
-        requiredDeployments: previous === undefined ? [] : [previous],
+        // On a trunk the head of a pull request is never deployed before it merges: every
+        // environment deploys from the trunk itself, and the deploy workflows run production
+        // only after the environment before it deployed the same commit (src/model/workflows.ts).
+        requiredDeployments: previous === undefined || trunk ? [] : [previous],
         requiredChecks: [...commonChecks],
       };
   }
@@ -184,6 +192,16 @@ function deployRules(role: Role): DeployRules {
 }
 
 /**
+ * Whether every environment deploys from the same branches (trunk-based): each push to the
+ * trunk deploys the first environment, and each next one once the one before it deployed the
+ * same commit. Any other sharing of a branch is refused (src/model/environments-file.ts).
+ */
+export function isTrunk(declared: readonly DeclaredEnvironment[]): boolean {
+  const key = (e: DeclaredEnvironment) => [...e.branches].sort().join("\n");
+  return declared.length > 1 && declared.every((e) => key(e) === key(declared[0]!));
+}
+
+/**
  * The branches that may merge into environment `index`'s branches: work branches into the
  * first; the branches of the environment before it (a promotion); hotfixes into the environment
  * right before production (which validates what production receives; production requires that
@@ -192,6 +210,9 @@ function deployRules(role: Role): DeployRules {
  * production can be brought up to date.
  */
 function allowedSources(declared: readonly DeclaredEnvironment[], index: number): string[] {
+  // On a trunk every environment deploys from the same branches: work merges into them, and
+  // nothing is promoted by merging (the next environment's stack file pins what it runs).
+  if (isTrunk(declared)) return [...WORK_BRANCH_PATTERNS];
   const env = declared[index]!;
   const before = declared[index - 1];
   const after = declared[index + 1];
@@ -222,12 +243,18 @@ export class Environments {
    * nobody or one person reviewed) hold no GitHub admin token.
    */
   readonly production: StackName;
+  /**
+   * Every environment deploys from the same branches (trunk-based): each one after the first
+   * deploys a commit once the environment before it deployed it, instead of on the push.
+   */
+  readonly trunk: boolean;
 
   constructor(declared: readonly DeclaredEnvironment[]) {
     const production = declared.find((e) => e.role === "production");
     if (!production) throw new Error("a chain of environments needs a production environment");
     this.names = declared.map((e) => e.name);
     this.production = production.name;
+    this.trunk = isTrunk(declared);
     this.byName = Object.fromEntries(
       declared.map((e, order) => [
         e.name,
@@ -237,7 +264,7 @@ export class Environments {
           role: e.role,
           branches: [...e.branches],
           tags: [...(e.tags ?? [])],
-          merge: mergeRules(e.role, order === 0, declared[order - 1]?.name),
+          merge: mergeRules(e.role, order === 0, declared[order - 1]?.name, this.trunk),
           deploy: deployRules(e.role),
           variablePrefix: `${e.name.toUpperCase().replace(/-/g, "_")}_`,
           label: `env/${e.name}`,
@@ -294,6 +321,33 @@ export const DEFAULT_DECLARATION: readonly DeclaredEnvironment[] = [
   { name: "stage", role: "production-like", branches: ["staging", "release/*"] },
   { name: "prod", role: "production", branches: ["main"], tags: ["v*"] },
 ];
+
+/**
+ * The branch models a project names with `preset:` in envstack.yaml instead of listing its
+ * environments (docs/RUNBOOK.md, "Branch models"); test/branch-model.replay.test.ts replays
+ * releases, a hotfix and the back-merges under each.
+ * - `gitflow`, the default: develop → staging (or a release/* branch) → main.
+ * - `release-branches`: develop deploys dev; each release is cut as release/<version>, which
+ *   deploys the test environment and is promoted into main.
+ * - `trunk-based`: every environment deploys from main; a push deploys dev, then stage once dev
+ *   deployed that commit, then prod (after its approval) once stage did. What each runs is the
+ *   image digest its stack file pins, promoted by `envstack promote`.
+ */
+export const PRESETS = {
+  gitflow: DEFAULT_DECLARATION,
+  "release-branches": [
+    { name: "dev", role: "development", branches: ["develop"] },
+    { name: "test", role: "production-like", branches: ["release/*"] },
+    { name: "prod", role: "production", branches: ["main"], tags: ["v*"] },
+  ],
+  "trunk-based": [
+    { name: "dev", role: "development", branches: ["main"] },
+    { name: "stage", role: "production-like", branches: ["main"] },
+    { name: "prod", role: "production", branches: ["main"], tags: ["v*"] },
+  ],
+} as const satisfies Readonly<Record<string, readonly DeclaredEnvironment[]>>;
+export type PresetName = keyof typeof PRESETS;
+export const PRESET_NAMES = Object.keys(PRESETS) as PresetName[];
 
 export const DEFAULT_ENVIRONMENTS = new Environments(DEFAULT_DECLARATION);
 

@@ -90,30 +90,67 @@ const VERIFY = `      - name: Verify the deploy
           npx envstack verify-deploy --expected "$RUNNER_TEMP/ecs-expected.json" \\
             --described "$RUNNER_TEMP/ecs-described.json"`;
 
-/** The deploy workflow of an environment that is not production: continuous, on every push. */
-function deployWorkflow(chain: Environments, stack: StackName): string {
-  const env = chain.get(stack);
-  const previous = chain.previous(stack);
+/** Where a deploy job sits: its key in the workflow, and the job it waits for on a trunk. */
+interface Placement {
+  readonly key: string;
+  readonly needs?: string;
+}
+
+/** A workflow's header lines: what it deploys, its name, its trigger. */
+function header(name: string, comment: readonly string[], branches: readonly string[]): string {
   return `${GENERATED_MARKER}
-# Deploys the ${stack} stack on every push to ${branchesPhrase(env.branches)}.${
-    previous === undefined
-      ? " Continuous: no approval."
-      : `\n# Runs what ${previous} ran (the same image digest, service by service).`
-  }
-# The job is bound to the GitHub environment "${stack}" (its branch policy and reviewers apply) and
-# judges the stack with the offline gate before it may touch the cloud.
-name: deploy ${stack}
+${comment.map((line) => `# ${line}`).join("\n")}
+name: ${name}
 
 on:
   push:
-    branches: ${flowList(env.branches)}
+    branches: ${flowList(branches)}
 
 permissions: {}
 
 jobs:
-  deploy:
+`;
+}
+
+function deployComment(chain: Environments, stack: StackName): string[] {
+  const env = chain.get(stack);
+  const previous = chain.previous(stack);
+  return [
+    `Deploys the ${stack} stack on every push to ${branchesPhrase(env.branches)}.${previous === undefined ? " Continuous: no approval." : ""}`,
+    ...(previous === undefined
+      ? []
+      : [`Runs what ${previous} ran (the same image digest, service by service).`]),
+    `The job is bound to the GitHub environment "${stack}" (its branch policy and reviewers apply) and`,
+    `judges the stack with the offline gate before it may touch the cloud.`,
+  ];
+}
+
+function productionComment(chain: Environments, stack: StackName): string[] {
+  const env = chain.get(stack);
+  const source = chain.previous(stack) ?? stack;
+  return [
+    `Deploys the ${stack} stack on every push to ${branchesPhrase(env.branches)}.`,
+    `Waits for the human approval of the ${stack} environment.`,
+    `The job is bound to the GitHub environment "${stack}" (its branch policy and reviewers apply) and`,
+    `judges the stack with the offline gate before it may touch the cloud. A deploy that succeeds`,
+    `leaves a record: the release tag and a GitHub release naming the image digests, the ${source}`,
+    `deployment that ran them and the approvers, above GitHub's list of the changes since the last`,
+    `release; the Pulumi update message and the GitHub deployment both link to it.`,
+  ];
+}
+
+function needsLine(placement: Placement): string {
+  return placement.needs === undefined
+    ? ""
+    : `    # Only once the environment before it deployed this very commit.\n    needs: ${placement.needs}\n`;
+}
+
+/** The deploy job of an environment that is not production: continuous, no approval. */
+function deployJob(chain: Environments, stack: StackName, placement: Placement): string {
+  const env = chain.get(stack);
+  return `  ${placement.key}:
     name: deploy (${stack})
-    runs-on: ubuntu-latest
+${needsLine(placement)}    runs-on: ubuntu-latest
     timeout-minutes: 60
     environment: ${stack}
     # Never two deploys of one stack at once, and never cancel one half-way.
@@ -143,30 +180,13 @@ ${VERIFY}
 `;
 }
 
-/** The production deploy: after a human approval, with the guards' token and a release record. */
-function productionWorkflow(chain: Environments, stack: StackName): string {
+/** The production deploy job: after a human approval, with the guards' token and a release record. */
+function productionJob(chain: Environments, stack: StackName, placement: Placement): string {
   const env = chain.get(stack);
   const source = chain.previous(stack) ?? stack;
-  return `${GENERATED_MARKER}
-# Deploys the ${stack} stack on every push to ${branchesPhrase(env.branches)}.
-# Waits for the human approval of the ${stack} environment.
-# The job is bound to the GitHub environment "${stack}" (its branch policy and reviewers apply) and
-# judges the stack with the offline gate before it may touch the cloud. A deploy that succeeds
-# leaves a record: the release tag and a GitHub release naming the image digests, the ${source}
-# deployment that ran them and the approvers, above GitHub's list of the changes since the last
-# release; the Pulumi update message and the GitHub deployment both link to it.
-name: deploy ${stack}
-
-on:
-  push:
-    branches: ${flowList(env.branches)}
-
-permissions: {}
-
-jobs:
-  deploy:
+  return `  ${placement.key}:
     name: deploy (${stack})
-    runs-on: ubuntu-latest
+${needsLine(placement)}    runs-on: ubuntu-latest
     timeout-minutes: 60
     # The deployment links to the release this job records; steps outputs are allowed here:
     # https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-syntax#example-using-output-as-url
@@ -249,11 +269,48 @@ ${VERIFY}
 
 /** Each environment's deploy workflow, by file name, in promotion order. */
 export function deployWorkflows(chain: Environments): ReadonlyMap<string, string> {
+  const job = (stack: StackName, placement: Placement) =>
+    chain.holdsGuards(stack)
+      ? productionJob(chain, stack, placement)
+      : deployJob(chain, stack, placement);
+  if (chain.trunk) return new Map([[TRUNK_WORKFLOW, trunkWorkflow(chain, job)]]);
   return new Map(
     chain.names.map((stack) => [
       deployWorkflowFile(stack),
-      chain.holdsGuards(stack) ? productionWorkflow(chain, stack) : deployWorkflow(chain, stack),
+      header(
+        `deploy ${stack}`,
+        chain.holdsGuards(stack) ? productionComment(chain, stack) : deployComment(chain, stack),
+        chain.get(stack).branches,
+      ) + job(stack, { key: "deploy" }),
     ]),
+  );
+}
+
+/** On a trunk, the one deploy workflow: a job per environment, each after the one before. */
+export const TRUNK_WORKFLOW = "deploy.yml";
+
+function trunkWorkflow(
+  chain: Environments,
+  job: (stack: StackName, placement: Placement) => string,
+): string {
+  const branches = chain.get(chain.production).branches;
+  const comment = [
+    `Deploys every environment on every push to ${branchesPhrase(branches)}, in promotion order:`,
+    `${chain.names.join(", then ")}, each job once the one before it deployed the same commit.`,
+    `Each runs the image digests its own stack file pins (\`envstack promote\` moves them);`,
+    `${chain.production} waits for the human approval of its environment. Each job is bound to`,
+    `its GitHub environment and judges its stack with the offline gate before it may touch the cloud.`,
+  ];
+  return (
+    header("deploy", comment, branches) +
+    chain.names
+      .map((stack, i) =>
+        job(stack, {
+          key: `deploy-${stack}`,
+          needs: i === 0 ? undefined : `deploy-${chain.names[i - 1]!}`,
+        }),
+      )
+      .join("\n")
   );
 }
 
@@ -264,7 +321,7 @@ export function deployWorkflows(chain: Environments): ReadonlyMap<string, string
  */
 export function withScannedBranches(text: string, chain: Environments): string {
   const doc = parseDocument(text);
-  const branches = chain.names.flatMap((s) => chain.get(s).branches);
+  const branches = [...new Set(chain.names.flatMap((s) => chain.get(s).branches))];
   const list = doc.createNode(branches, { flow: true });
   doc.setIn(["on", "push", "branches"], list);
   // No padding inside the brackets: the form prettier keeps, so `prettier --check` agrees.

@@ -157,7 +157,7 @@ describe("a wrong envstack.yaml", () => {
       'envstack.yaml: environments[0].role: expected one of development, production-like, production, found string "staging"',
     ]);
     expect(errorsOf("environments: []\nextra: 1\n")).toContain(
-      "envstack.yaml: extra: expected one of environments, found unknown key with number 1",
+      "envstack.yaml: extra: expected one of preset, environments, found unknown key with number 1",
     );
     expect(errorsOf("environments: [\n")[0]).toMatch(
       /^envstack\.yaml: \(document\): expected valid YAML, found /,
@@ -197,7 +197,7 @@ describe("a wrong envstack.yaml", () => {
       ),
     ).toEqual([
       'envstack.yaml: environments[1].name: expected a name no other environment has (environments[0] is stage), found string "stage"',
-      'envstack.yaml: environments[1].branches[0]: expected a branch no other environment deploys from (stage deploys from release/*), found string "release/v1"',
+      'envstack.yaml: environments[1].branches[0]: expected a branch no other environment deploys from (stage deploys from release/*), unless every environment deploys from the same branches (a trunk), found string "release/v1"',
     ]);
     expect(
       errorsOf(

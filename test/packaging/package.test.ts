@@ -357,5 +357,26 @@ describeWithNpm(title, () => {
         ["stage", result.declared["stage"]],
       ]);
     });
+
+    it("the installed CLI writes the project's deploy workflows, which --check then finds current", async () => {
+      const cli = path.join(project, "node_modules", "envstack", "bin", "envstack.js");
+      const written = await run(
+        process.execPath,
+        [cli, "workflows", "--project-dir", project],
+        project,
+      );
+      expect([written.code, written.stderr]).toEqual([0, ""]);
+      expect(fs.readdirSync(path.join(project, ".github", "workflows")).sort()).toEqual(
+        environments()
+          .names.map((s) => `deploy-${s}.yml`)
+          .sort(),
+      );
+      const checked = await run(
+        process.execPath,
+        [cli, "workflows", "--check", "--project-dir", project],
+        project,
+      );
+      expect([checked.code, checked.stderr]).toEqual([0, ""]);
+    });
   });
 });

@@ -153,3 +153,57 @@ describe("the workflows generated for another chain", () => {
     }
   });
 });
+
+describe("the workflow generated for a trunk", () => {
+  const trunk = parseEnvironmentsFile("preset: trunk-based\n", "envstack.yaml");
+  const generated = deployWorkflows(trunk);
+  const text = generated.get("deploy.yml")!;
+  const scanning = fs.readFileSync(path.join(WORKFLOW_DIR, "code-scanning.yml"), "utf8");
+  const workflows: Workflow[] = [
+    ...loadWorkflows().filter(
+      (w) => !w.file.startsWith("deploy-") && w.file !== "code-scanning.yml",
+    ),
+    { file: "code-scanning.yml", doc: parse(withScannedBranches(scanning, trunk)) },
+    { file: "deploy.yml", doc: parse(text) },
+  ];
+
+  it("is one workflow, each environment's job after the one before it", () => {
+    expect([...generated.keys()]).toEqual(["deploy.yml"]);
+    const jobs = (parse(text) as { jobs: Record<string, { needs?: string; environment: unknown }> })
+      .jobs;
+    expect(Object.keys(jobs)).toEqual(trunk.names.map((s) => `deploy-${s}`));
+    trunk.names.forEach((stack, i) => {
+      expect(jobs[`deploy-${stack}`]!.needs).toBe(
+        i === 0 ? undefined : `deploy-${trunk.names[i - 1]}`,
+      );
+    });
+  });
+
+  it("agrees with the chain and passes actionlint", async () => {
+    expect(checkWorkflows(workflows, { stacks: trunk.names, environments: trunk.byName })).toEqual(
+      [],
+    );
+    expect(await lintWorkflow(text, "deploy.yml")).toEqual([]);
+  });
+
+  it("scans the trunk once", () => {
+    const doc = parse(withScannedBranches(scanning, trunk)) as {
+      on: { push: { branches: string[] } };
+    };
+    expect(doc.on.push.branches).toEqual(["main"]);
+  });
+
+  it("replaces per-environment workflows it generated when the chain becomes a trunk", () => {
+    const dir = project();
+    fs.writeFileSync(path.join(dir, "envstack.yaml"), "preset: trunk-based\n");
+    fs.writeFileSync(
+      path.join(dir, WORKFLOWS_DIR, "deploy-dev.yml"),
+      deployWorkflows(chain).get("deploy-sandbox.yml")!,
+    );
+    expect(runWorkflows(["--project-dir", dir], capture())).toBe(0);
+    const files = fs
+      .readdirSync(path.join(dir, WORKFLOWS_DIR))
+      .filter((f) => f.startsWith("deploy"));
+    expect(files).toEqual(["deploy.yml"]);
+  });
+});
