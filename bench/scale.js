@@ -41,8 +41,8 @@ async function main() {
   sampler?.unref();
 
   const model = require(path.join(dist, "model", "index.js"));
-  const { judgeStack } = require(path.join(dist, "cli", "gate.js"));
-  const { startJudge } = require(path.join(dist, "cli", "judge.js"));
+  const { judgeStack } = require(path.join(dist, "engine", "gate.js"));
+  const { startJudge } = require(path.join(dist, "engine", "judge.js"));
   const file = path.join(ROOT, `Pulumi.${STACK}.yaml`);
   const engineConfig = model.toEngineConfig(model.readStackConfigFile(file));
   const target = { stack: STACK, file, engineConfig, region: engineConfig["aws:region"] };
@@ -50,11 +50,11 @@ async function main() {
     { stack: STACK, project: "envstack", engineConfig },
   ]);
   try {
-    const { runUnderMocks } = require(path.join(dist, "cli", "mock-run.js"));
+    const { runUnderMocks } = require(path.join(dist, "engine", "mock-run.js"));
     const { declareEnvironment } = require(path.join(dist, "program.js"));
     const pulumi = require("@pulumi/pulumi");
     const loadedMs = since();
-    const { quietProgramRuntime } = require(path.join(dist, "cli", "program-runtime.js"));
+    const { quietProgramRuntime } = require(path.join(dist, "engine", "program-runtime.js"));
     const restoreRuntime = quietProgramRuntime(false); // as runGate runs programs
     const programStarted = since();
     let copies = 0;

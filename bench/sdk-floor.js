@@ -13,7 +13,7 @@ async function main() {
   const pulumi = require("@pulumi/pulumi");
   const aws = require("@pulumi/aws");
   const { quietProgramRuntime } = require(
-    path.join(ROOT, "dist", "src", "cli", "program-runtime.js"),
+    path.join(ROOT, "dist", "src", "engine", "program-runtime.js"),
   );
   await pulumi.runtime.setMocks(
     {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { runUnderMocks } from "../src/cli/mock-run";
+import { runUnderMocks } from "../src/engine/mock-run";
 import { loadSpecFromEngineConfig, type EnvironmentSpec } from "../src/model";
 import { checkBranchFlow } from "../src/model/branch-flow";
 import {

@@ -11,9 +11,9 @@ import {
   stackFileOf,
   useEnvironments,
 } from "../model";
-import { chainOf, GateError } from "./gate";
+import { chainOf, GateError } from "../engine/gate";
 import { EXIT, processIo, reportError, type Io } from "./io";
-import { packageRoot } from "./paths";
+import { packageRoot } from "../engine/paths";
 
 export const CODEOWNERS_USAGE = `Usage: envstack codeowners [--check] [--project-dir <dir>]
 

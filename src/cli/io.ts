@@ -1,5 +1,5 @@
 import { ConfigErrors, writeFileAtomic } from "../model";
-import { GateError } from "./gate";
+import { GateError } from "../engine/gate";
 
 /** Where a command writes. Tests and the bench pass their own. */
 export interface Io {

@@ -3,9 +3,9 @@ import { parseArgs } from "node:util";
 import { baselinePolicyConfig } from "../../policies/baseline-config";
 import { PACK_NAME, POLICY_CATALOG, type PolicyMeta } from "../../policies/catalog";
 import { loadEnvironments, ROLES, stackFilesFromEnvironment, useEnvironments } from "../model";
-import { GateError } from "./gate";
+import { GateError } from "../engine/gate";
 import { EXIT, processIo, reportError, type Io } from "./io";
-import { packageRoot } from "./paths";
+import { packageRoot } from "../engine/paths";
 
 export const POLICIES_USAGE = `Usage: envstack policies [--format text|json|markdown]
        envstack policies --config [--project-dir <dir>]

@@ -7,14 +7,21 @@ import {
   useEnvironments,
   type StackName,
 } from "../model";
-import { chainOf, GateError, exitCode, readPolicyConfig, runGate, type GateResult } from "./gate";
-import { DEFAULT_JUDGE, JUDGE_MODES, isJudgeMode, type JudgeMode } from "./judge";
+import {
+  chainOf,
+  GateError,
+  exitCode,
+  readPolicyConfig,
+  runGate,
+  type GateResult,
+} from "../engine/gate";
+import { DEFAULT_JUDGE, JUDGE_MODES, isJudgeMode, type JudgeMode } from "../engine/judge";
 import { EXIT, emit, processIo, reportError, type Io } from "./io";
-import { GATE_OPTIONS, gateDirectories } from "./paths";
-import { renderJson } from "./report-json";
-import { renderMarkdown } from "./report-markdown";
-import { renderSarif } from "./report-sarif";
-import { renderText } from "./report-text";
+import { GATE_OPTIONS, gateDirectories } from "../engine/paths";
+import { renderJson } from "./reports/json";
+import { renderMarkdown } from "./reports/markdown";
+import { renderSarif } from "./reports/sarif";
+import { renderText } from "./reports/text";
 
 export const FORMATS = ["text", "json", "sarif", "markdown"] as const;
 export type Format = (typeof FORMATS)[number];

@@ -18,10 +18,10 @@ import {
   type StackName,
   useEnvironments,
 } from "../model";
-import { chainOf, GateError, exitCode, readPolicyConfig, runGate } from "./gate";
+import { chainOf, GateError, exitCode, readPolicyConfig, runGate } from "../engine/gate";
 import { EXIT, emit, processIo, reportError, type Io } from "./io";
-import { GATE_OPTIONS, displayPath, gateDirectories } from "./paths";
-import { renderText } from "./report-text";
+import { GATE_OPTIONS, displayPath, gateDirectories } from "../engine/paths";
+import { renderText } from "./reports/text";
 
 export const PROMOTE_USAGE = `Usage: envstack promote --to <stack> [--from <stack>] [--service <name>] [--dry-run] [--summary <file>]
 

@@ -16,9 +16,9 @@ import {
   useEnvironments,
 } from "../model";
 import { fnmatch } from "../model/fnmatch";
-import { chainOf, GateError } from "./gate";
+import { chainOf, GateError } from "../engine/gate";
 import { EXIT, emit, processIo, reportError, type Io } from "./io";
-import { packageRoot } from "./paths";
+import { packageRoot } from "../engine/paths";
 
 export const RELEASE_NOTES_USAGE = `Usage: envstack release-notes --stack <name> --tag <tag> --commit <sha> [options]
 

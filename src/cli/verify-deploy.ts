@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { configErrorsFromIssues, readInputFile } from "../model";
-import { GateError } from "./gate";
+import { GateError } from "../engine/gate";
 import { EXIT, processIo, reportError, type Io } from "./io";
 
 export const VERIFY_DEPLOY_USAGE = `Usage: envstack verify-deploy --expected <file> --described <file>

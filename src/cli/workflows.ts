@@ -8,9 +8,9 @@ import {
   WORKFLOWS_DIR,
   writeFileAtomic,
 } from "../model";
-import { chainOf, GateError } from "./gate";
+import { chainOf, GateError } from "../engine/gate";
 import { EXIT, processIo, reportError, type Io } from "./io";
-import { packageRoot } from "./paths";
+import { packageRoot } from "../engine/paths";
 
 export const WORKFLOWS_USAGE = `Usage: envstack workflows [--check] [--project-dir <dir>]
 

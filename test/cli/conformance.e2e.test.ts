@@ -3,7 +3,7 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { POLICY_CATALOG } from "../../policies/catalog";
 import { latestExpiry, today } from "../../policies/suppressions";
-import { JUDGE_MODES } from "../../src/cli/judge";
+import { JUDGE_MODES } from "../../src/engine/judge";
 import { CORPUS, corpusStackFiles } from "./corpus/cases";
 import { ROOT, editFile, runCli, scratchProject, type CliRun } from "./helpers";
 

@@ -12,8 +12,8 @@ import { ROOT } from "./helpers";
 // The gate as the CLI runs it, compiled (it loads the program's modules at run time).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { runGate } = require(
-  path.join(ROOT, "dist", "src", "cli", "gate.js"),
-) as typeof import("../../src/cli/gate");
+  path.join(ROOT, "dist", "src", "engine", "gate.js"),
+) as typeof import("../../src/engine/gate");
 
 /** A verdict as compared: policy, level and URN of each violation, in a stable order. */
 type Judged = Pick<ExpectedViolation, "policy" | "urn"> & { readonly enforcement: string };

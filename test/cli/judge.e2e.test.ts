@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { JUDGE_MODES, startJudge } from "../../src/cli/judge";
+import { JUDGE_MODES, startJudge } from "../../src/engine/judge";
 import { readStackConfigFile } from "../../src/model";
 import { ROOT, runCli } from "./helpers";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { PackInfo, PolicyInfo } from "../../src/cli/analyzer";
-import { refusedNote, withFloors } from "../../src/cli/gate";
+import type { PackInfo, PolicyInfo } from "../../src/engine/analyzer";
+import { refusedNote, withFloors } from "../../src/engine/gate";
 
 const policyInfo = (name: string, enforcement: PolicyInfo["enforcement"]): PolicyInfo => ({
   name,

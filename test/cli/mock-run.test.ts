@@ -4,7 +4,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { unknownValue } from "@pulumi/pulumi/runtime/rpc";
 import { describe, expect, it } from "vitest";
-import { runUnderMocks, type MockRunOptions } from "../../src/cli/mock-run";
+import { runUnderMocks, type MockRunOptions } from "../../src/engine/mock-run";
 import { ROOT } from "./helpers";
 
 const base: Omit<MockRunOptions, "program"> = {
@@ -64,7 +64,7 @@ describe("runUnderMocks: exports", () => {
   it("does not let a library caller's process exit 0 with no output on an unknown export", async () => {
     const script = `
       const aws = require("@pulumi/aws");
-      const { runUnderMocks } = require(${JSON.stringify(path.join(ROOT, "dist/src/cli/mock-run.js"))});
+      const { runUnderMocks } = require(${JSON.stringify(path.join(ROOT, "dist/src/engine/mock-run.js"))});
       runUnderMocks({
         project: "envstack", stack: "dev", config: { "aws:region": "eu-west-1" }, region: "eu-west-1",
         program: () => ({ name: new aws.iam.Role("app", { assumeRolePolicy: "{}" }).name }),

@@ -1,7 +1,11 @@
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { analyzeWithNewPack, reconcilePolicyConfig, type PackInfo } from "../../src/cli/analyzer";
-import type { RegisteredResource } from "../../src/cli/mock-run";
+import {
+  analyzeWithNewPack,
+  reconcilePolicyConfig,
+  type PackInfo,
+} from "../../src/engine/analyzer";
+import type { RegisteredResource } from "../../src/engine/mock-run";
 import { environments, readStackConfigFile, toEngineConfig, type StackName } from "../../src/model";
 import { runStack } from "../program/harness";
 import { ROOT } from "./helpers";

@@ -17,11 +17,11 @@ import { ROOT } from "./helpers";
 // The compiled modules, as the gate loads them: the program's modules are Node's, not vitest's.
 /* eslint-disable @typescript-eslint/no-require-imports */
 const { runProgram } = require(
-  path.join(ROOT, "dist", "src", "cli", "program-run.js"),
-) as typeof import("../../src/cli/program-run");
+  path.join(ROOT, "dist", "src", "engine", "program-run.js"),
+) as typeof import("../../src/engine/program-run");
 const { readProjectFile, resolveProgram } = require(
-  path.join(ROOT, "dist", "src", "cli", "project-file.js"),
-) as typeof import("../../src/cli/project-file");
+  path.join(ROOT, "dist", "src", "engine", "project-file.js"),
+) as typeof import("../../src/engine/project-file");
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 const PROBE = path.join(__dirname, "fixtures", "program-probe");

@@ -7,7 +7,7 @@ import {
   locateProject,
   readProjectFile,
   resolveProgram,
-} from "../../src/cli/project-file";
+} from "../../src/engine/project-file";
 
 /** A scratch directory holding the given files (parents created). */
 function project(files: Readonly<Record<string, string>>): string {

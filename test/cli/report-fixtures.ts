@@ -4,8 +4,8 @@ import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import ts from "typescript";
 import { POLICY_CATALOG } from "../../policies/catalog";
-import type { GateResult, StackVerdict, Suppression, Violation } from "../../src/cli/gate";
-import type { RegisteredResource } from "../../src/cli/mock-run";
+import type { GateResult, StackVerdict, Suppression, Violation } from "../../src/engine/gate";
+import type { RegisteredResource } from "../../src/engine/mock-run";
 import type { StackName } from "../../src/model";
 
 /** A stack file as the committed ones read; `database.multiAz` on line 8, column 5. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { displayPath } from "../../src/cli/paths";
-import { jsonReport } from "../../src/cli/report-json";
+import { displayPath } from "../../src/engine/paths";
+import { jsonReport } from "../../src/cli/reports/json";
 import { result, stageFixture } from "./report-fixtures";
 
 describe("the JSON report", () => {

@@ -9,7 +9,7 @@ import {
   rootCauseOf,
   sourcePositionOf,
   typeOfUrn,
-} from "../../src/cli/locations";
+} from "../../src/engine/locations";
 import { RDS, STACK_FILE, compiledProgram, stageFixture, urnOf } from "./report-fixtures";
 
 function stackFile(text = STACK_FILE): string {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { displayPath } from "../../src/cli/paths";
-import { MARKDOWN_BUDGET, renderMarkdown } from "../../src/cli/report-markdown";
+import { displayPath } from "../../src/engine/paths";
+import { MARKDOWN_BUDGET, renderMarkdown } from "../../src/cli/reports/markdown";
 import type { StackName } from "../../src/model";
 import { POLICY_CATALOG } from "../../policies/catalog";
 import {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { displayPath } from "../../src/cli/paths";
-import { renderText } from "../../src/cli/report-text";
+import { displayPath } from "../../src/engine/paths";
+import { renderText } from "../../src/cli/reports/text";
 import { result, stageFixture, verdict, violation } from "./report-fixtures";
 
 /** The lines of the violation whose heading names the policy, up to the next heading. */

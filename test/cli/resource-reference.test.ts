@@ -9,9 +9,9 @@ import {
   unknownValue as UNKNOWN,
 } from "@pulumi/pulumi/runtime/rpc";
 import { describe, expect, it } from "vitest";
-import { analyzeWithNewPack } from "../../src/cli/analyzer";
-import { analyzerProperties } from "../../src/cli/engine-marshal";
-import { runUnderMocks } from "../../src/cli/mock-run";
+import { analyzeWithNewPack } from "../../src/engine/analyzer";
+import { analyzerProperties } from "../../src/engine/engine-marshal";
+import { runUnderMocks } from "../../src/engine/mock-run";
 import { readStackConfigFile, toEngineConfig } from "../../src/model";
 import { ROOT } from "./helpers";
 

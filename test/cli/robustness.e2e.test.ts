@@ -10,8 +10,8 @@ import { BIN, ROOT, runCli, scratchProject } from "./helpers";
 // The gate as the CLI runs it, compiled (it loads the program's modules at run time).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { runGate } = require(
-  path.join(ROOT, "dist", "src", "cli", "gate.js"),
-) as typeof import("../../src/cli/gate");
+  path.join(ROOT, "dist", "src", "engine", "gate.js"),
+) as typeof import("../../src/engine/gate");
 const STALLING_PACK = path.join(__dirname, "fixtures", "stalling-pack");
 const hasProc = fs.existsSync("/proc/self/stat");
 
@@ -181,7 +181,7 @@ describe("a pack that never answers", () => {
   it("fails the gate with the call named once the call time limit passes (in-process: the policy's loop is ended)", async () => {
     // In a process of its own: ending the loop ends the execution it runs in.
     const script = `
-      const { runGate } = require(${JSON.stringify(path.join(ROOT, "dist", "src", "cli", "gate.js"))});
+      const { runGate } = require(${JSON.stringify(path.join(ROOT, "dist", "src", "engine", "gate.js"))});
       runGate({ stacks: ["dev"], projectDir: ${JSON.stringify(ROOT)}, packDir: ${JSON.stringify(STALLING_PACK)}, callTimeoutMs: 3000, judge: "in-process" })
         .then(() => process.stdout.write("passed"), (err) => process.stdout.write(err.message));`;
     const started = Date.now();

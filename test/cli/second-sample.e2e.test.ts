@@ -9,7 +9,7 @@ import {
   stackFileName,
   type Environments,
 } from "../../src/model";
-import type { JsonReport } from "../../src/cli/report-json";
+import type { JsonReport } from "../../src/cli/reports/json";
 import { ROOT, runCli } from "./helpers";
 
 /*

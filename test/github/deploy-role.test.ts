@@ -4,7 +4,7 @@ import {
   type DeployPermissionsInput,
   type PolicyStatement,
 } from "../../src/aws/deploy-role";
-import { MOCK_ACCOUNT_ID } from "../../src/cli/mocks";
+import { MOCK_ACCOUNT_ID } from "../../src/engine/mocks";
 import { one, runStack } from "../program/harness";
 import { REGION, TYPES, githubWith } from "./support";
 

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { MOCK_ACCOUNT_ID } from "../../src/cli/mocks";
+import { MOCK_ACCOUNT_ID } from "../../src/engine/mocks";
 import {
   REGION,
   TYPES,

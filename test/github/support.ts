@@ -1,6 +1,6 @@
 import * as path from "node:path";
-import type { RegisteredResource } from "../../src/cli/mock-run";
-import { realisticMocks } from "../../src/cli/mocks";
+import type { RegisteredResource } from "../../src/engine/mock-run";
+import { realisticMocks } from "../../src/engine/mocks";
 import { environments, readStackConfigFile, type EnvironmentSpec } from "../../src/model";
 import { runStack } from "../program/harness";
 

@@ -4,7 +4,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it, vi } from "vitest";
 import { parse, stringify } from "yaml";
-import { realisticMocks } from "../../src/cli/mocks";
+import { realisticMocks } from "../../src/engine/mocks";
 import {
   environments,
   AWS_REGIONS,

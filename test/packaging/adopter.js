@@ -10,8 +10,8 @@ const [configFile, editedConfigFile, publishedPack] = process.argv.slice(2);
 const installed = path.dirname(require.resolve("envstack/package.json"));
 const packDir = path.dirname(require.resolve("envstack-policies/package.json"));
 // The installed package's own harness, so the mocks are those of the SDK the program uses.
-const { runUnderMocks } = require(path.join(installed, "dist/src/cli/mock-run.js"));
-const { analyzeWithNewPack } = require(path.join(installed, "dist/src/cli/analyzer.js"));
+const { runUnderMocks } = require(path.join(installed, "dist/src/engine/mock-run.js"));
+const { analyzeWithNewPack } = require(path.join(installed, "dist/src/engine/analyzer.js"));
 const model = require(path.join(installed, "dist/src/model/index.js"));
 
 const file = (stack) => path.resolve(`Pulumi.${stack}.yaml`);

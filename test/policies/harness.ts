@@ -10,7 +10,7 @@ import type {
   StackValidationArgs,
   StackValidationPolicy,
 } from "@pulumi/policy";
-import type { RegisteredResource } from "../../src/cli/mock-run";
+import type { RegisteredResource } from "../../src/engine/mock-run";
 import type { StackName } from "../../src/model";
 import { policiesFor } from "../../policies/catalog";
 import { parseUrn } from "../../policies/support";

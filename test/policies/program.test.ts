@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import type { RegisteredResource } from "../../src/cli/mock-run";
+import type { RegisteredResource } from "../../src/engine/mock-run";
 import { environments, type StackName } from "../../src/model";
 import { runStack } from "../program/harness";
 import { parseSuppressedMessage } from "../../policies/catalog";

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { MOCK_ACCOUNT_ID } from "../../src/cli/mocks";
-import type { RegisteredResource } from "../../src/cli/mock-run";
+import { MOCK_ACCOUNT_ID } from "../../src/engine/mocks";
+import type { RegisteredResource } from "../../src/engine/mock-run";
 import { environmentBoundaryPolicy } from "../../src/aws/boundary";
 import {
   environments,

@@ -10,7 +10,7 @@ describe("the program Pulumi.yaml names (dist/src/main.js)", () => {
   it("finds every stack file from the directory the engine starts it in", async () => {
     const config = toEngineConfig(readStackConfigFile(path.join(ROOT, "Pulumi.prod.yaml")));
     const script = `
-      const { runUnderMocks } = require(${JSON.stringify(path.join(ROOT, "dist/src/cli/mock-run.js"))});
+      const { runUnderMocks } = require(${JSON.stringify(path.join(ROOT, "dist/src/engine/mock-run.js"))});
       runUnderMocks({
         project: "envstack", stack: "prod", config: ${JSON.stringify(config)}, region: "eu-west-1",
         program: () => require(${JSON.stringify(path.join(ROOT, "dist/src/main.js"))}),
@@ -36,7 +36,7 @@ describe("the program Pulumi.yaml names (dist/src/main.js)", () => {
   it("fails every stack with the variable, key, expected and found when ENVSTACK_STACK_FILES is wrong", async () => {
     const config = toEngineConfig(readStackConfigFile(path.join(ROOT, "Pulumi.dev.yaml")));
     const script = `
-      const { runUnderMocks } = require(${JSON.stringify(path.join(ROOT, "dist/src/cli/mock-run.js"))});
+      const { runUnderMocks } = require(${JSON.stringify(path.join(ROOT, "dist/src/engine/mock-run.js"))});
       runUnderMocks({
         project: "envstack", stack: "dev", config: ${JSON.stringify(config)}, region: "eu-west-1",
         program: () => require(${JSON.stringify(path.join(ROOT, "dist/src/main.js"))}),

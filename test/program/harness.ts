@@ -1,7 +1,7 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import type { RegisteredResource } from "../../src/cli/mock-run";
-import { runUnderMocks } from "../../src/cli/mock-run";
+import type { RegisteredResource } from "../../src/engine/mock-run";
+import { runUnderMocks } from "../../src/engine/mock-run";
 import {
   environments,
   loadSpecFromEngineConfig,

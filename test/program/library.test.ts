@@ -15,7 +15,7 @@ function runScript(script: string): Promise<{ code: number; stdout: string; stde
 describe("the package as a library", () => {
   it("declares nothing when imported, and exposes the components and the model", async () => {
     const run = await runScript(`
-      const { runUnderMocks } = require(${JSON.stringify(path.join(ROOT, "dist/src/cli/mock-run.js"))});
+      const { runUnderMocks } = require(${JSON.stringify(path.join(ROOT, "dist/src/engine/mock-run.js"))});
       let library;
       runUnderMocks({
         project: "envstack", stack: "dev", config: {}, region: "eu-west-1",

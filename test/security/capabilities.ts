@@ -1,4 +1,4 @@
-import type { RegisteredResource } from "../../src/cli/mock-run";
+import type { RegisteredResource } from "../../src/engine/mock-run";
 import { environments, type EnvironmentDefinition, type StackName } from "../../src/model";
 import { GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_URL } from "../../src/model/github-rules";
 import {

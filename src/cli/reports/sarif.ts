@@ -2,11 +2,11 @@ import { createHash } from "node:crypto";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import type * as sarif from "sarif";
-import type { PolicyMeta } from "../../policies/catalog";
-import { forRole } from "../model";
-import type { EnforcementLevel } from "./analyzer";
-import type { GateResult, StackVerdict } from "./gate";
-import { Locator, rootCauseKey, type Located } from "./locations";
+import type { PolicyMeta } from "../../../policies/catalog";
+import { forRole } from "../../model";
+import type { EnforcementLevel } from "../../engine/analyzer";
+import type { GateResult, StackVerdict } from "../../engine/gate";
+import { Locator, rootCauseKey, type Located } from "../../engine/locations";
 
 export const SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json";
 const TOOL_URI = "https://www.pulumi.com/docs/iac/using-pulumi/crossguard/";

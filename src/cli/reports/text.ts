@@ -1,6 +1,6 @@
-import { Locator, type Located } from "./locations";
-import { displayPath } from "./paths";
-import type { GateResult, StackVerdict } from "./gate";
+import { Locator, type Located } from "../../engine/locations";
+import { displayPath } from "../../engine/paths";
+import type { GateResult, StackVerdict } from "../../engine/gate";
 
 export interface TextOptions {
   /** ANSI colour; only when writing to a terminal. */

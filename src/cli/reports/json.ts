@@ -1,6 +1,6 @@
-import { Locator, rootCauseKey, type Located } from "./locations";
-import { displayPath } from "./paths";
-import type { GateResult } from "./gate";
+import { Locator, rootCauseKey, type Located } from "../../engine/locations";
+import { displayPath } from "../../engine/paths";
+import type { GateResult } from "../../engine/gate";
 
 /** Where to make the change: the file (as paths are shown), 1-based line and column. */
 export interface JsonLocation {

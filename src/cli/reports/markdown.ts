@@ -1,7 +1,7 @@
-import { Locator, rootCauseKey, type Located } from "./locations";
-import { displayPath } from "./paths";
-import { countByType } from "./report-text";
-import type { GateResult, StackVerdict, Violation } from "./gate";
+import { Locator, rootCauseKey, type Located } from "../../engine/locations";
+import { displayPath } from "../../engine/paths";
+import { countByType } from "./text";
+import type { GateResult, StackVerdict, Violation } from "../../engine/gate";
 
 /**
  * The most a report may hold: GitHub refuses an issue or pull-request comment body over 65,536
