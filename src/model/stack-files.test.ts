@@ -1,11 +1,6 @@
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import {
-  STACK_FILES_VARIABLE,
-  stackFiles,
-  stackFilesFromEnvironment,
-  stackFilesValue,
-} from "../../src/model";
+import { STACK_FILES_VARIABLE, stackFiles, stackFilesFromEnvironment, stackFilesValue } from ".";
 
 const PROJECT = path.resolve("/projects/envstack");
 const SOURCE = `environment variable ${STACK_FILES_VARIABLE}`;

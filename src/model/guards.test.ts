@@ -9,7 +9,7 @@ import {
   loadSpecFromFile,
   stackFiles,
   stackFileOf,
-} from "../../src/model";
+} from ".";
 
 const ROOT = path.resolve(__dirname, "../..");
 

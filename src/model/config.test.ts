@@ -4,7 +4,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it, vi } from "vitest";
 import { parse, stringify } from "yaml";
-import { realisticMocks } from "../../src/engine/mocks";
+import { realisticMocks } from "../engine/mocks";
 import {
   environments,
   AWS_REGIONS,
@@ -17,8 +17,8 @@ import {
   POSTGRES_VERSIONS,
   readPath,
   toEngineConfig,
-} from "../../src/model";
-import { changed, stackFile, TAGGED_IMAGE } from "./bad-configs";
+} from ".";
+import { changed, stackFile, TAGGED_IMAGE } from "../../test/harness/bad-configs";
 
 const DIGEST_B = `123456789012.dkr.ecr.eu-west-1.amazonaws.com/trading-platform@sha256:${"b".repeat(64)}`;
 const CERT = "arn:aws:acm:eu-west-1:123456789012:certificate/2f5b3e40-7c8d-4e9f-a01b-2c3d4e5f6071";

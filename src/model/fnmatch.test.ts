@@ -7,7 +7,7 @@ import {
   matchedByAny,
   matchedByNone,
   uncoveredBecause,
-} from "../../src/model/fnmatch";
+} from "./fnmatch";
 
 describe("fnmatch: Ruby's File.fnmatch with File::FNM_PATHNAME", () => {
   // https://ruby-doc.org/core/File.html#method-c-fnmatch, each example with FNM_PATHNAME set

@@ -4,8 +4,8 @@ import Ajv04 from "ajv-draft-04";
 import addFormats from "ajv-formats";
 import type * as sarif from "sarif";
 import { describe, expect, it } from "vitest";
-import { FINGERPRINT_KEY, MAX_RESULTS_PER_RUN, sarifReport } from "../../src/cli/reports/sarif";
-import { STACK_FILE, result, stageFixture, verdict, violation } from "./report-fixtures";
+import { FINGERPRINT_KEY, MAX_RESULTS_PER_RUN, sarifReport } from "./sarif";
+import { STACK_FILE, result, stageFixture, verdict, violation } from "../../../test/cli/report-fixtures";
 
 const SARIF_SCHEMA = require.resolve("@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json");
 

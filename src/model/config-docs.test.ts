@@ -9,7 +9,7 @@ import {
   SERVICE,
   serviceDefaultsFor,
   type StackName,
-} from "../../src/model";
+} from ".";
 
 // The configuration reference is the README's section of that name.
 const DOC = fs.readFileSync(path.resolve(__dirname, "../../README.md"), "utf8");

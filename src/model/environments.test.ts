@@ -12,8 +12,8 @@ import {
   loadEnvironments,
   parseEnvironmentsFile,
   useEnvironments,
-} from "../../src/model";
-import { checkBranchFlow } from "../../src/model/branch-flow";
+} from ".";
+import { checkBranchFlow } from "./branch-flow";
 
 /** A chain of four environments, named unlike the sample's, with a QA step before staging. */
 const FOUR = `

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { displayPath } from "../../src/engine/paths";
-import { renderText } from "../../src/cli/reports/text";
-import { result, stageFixture, verdict, violation } from "./report-fixtures";
+import { displayPath } from "../../engine/paths";
+import { renderText } from "./text";
+import { result, stageFixture, verdict, violation } from "../../../test/cli/report-fixtures";
 
 /** The lines of the violation whose heading names the policy, up to the next heading. */
 function block(text: string, policy: string): string[] {

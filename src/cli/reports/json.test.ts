@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { displayPath } from "../../src/engine/paths";
-import { jsonReport } from "../../src/cli/reports/json";
-import { result, stageFixture } from "./report-fixtures";
+import { displayPath } from "../../engine/paths";
+import { jsonReport } from "./json";
+import { result, stageFixture } from "../../../test/cli/report-fixtures";
 
 describe("the JSON report", () => {
   const f = stageFixture();

@@ -1,6 +1,6 @@
 import * as fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { hasHostBits, networkOf, overlaps, parseIpv4Block } from "../../src/model";
+import { hasHostBits, networkOf, overlaps, parseIpv4Block } from ".";
 
 const block = (cidr: string) => {
   const b = parseIpv4Block(cidr);

@@ -7,8 +7,8 @@ import {
   normalizeBranch,
   sourceMatches,
   WORK_BRANCH_FORMS,
-} from "../../src/model/branch-flow";
-import { environments, WORK_BRANCHES } from "../../src/model/environments";
+} from "./branch-flow";
+import { environments, WORK_BRANCHES } from "./environments";
 
 describe("matchesBranchPattern", () => {
   it.each([

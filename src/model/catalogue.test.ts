@@ -10,7 +10,7 @@ import {
   isRedisVersion,
   POSTGRES_VERSIONS,
   RDS_POSTGRES_INSTANCE_CLASSES,
-} from "../../src/model";
+} from ".";
 
 describe("the catalogue", () => {
   it.each([

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { displayPath } from "../../src/engine/paths";
-import { MARKDOWN_BUDGET, renderMarkdown } from "../../src/cli/reports/markdown";
-import type { StackName } from "../../src/model";
-import { POLICY_CATALOG } from "../../policies/catalog";
+import { displayPath } from "../../engine/paths";
+import { MARKDOWN_BUDGET, renderMarkdown } from "./markdown";
+import type { StackName } from "../../model";
+import { POLICY_CATALOG } from "../../../policies/catalog";
 import {
   RDS,
   cellsOf,
@@ -13,7 +13,7 @@ import {
   urnOf,
   verdict,
   violation,
-} from "./report-fixtures";
+} from "../../../test/cli/report-fixtures";
 
 /** Every table has a header, a separator of as many columns, and rows of as many cells. */
 function expectCompleteTables(markdown: string): void {
