@@ -1,3 +1,4 @@
+import { SAMPLE } from "../../test/harness/sample";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -20,8 +21,8 @@ import {
 } from ".";
 import { changed, stackFile, TAGGED_IMAGE } from "../../test/harness/bad-configs";
 
-const DIGEST_B = `123456789012.dkr.ecr.eu-west-1.amazonaws.com/trading-platform@sha256:${"b".repeat(64)}`;
-const CERT = "arn:aws:acm:eu-west-1:123456789012:certificate/2f5b3e40-7c8d-4e9f-a01b-2c3d4e5f6071";
+const DIGEST_B = `123456789012.dkr.ecr.${SAMPLE.region}.amazonaws.com/${SAMPLE.repository}@sha256:${"b".repeat(64)}`;
+const CERT = `arn:aws:acm:${SAMPLE.region}:123456789012:certificate/2f5b3e40-7c8d-4e9f-a01b-2c3d4e5f6071`;
 
 /** [what is wrong, stack, key path changed, new value (undefined deletes), exact message] */
 const BAD: readonly [string, string, string, unknown, string][] = [
@@ -163,7 +164,7 @@ const BAD: readonly [string, string, string, unknown, string][] = [
     "stage",
     "aws:region",
     undefined,
-    "Pulumi.stage.yaml: aws:region: expected an AWS region such as eu-west-1, found nothing (the key is missing)",
+    `Pulumi.stage.yaml: aws:region: expected an AWS region such as ${SAMPLE.region}, found nothing (the key is missing)`,
   ],
   [
     "developer with write in prod",
@@ -338,7 +339,7 @@ const BAD: readonly [string, string, string, unknown, string][] = [
     "prod",
     "aws:region",
     "Europe",
-    'Pulumi.prod.yaml: aws:region: expected an AWS region such as eu-west-1, found string "Europe"',
+    `Pulumi.prod.yaml: aws:region: expected an AWS region such as ${SAMPLE.region}, found string "Europe"`,
   ],
   [
     "app name with capitals",
@@ -428,15 +429,15 @@ const BAD: readonly [string, string, string, unknown, string][] = [
     "certificate from another region",
     "prod",
     "envstack:loadBalancer.certificateArn",
-    CERT.replace("eu-west-1", "us-east-1"),
-    `Pulumi.prod.yaml: envstack:loadBalancer.certificateArn: expected a certificate in eu-west-1, the stack's aws:region (an ALB uses ACM certificates of its own region only), found string "arn:aws:acm:us-east-1:123456789012:certificate/2f5b3e40-7c8d-4e9f-a01b-2c3d4...`,
+    CERT.replace(`${SAMPLE.region}`, "us-east-1"),
+    `Pulumi.prod.yaml: envstack:loadBalancer.certificateArn: expected a certificate in ${SAMPLE.region}, the stack's aws:region (an ALB uses ACM certificates of its own region only), found string "arn:aws:acm:us-east-1:123456789012:certificate/2f5b3e40-7c8d-4e9f-a01b-2c3d4...`,
   ],
   [
     "certificate of another partition",
     "stage",
     "envstack:loadBalancer.certificateArn",
     CERT.replace("arn:aws:", "arn:aws-cn:"),
-    `Pulumi.stage.yaml: envstack:loadBalancer.certificateArn: expected a certificate ARN of the aws partition (arn:aws:acm:...): eu-west-1 is a commercial region, found string "arn:aws-cn:acm:eu-west-1:123456789012:certificate/2f5b3e40-7c8d-4e9f-a01b-2c...`,
+    `Pulumi.stage.yaml: envstack:loadBalancer.certificateArn: expected a certificate ARN of the aws partition (arn:aws:acm:...): ${SAMPLE.region} is a commercial region, found string "arn:aws-cn:acm:${SAMPLE.region}:123456789012:certificate/2f5b3e40-7c8d-4e9f-a01b-2c...`,
   ],
   [
     "certificate ARN without an account",
@@ -468,7 +469,7 @@ describe("bad configs are refused with file, key path, expected and found", () =
   });
 
   it("refuses a stack that is not dev, stage or prod", () => {
-    const values = changed("dev", "aws:region", "eu-west-1");
+    const values = changed("dev", "aws:region", `${SAMPLE.region}`);
     expect(messageOf(() => parseSpec("qa", values, "Pulumi.qa.yaml"))).toBe(
       'Pulumi.qa.yaml: stack: expected one of dev, stage, prod, found string "qa"',
     );
@@ -496,8 +497,8 @@ describe("loading from stack files", () => {
     const spec = loadSpecFromFile(stackFile(stack));
     expect([spec.stack, spec.app, spec.region, spec.file]).toEqual([
       stack,
-      "trading",
-      "eu-west-1",
+      `${SAMPLE.app}`,
+      `${SAMPLE.region}`,
       stackFile(stack),
     ]);
   });
@@ -522,7 +523,7 @@ describe("loading from stack files", () => {
   it("refuses a file named for an unknown stack", () => {
     const file = write(
       "Pulumi.qa.yaml",
-      stringify({ config: changed("dev", "aws:region", "eu-west-1") }),
+      stringify({ config: changed("dev", "aws:region", `${SAMPLE.region}`) }),
     );
     expect(messageOf(() => loadSpecFromFile(file))).toBe(
       `${file}: stack: expected one of dev, stage, prod, found string "qa"`,
@@ -589,7 +590,7 @@ describe("invalid config declares nothing", () => {
   async function importProgram(stack: string, config: Record<string, unknown>) {
     const declared: string[] = [];
     pulumi.runtime.setAllConfig(toEngineConfig(config));
-    const mocks = realisticMocks("eu-west-1");
+    const mocks = realisticMocks(`${SAMPLE.region}`);
     await pulumi.runtime.setMocks(
       {
         newResource: (args) => {
@@ -632,7 +633,7 @@ describe("invalid config declares nothing", () => {
   it("src/main.ts declares the environment from a good config (the control)", async () => {
     const { declared, error } = await importProgram(
       "dev",
-      changed("dev", "envstack:app", "trading"),
+      changed("dev", "envstack:app", `${SAMPLE.app}`),
     );
     expect(error).toBeUndefined();
     expect(declared).toContain("aws:rds/instance:Instance");
@@ -649,7 +650,7 @@ describe("services", () => {
   type Services = Record<string, Record<string, unknown>>;
   /** Prod's committed config with its services changed by `edit`. */
   const withServices = (stack: string, edit: (services: Services) => void) => {
-    const values = changed(stack, "aws:region", "eu-west-1");
+    const values = changed(stack, "aws:region", `${SAMPLE.region}`);
     const services = values["envstack:services"] as Services;
     edit(services);
     return values;
@@ -843,7 +844,7 @@ describe("services", () => {
     const values = changed("prod", "envstack:services", undefined);
     delete values["envstack:loadBalancer"];
     const old = {
-      image: `123456789012.dkr.ecr.eu-west-1.amazonaws.com/trading-platform@sha256:${"a".repeat(64)}`,
+      image: `123456789012.dkr.ecr.${SAMPLE.region}.amazonaws.com/${SAMPLE.repository}@sha256:${"a".repeat(64)}`,
       cpu: 1024,
       memoryMb: 2048,
       desiredCount: 3,

@@ -1,3 +1,4 @@
+import { SAMPLE } from "../../test/harness/sample";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -56,27 +57,27 @@ describe("the guards stack reads every environment's stack file", () => {
 
   it("refuses an environment in another repository", () => {
     const dir = project("dev", (t) =>
-      t.replace("repository: trading-platform", "repository: forked"),
+      t.replace(`repository: ${SAMPLE.repository}`, "repository: forked"),
     );
     expect(errorsOf(dir)).toEqual([
-      `${path.join(dir, "Pulumi.dev.yaml")}: envstack:github: expected owner/repository acme/trading-platform, as in Pulumi.prod.yaml: one repository holds every environment's guards, found string "acme/forked"`,
+      `${path.join(dir, "Pulumi.dev.yaml")}: envstack:github: expected owner/repository ${SAMPLE.owner}/${SAMPLE.repository}, as in Pulumi.prod.yaml: one repository holds every environment's guards, found string "${SAMPLE.owner}/forked"`,
     ]);
   });
 
   it("refuses an environment of another app", () => {
     const dir = project("stage", (t) =>
-      t.replace("envstack:app: trading", "envstack:app: payments"),
+      t.replace(`envstack:app: ${SAMPLE.app}`, "envstack:app: payments"),
     );
     expect(errorsOf(dir)).toEqual([
-      `${path.join(dir, "Pulumi.stage.yaml")}: envstack:app: expected trading, as in Pulumi.prod.yaml: every environment belongs to one app, found string "payments"`,
+      `${path.join(dir, "Pulumi.stage.yaml")}: envstack:app: expected ${SAMPLE.app}, as in Pulumi.prod.yaml: every environment belongs to one app, found string "payments"`,
     ]);
   });
 
   it("refuses a mix of named and unnamed accounts", () => {
     const dir = project("stage", (t) =>
       t.replace(
-        "envstack:app: trading",
-        'envstack:app: trading\n  envstack:accountId: "210987654321"',
+        `envstack:app: ${SAMPLE.app}`,
+        `envstack:app: ${SAMPLE.app}\n  envstack:accountId: "210987654321"`,
       ),
     );
     expect(errorsOf(dir)).toEqual([

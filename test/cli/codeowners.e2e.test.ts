@@ -1,3 +1,4 @@
+import { SAMPLE } from "../harness/sample";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -12,7 +13,7 @@ describe("envstack codeowners", () => {
       stderr: "",
     });
     expect(fs.readFileSync(path.join(ROOT, ".github", "CODEOWNERS"), "utf8")).toMatch(
-      /^\* @acme\/platform-owners$/m,
+      new RegExp(`^\\* @${SAMPLE.owner}/platform-owners$`, "m"),
     );
   });
 
@@ -32,7 +33,7 @@ describe("envstack codeowners", () => {
     expect((await runCli(["codeowners", "--project-dir", dir])).code).toBe(0);
     const text = fs.readFileSync(path.join(dir, ".github", "CODEOWNERS"), "utf8");
     expect(text.split("\n").filter((l) => !l.startsWith("#"))).toEqual([
-      "* @acme/platform-owners @octo-cat",
+      `* @${SAMPLE.owner}/platform-owners @octo-cat`,
       "",
     ]);
     expect((await runCli(["codeowners", "--check", "--project-dir", dir])).code).toBe(0);

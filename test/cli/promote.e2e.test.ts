@@ -1,3 +1,4 @@
+import { SAMPLE } from "../harness/sample";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -6,10 +7,8 @@ import { promotionSummary, setImage } from "../../src/cli/promote";
 import { loadSpecFromFile, type StackName } from "../../src/model";
 import { editFile, runCli, scratchProject } from "./helpers";
 
-const DEV_IMAGE =
-  "123456789012.dkr.ecr.eu-west-1.amazonaws.com/trading-platform@sha256:9a8b7c6d5e4f30211f2e3d4c5b6a79881f2e3d4c5b6a7988a1b2c3d4e5f60718";
-const STAGE_IMAGE =
-  "123456789012.dkr.ecr.eu-west-1.amazonaws.com/trading-platform@sha256:4f1c2a7be0d9e3c5a6b8f7e2d1c0b9a8f7e6d5c4b3a2918f7e6d5c4b3a291807";
+const DEV_IMAGE = `123456789012.dkr.ecr.${SAMPLE.region}.amazonaws.com/${SAMPLE.repository}@sha256:9a8b7c6d5e4f30211f2e3d4c5b6a79881f2e3d4c5b6a7988a1b2c3d4e5f60718`;
+const STAGE_IMAGE = `123456789012.dkr.ecr.${SAMPLE.region}.amazonaws.com/${SAMPLE.repository}@sha256:4f1c2a7be0d9e3c5a6b8f7e2d1c0b9a8f7e6d5c4b3a2918f7e6d5c4b3a291807`;
 
 function changedLines(before: string, after: string): [string, string][] {
   const a = before.split("\n");
@@ -18,10 +17,8 @@ function changedLines(before: string, after: string): [string, string][] {
   return a.flatMap((line, i) => (line === b[i] ? [] : [[line, b[i]!] as [string, string]]));
 }
 
-const DEV_WORKER =
-  "123456789012.dkr.ecr.eu-west-1.amazonaws.com/trading-worker@sha256:0718a1b2c3d4e5f69a8b7c6d5e4f30211f2e3d4c5b6a79881f2e3d4c5b6a7988";
-const STAGE_WORKER =
-  "123456789012.dkr.ecr.eu-west-1.amazonaws.com/trading-worker@sha256:c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2";
+const DEV_WORKER = `123456789012.dkr.ecr.${SAMPLE.region}.amazonaws.com/${SAMPLE.app}-worker@sha256:0718a1b2c3d4e5f69a8b7c6d5e4f30211f2e3d4c5b6a79881f2e3d4c5b6a7988`;
+const STAGE_WORKER = `123456789012.dkr.ecr.${SAMPLE.region}.amazonaws.com/${SAMPLE.app}-worker@sha256:c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2`;
 
 describe("promotionSummary", () => {
   it("shows each service as changed, unchanged or not promoted", () => {
@@ -85,14 +82,14 @@ describe("setImage", () => {
 
   it("adds the key when the target file has none", () => {
     const change = setImage(
-      "config:\n  aws:region: eu-west-1\n",
+      `config:\n  aws:region: ${SAMPLE.region}\n`,
       "Pulumi.stage.yaml",
       "api",
       DEV_IMAGE,
     );
     expect(change.before).toBeUndefined();
     expect(change.text).toBe(
-      `config:\n  aws:region: eu-west-1\n  envstack:services:\n    api:\n      image: ${DEV_IMAGE}\n`,
+      `config:\n  aws:region: ${SAMPLE.region}\n  envstack:services:\n    api:\n      image: ${DEV_IMAGE}\n`,
     );
   });
 });
@@ -261,7 +258,7 @@ describe("envstack promote (end to end)", () => {
     editFile(
       path.join(dir, "Pulumi.dev.yaml"),
       DEV_IMAGE,
-      "123456789012.dkr.ecr.eu-west-1.amazonaws.com/trading-platform:latest",
+      `123456789012.dkr.ecr.${SAMPLE.region}.amazonaws.com/${SAMPLE.repository}:latest`,
     );
     const target = path.join(dir, "Pulumi.stage.yaml");
     const before = fs.readFileSync(target, "utf8");
@@ -269,7 +266,7 @@ describe("envstack promote (end to end)", () => {
     expect(run.code).toBe(1);
     expect(run.stdout).toBe("");
     expect(run.stderr).toBe(
-      `envstack promote: refusing: ${path.join(dir, "Pulumi.dev.yaml")}: envstack:services.api.image is not pinned by digest (expected <registry>/<repository>@sha256:<64 hex>, found "123456789012.dkr.ecr.eu-west-1.amazonaws.com/trading-platform:latest"). Promotion moves one immutable artifact; pin dev's image first.\n`,
+      `envstack promote: refusing: ${path.join(dir, "Pulumi.dev.yaml")}: envstack:services.api.image is not pinned by digest (expected <registry>/<repository>@sha256:<64 hex>, found "123456789012.dkr.ecr.${SAMPLE.region}.amazonaws.com/${SAMPLE.repository}:latest"). Promotion moves one immutable artifact; pin dev's image first.\n`,
     );
     expect(fs.readFileSync(target, "utf8")).toBe(before);
     // Another service's image is not held back by it.

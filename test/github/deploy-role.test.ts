@@ -1,3 +1,4 @@
+import { SAMPLE } from "../harness/sample";
 import { describe, expect, it } from "vitest";
 import {
   deployPermissionsPolicy,
@@ -9,16 +10,16 @@ import { one, runStack } from "../program/harness";
 import { REGION, TYPES, githubWith } from "./support";
 
 const OIDC = `arn:aws:iam::${MOCK_ACCOUNT_ID}:oidc-provider/token.actions.githubusercontent.com`;
-const BOUNDARY = `arn:aws:iam::${MOCK_ACCOUNT_ID}:policy/ci/trading-stage-boundary`;
+const BOUNDARY = `arn:aws:iam::${MOCK_ACCOUNT_ID}:policy/ci/${SAMPLE.app}-stage-boundary`;
 
 const base: DeployPermissionsInput = {
   stack: "stage",
-  app: "trading",
+  app: `${SAMPLE.app}`,
   partition: "aws",
   region: REGION,
   accountId: MOCK_ACCOUNT_ID,
   project: "envstack",
-  roleName: "trading-stage-deploy",
+  roleName: `${SAMPLE.app}-stage-deploy`,
   oidcProviderArn: OIDC,
 };
 
@@ -68,10 +69,10 @@ describe("the deploy role's permissions", () => {
 
   it("manages existing resources only when tagged for this environment", () => {
     expect(statement(statements, "ManageResourcesTaggedForThisEnvironment").Condition).toEqual({
-      StringEquals: { "aws:ResourceTag/env": "stage", "aws:ResourceTag/app": "trading" },
+      StringEquals: { "aws:ResourceTag/env": "stage", "aws:ResourceTag/app": `${SAMPLE.app}` },
     });
     expect(statement(statements, "CreateResourcesTaggedForThisEnvironment").Condition).toEqual({
-      StringEquals: { "aws:RequestTag/env": "stage", "aws:RequestTag/app": "trading" },
+      StringEquals: { "aws:RequestTag/env": "stage", "aws:RequestTag/app": `${SAMPLE.app}` },
     });
     expect(statement(statements, "DenyRetaggingOtherEnvironments")).toMatchObject({
       Effect: "Deny",
@@ -94,7 +95,7 @@ describe("the deploy role's permissions", () => {
         "iam:PutRolePermissionsBoundary",
         "iam:PutRolePolicy",
       ],
-      Resource: `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/trading-stage-*`,
+      Resource: `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/${SAMPLE.app}-stage-*`,
       Condition: { StringEquals: { "iam:PermissionsBoundary": BOUNDARY } },
     });
     // No role write that names a boundary is allowed without the condition.
@@ -143,7 +144,7 @@ describe("the deploy role's permissions", () => {
       Sid: "PassOnlyThisEnvironmentsRoles",
       Effect: "Allow",
       Action: "iam:PassRole",
-      Resource: `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/trading-stage-*`,
+      Resource: `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/${SAMPLE.app}-stage-*`,
       Condition: {
         StringEquals: {
           "iam:PassedToService": ["ecs-tasks.amazonaws.com", "vpc-flow-logs.amazonaws.com"],
@@ -155,8 +156,8 @@ describe("the deploy role's permissions", () => {
   it("edits only the environment's roles and policies, never the deploy role or the boundary", () => {
     const named = statement(statements, "ServiceRolesNamedForThisEnvironment");
     expect(named.Resource).toEqual([
-      `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/trading-stage-*`,
-      `arn:aws:iam::${MOCK_ACCOUNT_ID}:policy/trading-stage-*`,
+      `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/${SAMPLE.app}-stage-*`,
+      `arn:aws:iam::${MOCK_ACCOUNT_ID}:policy/${SAMPLE.app}-stage-*`,
     ]);
     // The boundary (policy/ci/...) and the deploy role (role/ci/...) match no grant above.
     for (const r of asList(named.Resource)) {
@@ -164,12 +165,14 @@ describe("the deploy role's permissions", () => {
         `^${r.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/\\\*/g, ".*")}$`,
       );
       expect(BOUNDARY).not.toMatch(pattern);
-      expect(`arn:aws:iam::${MOCK_ACCOUNT_ID}:role/ci/trading-stage-deploy`).not.toMatch(pattern);
+      expect(`arn:aws:iam::${MOCK_ACCOUNT_ID}:role/ci/${SAMPLE.app}-stage-deploy`).not.toMatch(
+        pattern,
+      );
     }
     const own = statement(statements, "ReadOwnTrust");
     expect(own.Resource).toEqual([
       OIDC,
-      `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/ci/trading-stage-deploy`,
+      `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/ci/${SAMPLE.app}-stage-deploy`,
     ]);
     for (const a of asList(own.Action)) expect(a).toMatch(/^iam:(Get|List)/);
   });
@@ -183,13 +186,15 @@ describe("the deploy role's permissions", () => {
       [
         "ManageResourcesTaggedForThisEnvironment",
         "*",
-        { StringEquals: { "aws:ResourceTag/env": "stage", "aws:ResourceTag/app": "trading" } },
+        {
+          StringEquals: { "aws:ResourceTag/env": "stage", "aws:ResourceTag/app": `${SAMPLE.app}` },
+        },
       ],
       [
         // Only requests that tag what they create: Decrypt and Encrypt carry no request tags.
         "CreateResourcesTaggedForThisEnvironment",
         "*",
-        { StringEquals: { "aws:RequestTag/env": "stage", "aws:RequestTag/app": "trading" } },
+        { StringEquals: { "aws:RequestTag/env": "stage", "aws:RequestTag/app": `${SAMPLE.app}` } },
       ],
     ]);
   });
@@ -198,16 +203,16 @@ describe("the deploy role's permissions", () => {
     expect(
       statement(statements, "ParametersSecretsAndLogsUnderTheEnvironmentPath").Resource,
     ).toEqual([
-      `arn:aws:ssm:${REGION}:${MOCK_ACCOUNT_ID}:parameter/stage/trading/*`,
-      `arn:aws:secretsmanager:${REGION}:${MOCK_ACCOUNT_ID}:secret:/stage/trading/*`,
-      `arn:aws:logs:${REGION}:${MOCK_ACCOUNT_ID}:log-group:/stage/trading/*`,
+      `arn:aws:ssm:${REGION}:${MOCK_ACCOUNT_ID}:parameter/stage/${SAMPLE.app}/*`,
+      `arn:aws:secretsmanager:${REGION}:${MOCK_ACCOUNT_ID}:secret:/stage/${SAMPLE.app}/*`,
+      `arn:aws:logs:${REGION}:${MOCK_ACCOUNT_ID}:log-group:/stage/${SAMPLE.app}/*`,
     ]);
   });
 
   it("reaches this stack's state objects and secrets key when they are in AWS", () => {
     const withState = deployPermissionsPolicy({
       ...base,
-      stateBucket: "acme-pulumi-state",
+      stateBucket: `${SAMPLE.owner}-pulumi-state`,
       secretsKeyArn: `arn:aws:kms:${REGION}:${MOCK_ACCOUNT_ID}:alias/pulumi-stage`,
     }).Statement;
     expect(withState.slice(statements.length)).toEqual([
@@ -215,22 +220,22 @@ describe("the deploy role's permissions", () => {
         Sid: "ListPulumiState",
         Effect: "Allow",
         Action: "s3:ListBucket",
-        Resource: "arn:aws:s3:::acme-pulumi-state",
+        Resource: `arn:aws:s3:::${SAMPLE.owner}-pulumi-state`,
         Condition: { StringLike: { "s3:prefix": [".pulumi/*"] } },
       },
       {
         Sid: "ReadBackendMetadata",
         Effect: "Allow",
         Action: "s3:GetObject",
-        Resource: "arn:aws:s3:::acme-pulumi-state/.pulumi/meta.yaml",
+        Resource: `arn:aws:s3:::${SAMPLE.owner}-pulumi-state/.pulumi/meta.yaml`,
       },
       {
         Sid: "ThisStacksPulumiState",
         Effect: "Allow",
         Action: ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"],
         Resource: [
-          "arn:aws:s3:::acme-pulumi-state/.pulumi/*/envstack/stage.json*",
-          "arn:aws:s3:::acme-pulumi-state/.pulumi/*/envstack/stage/*",
+          `arn:aws:s3:::${SAMPLE.owner}-pulumi-state/.pulumi/*/envstack/stage.json*`,
+          `arn:aws:s3:::${SAMPLE.owner}-pulumi-state/.pulumi/*/envstack/stage/*`,
         ],
       },
       {
@@ -244,14 +249,14 @@ describe("the deploy role's permissions", () => {
 
   it("is what the component attaches to the role, with the stack's state settings", async () => {
     const run = await runStack("stage", {
-      "envstack:github": githubWith("stage", { stateBucket: "acme-pulumi-state" }),
+      "envstack:github": githubWith("stage", { stateBucket: `${SAMPLE.owner}-pulumi-state` }),
     });
     // The AWS environment's deploy role (GitHub governance still declares its own, for now).
     const attached = one(run, TYPES.rolePolicy, "deploy-permissions");
     expect(attached.inputs["name"]).toBe("deploy-environment");
-    expect(attached.inputs["role"]).toBe("trading-stage-deploy");
+    expect(attached.inputs["role"]).toBe(`${SAMPLE.app}-stage-deploy`);
     expect(JSON.parse(String(attached.inputs["policy"]))).toEqual(
-      deployPermissionsPolicy({ ...base, stateBucket: "acme-pulumi-state" }),
+      deployPermissionsPolicy({ ...base, stateBucket: `${SAMPLE.owner}-pulumi-state` }),
     );
   });
 });

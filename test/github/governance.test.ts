@@ -1,3 +1,4 @@
+import { SAMPLE } from "../harness/sample";
 import { beforeAll, describe, expect, it } from "vitest";
 import { MOCK_ACCOUNT_ID } from "../../src/engine/mocks";
 import {
@@ -13,7 +14,7 @@ import {
 } from "./support";
 import { runStack } from "../program/harness";
 
-const REPO = "trading-platform";
+const REPO = `${SAMPLE.repository}`;
 
 function refs(includes: string[]) {
   return { refName: { excludes: [], includes } };
@@ -95,12 +96,12 @@ const BRANCH_RULESETS = {
 } as const;
 
 const BRANCH_POLICIES = {
-  dev: { "trading-dev-env-branch-develop": "develop" },
+  dev: { [`${SAMPLE.app}-dev-env-branch-develop`]: "develop" },
   stage: {
-    "trading-stage-env-branch-staging": "staging",
-    "trading-stage-env-branch-release-all": "release/*",
+    [`${SAMPLE.app}-stage-env-branch-staging`]: "staging",
+    [`${SAMPLE.app}-stage-env-branch-release-all`]: "release/*",
   },
-  prod: { "trading-prod-env-branch-main": "main" },
+  prod: { [`${SAMPLE.app}-prod-env-branch-main`]: "main" },
 } as const;
 
 const LABEL_COLOURS = { dev: "0e8a16", stage: "fbca04", prod: "b60205" } as const;
@@ -114,8 +115,10 @@ describe.each(["dev", "stage", "prod"] as const)("the %s stack", (stack) => {
 
   it("is guarded from the prod stack, through one GitHub provider with no token in its inputs", () => {
     const provider = single(run, TYPES.githubProvider);
-    expect(provider.urn).toBe("urn:pulumi:prod::envstack::pulumi:providers:github::trading-github");
-    expect(provider.inputs["owner"]).toBe("acme");
+    expect(provider.urn).toBe(
+      `urn:pulumi:prod::envstack::pulumi:providers:github::${SAMPLE.app}-github`,
+    );
+    expect(provider.inputs["owner"]).toBe(`${SAMPLE.owner}`);
     expect(provider.inputs).not.toHaveProperty("token");
   });
 
@@ -125,14 +128,16 @@ describe.each(["dev", "stage", "prod"] as const)("the %s stack", (stack) => {
     expect(githubResources.length).toBeGreaterThan(0);
     for (const r of githubResources) {
       expect(r.provider.startsWith(`${provider.urn}::`), r.name).toBe(true);
-      expect(r.parent, r.name).toMatch(/[:$]envstack:github:[A-Za-z]+::trading-[a-z-]+$/);
+      expect(r.parent, r.name).toMatch(
+        new RegExp(`[:$]envstack:github:[A-Za-z]+::${SAMPLE.app}-[a-z-]+$`),
+      );
       expect(r.urn.startsWith("urn:pulumi:prod::"), r.name).toBe(true);
     }
   });
 
   it("guards the branch set with exactly the promotion model's ruleset", () => {
     const branchSets = ofType(run, TYPES.ruleset).filter((r) => r.inputs["target"] === "branch");
-    expect(branchSets.map((r) => r.name)).toEqual([`trading-${stack}-rules-branches`]);
+    expect(branchSets.map((r) => r.name)).toEqual([`${SAMPLE.app}-${stack}-rules-branches`]);
     expect(branchSets[0]!.inputs).toEqual(BRANCH_RULESETS[stack]);
   });
 
@@ -142,7 +147,7 @@ describe.each(["dev", "stage", "prod"] as const)("the %s stack", (stack) => {
       expect(tagSets).toEqual([]);
       return;
     }
-    expect(tagSets.map((r) => r.name)).toEqual(["trading-prod-rules-tags"]);
+    expect(tagSets.map((r) => r.name)).toEqual([`${SAMPLE.app}-prod-rules-tags`]);
     expect(tagSets[0]!.inputs).toEqual({
       bypassActors: [],
       conditions: refs(["refs/tags/v*"]),
@@ -156,7 +161,7 @@ describe.each(["dev", "stage", "prod"] as const)("the %s stack", (stack) => {
 
   it("declares the deployment environment named after the stack", async () => {
     const environment = single(run, TYPES.environment);
-    expect(environment.name).toBe(`trading-${stack}-env-environment`);
+    expect(environment.name).toBe(`${SAMPLE.app}-${stack}-env-environment`);
     const expected: Record<string, unknown> = {
       repository: REPO,
       environment: stack,
@@ -201,7 +206,7 @@ describe.each(["dev", "stage", "prod"] as const)("the %s stack", (stack) => {
     expect(byName[`${prefix}_STACK`]).toBe(stack);
     // The deploy role's ARN, path included, in the account the environment deploys into.
     expect(byName[`${prefix}_AWS_ROLE_ARN`]).toBe(
-      `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/ci/trading-${stack}-deploy`,
+      `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/ci/${SAMPLE.app}-${stack}-deploy`,
     );
     for (const v of variables) {
       expect(v.inputs["environment"]).toBe(stack);
@@ -212,7 +217,7 @@ describe.each(["dev", "stage", "prod"] as const)("the %s stack", (stack) => {
 
   it("labels the environment env/<stack>", () => {
     const label = single(run, TYPES.label);
-    expect(label.name).toBe(`trading-${stack}-label`);
+    expect(label.name).toBe(`${SAMPLE.app}-${stack}-label`);
     expect(label.inputs).toEqual({
       repository: REPO,
       name: `env/${stack}`,
@@ -224,7 +229,7 @@ describe.each(["dev", "stage", "prod"] as const)("the %s stack", (stack) => {
   it("trusts only the stack's GitHub environment in the deploy role", () => {
     const role = single(run, TYPES.role);
     expect(role.name).toBe("deploy-role");
-    expect(role.inputs["name"]).toBe(`trading-${stack}-deploy`);
+    expect(role.inputs["name"]).toBe(`${SAMPLE.app}-${stack}-deploy`);
     expect(role.inputs["path"]).toBe("/ci/");
     expect(JSON.parse(String(role.inputs["assumeRolePolicy"]))).toEqual({
       Version: "2012-10-17",
@@ -238,7 +243,7 @@ describe.each(["dev", "stage", "prod"] as const)("the %s stack", (stack) => {
           Condition: {
             StringEquals: {
               "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
-              "token.actions.githubusercontent.com:sub": `repo:acme/trading-platform:environment:${stack}`,
+              "token.actions.githubusercontent.com:sub": `repo:${SAMPLE.owner}/${SAMPLE.repository}:environment:${stack}`,
             },
           },
         },
@@ -264,13 +269,15 @@ describe.each(["dev", "stage", "prod"] as const)("the %s stack", (stack) => {
     );
     for (const child of children) {
       expect(child.provider).toMatch(
-        new RegExp(`^urn:pulumi:${stack}::envstack::pulumi:providers:aws::trading-${stack}::`),
+        new RegExp(
+          `^urn:pulumi:${stack}::envstack::pulumi:providers:aws::${SAMPLE.app}-${stack}::`,
+        ),
       );
     }
   });
 
   it("exports the deploy role ARN from its own stack, the guards from prod's", () => {
-    const roleArn = `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/ci/trading-${stack}-deploy`;
+    const roleArn = `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/ci/${SAMPLE.app}-${stack}-deploy`;
     expect(run.outputs["deployRoleArn"]).toBe(roleArn);
     const guards = run.outputs["guards"] as Record<string, unknown>;
     expect(typeof guards["branchRulesetId"]).toBe("number");
@@ -364,7 +371,11 @@ describe("who declares the guards", () => {
       run.resources.find((r) => r.type === TYPES.environment && r.inputs["environment"] === stack)!
         .urn;
     // Depending on a component is depending on every resource inside it (the SDK expands it).
-    expect(guards.map((g) => g.name)).toEqual(["trading-dev", "trading-stage", "trading-prod"]);
+    expect(guards.map((g) => g.name)).toEqual([
+      `${SAMPLE.app}-dev`,
+      `${SAMPLE.app}-stage`,
+      `${SAMPLE.app}-prod`,
+    ]);
     expect(guards[0]!.dependencies).toEqual([]);
     expect(guards[1]!.dependencies).toContain(environmentUrn("dev"));
     expect(guards[2]!.dependencies).toEqual(
@@ -386,7 +397,7 @@ describe("who declares the guards", () => {
       (r) => r.type === TYPES.variable && r.inputs["variableName"] === "DEV_AWS_ROLE_ARN",
     );
     expect(variables.map((v) => v.inputs["value"])).toEqual([
-      "arn:aws:iam::210987654321:role/ci/trading-dev-deploy",
+      `arn:aws:iam::210987654321:role/ci/${SAMPLE.app}-dev-deploy`,
     ]);
   });
 

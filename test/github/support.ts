@@ -1,3 +1,4 @@
+import { SAMPLE } from "../harness/sample";
 import * as path from "node:path";
 import type { RegisteredResource } from "../../src/engine/mock-run";
 import { realisticMocks } from "../../src/engine/mocks";
@@ -5,7 +6,7 @@ import { environments, readStackConfigFile, type EnvironmentSpec } from "../../s
 import { runStack } from "../program/harness";
 
 export const ROOT = path.resolve(__dirname, "../..");
-export const REGION = "eu-west-1";
+export const REGION = SAMPLE.region;
 
 export const TYPES = {
   ruleset: "github:index/repositoryRuleset:RepositoryRuleset",

@@ -1,10 +1,11 @@
+import { SAMPLE } from "./sample";
 import * as path from "node:path";
 import { readStackConfigFile } from "../../src/model";
 
 export const ROOT = path.resolve(__dirname, "../..");
 export const stackFile = (stack: string) => path.join(ROOT, `Pulumi.${stack}.yaml`);
 
-export const TAGGED_IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/trading-platform:1.4.2";
+export const TAGGED_IMAGE = `123456789012.dkr.ecr.${SAMPLE.region}.amazonaws.com/${SAMPLE.repository}:1.4.2`;
 
 /**
  * A committed stack file's config with one change: `path` is `envstack:<key>.<sub>...` or

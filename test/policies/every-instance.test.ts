@@ -1,3 +1,4 @@
+import { SAMPLE } from "../harness/sample";
 import { beforeAll, describe, expect, it } from "vitest";
 import { logGroupComponents } from "../../src/aws";
 import { environments, forRole, type EnvironmentSpec, type StackName } from "../../src/model";
@@ -220,7 +221,7 @@ const RULES: readonly Rule[] = [
     carriers: each(ofType(SERVICE), (f) => ({
       props: {
         ...f.props,
-        taskDefinition: "arn:aws:ecs:eu-west-1:123456789012:task-definition/other:3",
+        taskDefinition: `arn:aws:ecs:${SAMPLE.region}:123456789012:task-definition/other:3`,
       },
       propertyDependencies: { ...f.propertyDependencies, taskDefinition: [] },
     })),
@@ -309,7 +310,7 @@ const RULES: readonly Rule[] = [
       (f) => f.type === LISTENER && f.props["certificateArn"] !== undefined,
       props({ certificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/other" }),
     ),
-    message: /^Set certificateArn on \S+ to a certificate in eu-west-1/,
+    message: new RegExp(`^Set certificateArn on \\S+ to a certificate in ${SAMPLE.region}`),
   },
   {
     policy: "vpc-cidr-valid",

@@ -1,3 +1,4 @@
+import { SAMPLE } from "../harness/sample";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type {
@@ -17,7 +18,7 @@ import { parseUrn } from "../../policies/support";
 import { unknownCheckingProxy } from "../../policies/unknowns";
 
 export const PROJECT = "envstack";
-export const APP = "trading";
+export const APP = SAMPLE.app;
 export const FIXTURES = path.join(__dirname, "fixtures");
 
 export function urnOf(stack: string, type: string, name: string): string {
@@ -54,7 +55,7 @@ function options(protect: boolean): PolicyResourceOptions {
 /** The stack's provider with the default tags the program sets, as the engine encodes them. */
 export function awsProvider(stack: string, tags?: Record<string, string>): Record<string, unknown> {
   return {
-    region: "eu-west-1",
+    region: SAMPLE.region,
     defaultTags: JSON.stringify({
       tags: tags ?? { env: stack, app: APP, "managed-by": "pulumi" },
     }),

@@ -1,3 +1,4 @@
+import { SAMPLE } from "../harness/sample";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -154,17 +155,25 @@ describe("matching actions the AWS way", () => {
 
   it.each([
     [
-      "arn:aws:ssm:eu-west-1:1:parameter/prod/app/connections/*",
+      `arn:aws:ssm:${SAMPLE.region}:1:parameter/prod/app/connections/*`,
       "arn:*:ssm:*:*:parameter/prod/*/connections/*",
       true,
     ],
     [
-      "arn:aws:ssm:eu-west-1:1:parameter/prod/app/*",
+      `arn:aws:ssm:${SAMPLE.region}:1:parameter/prod/app/*`,
       "arn:*:ssm:*:*:parameter/prod/*/connections/*",
       false,
     ],
-    ["arn:aws:logs:eu-west-1:1:log-group:/prod/app/*", "arn:*:logs:*:*:log-group:/prod/*", true],
-    ["arn:aws:logs:eu-west-1:1:log-group:/prod?app", "arn:*:logs:*:*:log-group:/prod/*", false],
+    [
+      `arn:aws:logs:${SAMPLE.region}:1:log-group:/prod/app/*`,
+      "arn:*:logs:*:*:log-group:/prod/*",
+      true,
+    ],
+    [
+      `arn:aws:logs:${SAMPLE.region}:1:log-group:/prod?app`,
+      "arn:*:logs:*:*:log-group:/prod/*",
+      false,
+    ],
     ["*", "arn:*:logs:*:*:log-group:/prod/*", false],
     // No wildcard in the outer pattern: the very string, `?` standing for one literal character.
     ["arn:aws:s3:::bucket", "arn:aws:s3:::bucket", true],
@@ -329,7 +338,7 @@ describe.each(environments().names)("no-iam-wildcard-admin in %s", (stack) => {
         carry(
           doc(
             allow(["ec2:*", "kms:*", "iam:Get*"]),
-            allow("iam:*", "arn:aws:iam::123456789012:role/trading-*"),
+            allow("iam:*", `arn:aws:iam::123456789012:role/${SAMPLE.app}-*`),
             { Effect: "Allow", NotAction: "iam:*", Resource: "arn:aws:s3:::b/*" },
             { Effect: "Deny", Action: "*", Resource: "*" },
           ),
@@ -377,7 +386,7 @@ const developer = (stack: StackName, props: Record<string, unknown> = {}): Fixtu
   type: ROLE,
   name: "access-developer",
   props: {
-    name: `trading-${stack}-developer`,
+    name: `${SAMPLE.app}-${stack}-developer`,
     tags: { "team-role": "developer", "access-level": "read-only" },
     ...props,
   },
@@ -386,9 +395,10 @@ const developerUrn = (stack: StackName) => urnOf(stack, ROLE, "access-developer"
 const declaredPolicy = (stack: StackName, policy: string): Fixture => ({
   type: POLICY,
   name: "extra",
-  props: { name: `trading-${stack}-extra`, path: "/", policy },
+  props: { name: `${SAMPLE.app}-${stack}-extra`, path: "/", policy },
 });
-const extraArn = (stack: StackName) => `arn:aws:iam::${ACCOUNT}:policy/trading-${stack}-extra`;
+const extraArn = (stack: StackName) =>
+  `arn:aws:iam::${ACCOUNT}:policy/${SAMPLE.app}-${stack}-extra`;
 
 /** An attachment kind: the fixtures attaching `policy`, the label reports use, the URN they name. */
 type Attach = (
@@ -426,7 +436,11 @@ const attachments: [string, Attach][] = [
     (stack, policy) => ({
       fixtures: [
         developer(stack),
-        { type: ROLE_POLICY, name: "extra", props: { role: `trading-${stack}-developer`, policy } },
+        {
+          type: ROLE_POLICY,
+          name: "extra",
+          props: { role: `${SAMPLE.app}-${stack}-developer`, policy },
+        },
       ],
       label: "policy extra",
       urn: urnOf(stack, ROLE_POLICY, "extra"),
@@ -441,7 +455,7 @@ const attachments: [string, Attach][] = [
         {
           type: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
           name: "extra",
-          props: { role: `trading-${stack}-developer`, policyArn: UNKNOWN.string },
+          props: { role: `${SAMPLE.app}-${stack}-developer`, policyArn: UNKNOWN.string },
           propertyDependencies: { policyArn: [urnOf(stack, POLICY, "extra")] },
         },
       ],
@@ -475,7 +489,7 @@ const attachments: [string, Attach][] = [
         {
           type: "aws:iam/policyAttachment:PolicyAttachment",
           name: "extra",
-          props: { roles: [`trading-${stack}-developer`], policyArn: extraArn(stack) },
+          props: { roles: [`${SAMPLE.app}-${stack}-developer`], policyArn: extraArn(stack) },
         },
       ],
       label: "policy extra",
@@ -502,7 +516,7 @@ const attachments: [string, Attach][] = [
         {
           type: "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive",
           name: "extra",
-          props: { roleName: `trading-${stack}-developer`, policyArns: [extraArn(stack)] },
+          props: { roleName: `${SAMPLE.app}-${stack}-developer`, policyArns: [extraArn(stack)] },
         },
       ],
       label: "policy extra",
@@ -528,7 +542,10 @@ const beyondMetadata: [string, Record<string, unknown>, string, string][] = [
   ["decryption", allow("kms:Decrypt"), "kms:Decrypt", "writes and reads data"],
   [
     "a parameter read outside the plain parameters",
-    allow("ssm:GetParameter", "arn:aws:ssm:eu-west-1:123456789012:parameter/prod/trading/*"),
+    allow(
+      "ssm:GetParameter",
+      `arn:aws:ssm:${SAMPLE.region}:123456789012:parameter/prod/${SAMPLE.app}/*`,
+    ),
     "ssm:GetParameter",
     "reads data or secrets",
   ],
@@ -558,18 +575,18 @@ describe.each(PROD_LIKE)("developer-read-only in %s", (stack) => {
 
     it("passes metadata reads and the environment's logs and plain parameters", async () => {
       const arn = (service: string, resource: string) =>
-        `arn:aws:${service}:eu-west-1:${ACCOUNT}:${resource}`;
+        `arn:aws:${service}:${SAMPLE.region}:${ACCOUNT}:${resource}`;
       const { fixtures } = attach(
         stack,
         doc(
           allow(["ec2:Describe*", "cloudwatch:GetMetricData", "ssm:DescribeParameters"]),
           allow(
             ["logs:GetLogEvents", "logs:StartQuery"],
-            arn("logs", `log-group:/${stack}/trading/*`),
+            arn("logs", `log-group:/${stack}/${SAMPLE.app}/*`),
           ),
           allow("ssm:GetParameter*", [
-            arn("ssm", `parameter/${stack}/trading/connections/*`),
-            arn("ssm", `parameter/${stack}/trading/flags/*`),
+            arn("ssm", `parameter/${stack}/${SAMPLE.app}/connections/*`),
+            arn("ssm", `parameter/${stack}/${SAMPLE.app}/flags/*`),
           ]),
         ),
       );
@@ -584,7 +601,7 @@ describe.each(PROD_LIKE)("developer-read-only in %s", (stack) => {
       doc(
         allow(
           "logs:GetLogEvents",
-          `arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:/${other}/trading/*`,
+          `arn:aws:logs:${SAMPLE.region}:${ACCOUNT}:log-group:/${other}/${SAMPLE.app}/*`,
         ),
         allow("logs:FilterLogEvents"),
       ),
@@ -604,7 +621,10 @@ describe.each(PROD_LIKE)("developer-read-only in %s", (stack) => {
       {
         type: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
         name: "managed",
-        props: { role: `trading-${stack}-developer`, policyArn: `arn:aws:iam::aws:policy/${name}` },
+        props: {
+          role: `${SAMPLE.app}-${stack}-developer`,
+          policyArn: `arn:aws:iam::aws:policy/${name}`,
+        },
       },
     ]);
     expect(found).toEqual([
@@ -643,12 +663,12 @@ describe.each(PROD_LIKE)("developer-read-only in %s", (stack) => {
       {
         type: ROLE_POLICY,
         name: "extra",
-        props: { role: `trading-${stack}-developer`, policy: UNKNOWN.string },
+        props: { role: `${SAMPLE.app}-${stack}-developer`, policy: UNKNOWN.string },
       },
       {
         type: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
         name: "extra",
-        props: { role: `trading-${stack}-developer`, policyArn: UNKNOWN.string },
+        props: { role: `${SAMPLE.app}-${stack}-developer`, policyArn: UNKNOWN.string },
       },
     ]);
     expect(found).toEqual([
@@ -699,12 +719,12 @@ it("leaves developers alone in dev", async () => {
 // iam-role-trust
 
 const boundaryOf = (stack: StackName, account = ACCOUNT) =>
-  `arn:aws:iam::${account}:policy/ci/trading-${stack}-boundary`;
+  `arn:aws:iam::${account}:policy/ci/${SAMPLE.app}-${stack}-boundary`;
 const accessRole = (stack: StackName, props: Record<string, unknown> = {}): Fixture => ({
   type: ROLE,
   name: "access-developer",
   props: {
-    name: `trading-${stack}-developer`,
+    name: `${SAMPLE.app}-${stack}-developer`,
     assumeRolePolicy: JSON.stringify(accessTrustPolicy("aws", ACCOUNT, "developer")),
     maxSessionDuration: 3600,
     permissionsBoundary: boundaryOf(stack),
@@ -716,7 +736,7 @@ const serviceRole = (stack: StackName, trust: Record<string, unknown>[]): Fixtur
   type: ROLE,
   name: "service-task",
   props: {
-    name: `trading-${stack}-task`,
+    name: `${SAMPLE.app}-${stack}-task`,
     assumeRolePolicy: doc(...trust),
     permissionsBoundary: boundaryOf(stack),
   },
@@ -922,8 +942,8 @@ describe("iam-role-trust with envstack:accountId set", () => {
     fs
       .readFileSync(path.join(__dirname, "..", "..", "Pulumi.prod.yaml"), "utf8")
       .replace(
-        "  envstack:app: trading\n",
-        '  envstack:app: trading\n  envstack:accountId: "210987654321"\n',
+        `  envstack:app: ${SAMPLE.app}\n`,
+        `  envstack:app: ${SAMPLE.app}\n  envstack:accountId: "210987654321"\n`,
       ),
   );
 
@@ -960,8 +980,8 @@ const keyCases: [string, Record<string, unknown>, string][] = [
   ],
   [
     "KMS:* to a service",
-    grant({ Service: "logs.eu-west-1.amazonaws.com" }, ["KMS:*"]),
-    "Grant Service logs.eu-west-1.amazonaws.com only the KMS actions it uses in the statement of the key policy of key: kms:* administers the key and belongs to the account root only.",
+    grant({ Service: `logs.${SAMPLE.region}.amazonaws.com` }, ["KMS:*"]),
+    `Grant Service logs.${SAMPLE.region}.amazonaws.com only the KMS actions it uses in the statement of the key policy of key: kms:* administers the key and belongs to the account root only.`,
   ],
   [
     "NotAction to a role",

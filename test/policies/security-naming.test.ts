@@ -1,3 +1,4 @@
+import { SAMPLE } from "../harness/sample";
 import { describe, expect, it } from "vitest";
 import type { StackName } from "../../src/model";
 import { UNKNOWN } from "../../policies/unknowns";
@@ -32,7 +33,7 @@ const trust = (condition: Record<string, unknown>, principal: unknown = { Federa
 const goodCondition = (stack: string) => ({
   StringEquals: {
     "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
-    "token.actions.githubusercontent.com:sub": `repo:acme/trading-platform:environment:${stack}`,
+    "token.actions.githubusercontent.com:sub": `repo:${SAMPLE.owner}/${SAMPLE.repository}:environment:${stack}`,
   },
 });
 const deployRole = (assumeRolePolicy: unknown): Fixture => ({
@@ -48,11 +49,11 @@ const tagged = (provider?: Record<string, unknown>, tags?: Record<string, unknow
 });
 
 const boundary = (stack: StackName) =>
-  `arn:aws:iam::123456789012:policy/ci/trading-${stack}-boundary`;
+  `arn:aws:iam::123456789012:policy/ci/${SAMPLE.app}-${stack}-boundary`;
 const role = (props: Record<string, unknown>): Fixture => ({
   type: ROLE,
   name: "service-task",
-  props: { name: "trading-stage-task", ...props },
+  props: { name: `${SAMPLE.app}-stage-task`, ...props },
 });
 
 type Row = [string, StackName, string, Fixture, string[]];
@@ -285,7 +286,7 @@ const rows: Row[] = [
     "ci-deploy-role-trust",
     deployRole(trust(goodCondition("stage"))),
     [
-      "Set the trust condition StringEquals token.actions.githubusercontent.com:sub to repo:acme/trading-platform:environment:prod on deploy-role: only jobs in the prod GitHub environment may deploy (found repo:acme/trading-platform:environment:stage).",
+      `Set the trust condition StringEquals token.actions.githubusercontent.com:sub to repo:${SAMPLE.owner}/${SAMPLE.repository}:environment:prod on deploy-role: only jobs in the prod GitHub environment may deploy (found repo:${SAMPLE.owner}/${SAMPLE.repository}:environment:stage).`,
     ],
   ],
   [
@@ -295,11 +296,11 @@ const rows: Row[] = [
     deployRole(
       trust({
         StringEquals: { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com" },
-        StringLike: { "token.actions.githubusercontent.com:sub": "repo:acme/*" },
+        StringLike: { "token.actions.githubusercontent.com:sub": `repo:${SAMPLE.owner}/*` },
       }),
     ),
     [
-      "Set the trust condition StringEquals token.actions.githubusercontent.com:sub to repo:acme/trading-platform:environment:stage on deploy-role: only jobs in the stage GitHub environment may deploy (found repo:acme/*).",
+      `Set the trust condition StringEquals token.actions.githubusercontent.com:sub to repo:${SAMPLE.owner}/${SAMPLE.repository}:environment:stage on deploy-role: only jobs in the stage GitHub environment may deploy (found repo:${SAMPLE.owner}/*).`,
     ],
   ],
   [
@@ -309,7 +310,7 @@ const rows: Row[] = [
     deployRole(
       trust({
         StringEquals: {
-          "token.actions.githubusercontent.com:sub": "repo:acme/trading-platform:environment:dev",
+          "token.actions.githubusercontent.com:sub": `repo:${SAMPLE.owner}/${SAMPLE.repository}:environment:dev`,
         },
       }),
     ),
@@ -329,13 +330,13 @@ const rows: Row[] = [
         assumeRolePolicy: trust({
           StringEquals: {
             "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
-            "token.actions.githubusercontent.com:sub": "repo:acme/trading-platform:pull_request",
+            "token.actions.githubusercontent.com:sub": `repo:${SAMPLE.owner}/${SAMPLE.repository}:pull_request`,
           },
         }),
       },
     },
     [
-      "Set the trust condition StringEquals token.actions.githubusercontent.com:sub to repo:acme/trading-platform:environment:prod on deploy-role: only jobs in the prod GitHub environment may deploy (found repo:acme/trading-platform:pull_request).",
+      `Set the trust condition StringEquals token.actions.githubusercontent.com:sub to repo:${SAMPLE.owner}/${SAMPLE.repository}:environment:prod on deploy-role: only jobs in the prod GitHub environment may deploy (found repo:${SAMPLE.owner}/${SAMPLE.repository}:pull_request).`,
     ],
   ],
   [
@@ -346,12 +347,12 @@ const rows: Row[] = [
       trust({
         StringEquals: {
           "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
-          "token.actions.githubusercontent.com:sub": "repo:acme/trading-platform:pull_request",
+          "token.actions.githubusercontent.com:sub": `repo:${SAMPLE.owner}/${SAMPLE.repository}:pull_request`,
         },
       }),
     ),
     [
-      "Set the trust condition StringEquals token.actions.githubusercontent.com:sub to repo:acme/trading-platform:environment:prod on deploy-role: only jobs in the prod GitHub environment may deploy (found repo:acme/trading-platform:pull_request).",
+      `Set the trust condition StringEquals token.actions.githubusercontent.com:sub to repo:${SAMPLE.owner}/${SAMPLE.repository}:environment:prod on deploy-role: only jobs in the prod GitHub environment may deploy (found repo:${SAMPLE.owner}/${SAMPLE.repository}:pull_request).`,
     ],
   ],
   [
@@ -375,7 +376,7 @@ const rows: Row[] = [
     "the CI deploy role at /ci/ carries none",
     "prod",
     "iam-permissions-boundary",
-    role({ path: "/ci/", name: "trading-prod-deploy" }),
+    role({ path: "/ci/", name: `${SAMPLE.app}-prod-deploy` }),
     [],
   ],
   [
@@ -384,7 +385,7 @@ const rows: Row[] = [
     "iam-permissions-boundary",
     role({}),
     [
-      "Set permissionsBoundary on service-task to the dev boundary (arn ending :policy/ci/trading-dev-boundary): every role outside /ci/ is bounded to its own environment (found nothing).",
+      `Set permissionsBoundary on service-task to the dev boundary (arn ending :policy/ci/${SAMPLE.app}-dev-boundary): every role outside /ci/ is bounded to its own environment (found nothing).`,
     ],
   ],
   [
@@ -393,16 +394,16 @@ const rows: Row[] = [
     "iam-permissions-boundary",
     role({ permissionsBoundary: boundary("dev") }),
     [
-      "Set permissionsBoundary on service-task to the prod boundary (arn ending :policy/ci/trading-prod-boundary): every role outside /ci/ is bounded to its own environment (found arn:aws:iam::123456789012:policy/ci/trading-dev-boundary).",
+      `Set permissionsBoundary on service-task to the prod boundary (arn ending :policy/ci/${SAMPLE.app}-prod-boundary): every role outside /ci/ is bounded to its own environment (found arn:aws:iam::123456789012:policy/ci/${SAMPLE.app}-dev-boundary).`,
     ],
   ],
   [
     "a same-named policy outside /ci/, which the deploy role could edit",
     "stage",
     "iam-permissions-boundary",
-    role({ permissionsBoundary: "arn:aws:iam::123456789012:policy/trading-stage-boundary" }),
+    role({ permissionsBoundary: `arn:aws:iam::123456789012:policy/${SAMPLE.app}-stage-boundary` }),
     [
-      "Set permissionsBoundary on service-task to the stage boundary (arn ending :policy/ci/trading-stage-boundary): every role outside /ci/ is bounded to its own environment (found arn:aws:iam::123456789012:policy/trading-stage-boundary).",
+      `Set permissionsBoundary on service-task to the stage boundary (arn ending :policy/ci/${SAMPLE.app}-stage-boundary): every role outside /ci/ is bounded to its own environment (found arn:aws:iam::123456789012:policy/${SAMPLE.app}-stage-boundary).`,
     ],
   ],
   [
@@ -504,7 +505,7 @@ const rows: Row[] = [
     "tags on the resource",
     "stage",
     "required-tags",
-    tagged(undefined, { env: "stage", app: "trading", "managed-by": "pulumi" }),
+    tagged(undefined, { env: "stage", app: `${SAMPLE.app}`, "managed-by": "pulumi" }),
     [],
   ],
   [
@@ -518,9 +519,9 @@ const rows: Row[] = [
     "no tags at all",
     "prod",
     "required-tags",
-    tagged({ region: "eu-west-1" }),
+    tagged({ region: `${SAMPLE.region}` }),
     [
-      "Tag alarms with env=prod, app=trading, managed-by=pulumi: every AWS resource of prod carries env, app and managed-by (declare it under the stack's provider, whose default tags set them).",
+      `Tag alarms with env=prod, app=${SAMPLE.app}, managed-by=pulumi: every AWS resource of prod carries env, app and managed-by (declare it under the stack's provider, whose default tags set them).`,
     ],
   ],
   [
@@ -528,14 +529,14 @@ const rows: Row[] = [
     "stage",
     "required-tags",
     tagged(awsProvider("stage"), { env: "prod" }),
-    ["Set tag env to stage on alarms: it belongs to trading in stage (found prod)."],
+    [`Set tag env to stage on alarms: it belongs to ${SAMPLE.app} in stage (found prod).`],
   ],
   [
     "the provider of another stack",
     "stage",
     "required-tags",
     tagged(awsProvider("prod")),
-    ["Set tag env to stage on alarms: it belongs to trading in stage (found prod)."],
+    [`Set tag env to stage on alarms: it belongs to ${SAMPLE.app} in stage (found prod).`],
   ],
   [
     "default tags unknown",
@@ -549,16 +550,24 @@ const rows: Row[] = [
     "a scoped parameter",
     "prod",
     "aws-names-scoped",
-    { type: "aws:ssm/parameter:Parameter", name: "p", props: { name: "/prod/trading/flags/x" } },
+    {
+      type: "aws:ssm/parameter:Parameter",
+      name: "p",
+      props: { name: `/prod/${SAMPLE.app}/flags/x` },
+    },
     [],
   ],
   [
     "a parameter of another stack",
     "prod",
     "aws-names-scoped",
-    { type: "aws:ssm/parameter:Parameter", name: "p", props: { name: "/stage/trading/flags/x" } },
+    {
+      type: "aws:ssm/parameter:Parameter",
+      name: "p",
+      props: { name: `/stage/${SAMPLE.app}/flags/x` },
+    },
     [
-      "Name p under /prod/trading/: parameters, secrets and log groups stay in their stack's scope (found /stage/trading/flags/x).",
+      `Name p under /prod/${SAMPLE.app}/: parameters, secrets and log groups stay in their stack's scope (found /stage/${SAMPLE.app}/flags/x).`,
     ],
   ],
   [
@@ -567,7 +576,7 @@ const rows: Row[] = [
     "aws-names-scoped",
     { type: "aws:cloudwatch/logGroup:LogGroup", name: "logs", props: {} },
     [
-      "Name logs under /stage/trading/: parameters, secrets and log groups stay in their stack's scope (found a generated name).",
+      `Name logs under /stage/${SAMPLE.app}/: parameters, secrets and log groups stay in their stack's scope (found a generated name).`,
     ],
   ],
   [

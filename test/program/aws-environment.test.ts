@@ -1,3 +1,4 @@
+import { SAMPLE } from "../harness/sample";
 import { beforeAll, describe, expect, it } from "vitest";
 import { MOCK_ACCOUNT_ID } from "../../src/engine/mocks";
 import type { RegisteredResource } from "../../src/engine/mock-run";
@@ -81,7 +82,7 @@ const UNTAGGABLE = new Set([
   "aws:kms/alias:Alias",
 ]);
 
-const DIGEST_B = `123456789012.dkr.ecr.eu-west-1.amazonaws.com/trading-platform@sha256:${"b".repeat(64)}`;
+const DIGEST_B = `123456789012.dkr.ecr.${SAMPLE.region}.amazonaws.com/${SAMPLE.repository}@sha256:${"b".repeat(64)}`;
 
 function stackValue(stack: StackName, key: string): Record<string, unknown> {
   return readStackConfigFile(stackFile(stack))[key] as Record<string, unknown>;
@@ -94,7 +95,7 @@ function withDeployment(stack: StackName, deployment: Record<string, unknown>): 
 }
 
 const boundaryArn = (stack: StackName) =>
-  `arn:aws:iam::${MOCK_ACCOUNT_ID}:policy/ci/trading-${stack}-boundary`;
+  `arn:aws:iam::${MOCK_ACCOUNT_ID}:policy/ci/${SAMPLE.app}-${stack}-boundary`;
 
 const runs = {} as Record<StackName, ProgramRun> & Record<"dev" | "stage" | "prod", ProgramRun>;
 beforeAll(async () => {
@@ -174,7 +175,7 @@ describe.each(environments().names)("every stack (%s)", (stack) => {
     const defaults = JSON.parse(String(ofType(run, T.provider)[0]!.inputs["defaultTags"])) as {
       tags: Record<string, string>;
     };
-    expect(defaults.tags).toEqual({ env: stack, app: "trading", "managed-by": "pulumi" });
+    expect(defaults.tags).toEqual({ env: stack, app: `${SAMPLE.app}`, "managed-by": "pulumi" });
     for (const r of ours(run).filter((x) => x.custom)) {
       if (UNTAGGABLE.has(r.type)) continue;
       const tags = r.inputs["tags"] as Record<string, string> | undefined;
@@ -187,18 +188,18 @@ describe.each(environments().names)("every stack (%s)", (stack) => {
   it("encrypts and retains every log group under /<stack>/<app>/", () => {
     const run = runs[stack]!;
     const groups = ofType(run, T.logGroup).filter((g) =>
-      String(g.inputs["name"]).startsWith(`/${stack}/trading/`),
+      String(g.inputs["name"]).startsWith(`/${stack}/${SAMPLE.app}/`),
     );
     expect(groups.map((g) => g.inputs["name"]).sort()).toEqual([
-      `/${stack}/trading/cache`,
-      `/${stack}/trading/network`,
-      `/${stack}/trading/service-api`,
-      `/${stack}/trading/service-worker`,
+      `/${stack}/${SAMPLE.app}/cache`,
+      `/${stack}/${SAMPLE.app}/network`,
+      `/${stack}/${SAMPLE.app}/service-api`,
+      `/${stack}/${SAMPLE.app}/service-worker`,
     ]);
     for (const g of ofType(run, T.logGroup)) {
       expect(g.inputs["retentionInDays"]).toBe(run.spec.observability.logRetentionDays);
       expect(g.inputs["kmsKeyId"]).toBe(
-        `arn:aws:kms:eu-west-1:${MOCK_ACCOUNT_ID}:key/observability-key`,
+        `arn:aws:kms:${SAMPLE.region}:${MOCK_ACCOUNT_ID}:key/observability-key`,
       );
     }
   });
@@ -209,13 +210,13 @@ describe.each(environments().names)("every stack (%s)", (stack) => {
     expect(flow.inputs).toMatchObject({
       trafficType: "ALL",
       logDestinationType: "cloud-watch-logs",
-      logDestination: `arn:aws:logs:eu-west-1:${MOCK_ACCOUNT_ID}:log-group:/${stack}/trading/network`,
+      logDestination: `arn:aws:logs:${SAMPLE.region}:${MOCK_ACCOUNT_ID}:log-group:/${stack}/${SAMPLE.app}/network`,
       vpcId: "network-vpc-id",
-      iamRoleArn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/trading-${stack}-flow-logs`,
+      iamRoleArn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/${SAMPLE.app}-${stack}-flow-logs`,
     });
     const role = one(run, T.role, "network-flow-logs").inputs;
     expect(role).toMatchObject({
-      name: `trading-${stack}-flow-logs`,
+      name: `${SAMPLE.app}-${stack}-flow-logs`,
       permissionsBoundary: boundaryArn(stack),
     });
     // Only this account's flow logs assume it (the confused-deputy conditions AWS recommends).
@@ -228,7 +229,9 @@ describe.each(environments().names)("every stack (%s)", (stack) => {
           Action: "sts:AssumeRole",
           Condition: {
             StringEquals: { "aws:SourceAccount": MOCK_ACCOUNT_ID },
-            ArnLike: { "aws:SourceArn": `arn:aws:ec2:eu-west-1:${MOCK_ACCOUNT_ID}:vpc-flow-log/*` },
+            ArnLike: {
+              "aws:SourceArn": `arn:aws:ec2:${SAMPLE.region}:${MOCK_ACCOUNT_ID}:vpc-flow-log/*`,
+            },
           },
         },
       ],
@@ -246,7 +249,7 @@ describe.each(environments().names)("every stack (%s)", (stack) => {
     expect(subnets).toHaveLength(zones * 3);
     const base = run.spec.network.cidr.split(".").slice(0, 2).join(".");
     for (let i = 0; i < zones; i++) {
-      const zone = `eu-west-1${"abc"[i]}`;
+      const zone = `${SAMPLE.region}${"abc"[i]}`;
       // A /16 splits into /21 blocks: tier t, zone z at block t * 8 + z.
       for (const [tier, block] of [
         ["public", 0],
@@ -270,15 +273,15 @@ describe.each(environments().names)("every stack (%s)", (stack) => {
     const primary = one(run, T.rds, "database-primary");
     expect(primary.inputs).toMatchObject({
       manageMasterUserPassword: true,
-      masterUserSecretKmsKeyId: `arn:aws:kms:eu-west-1:${MOCK_ACCOUNT_ID}:key/database-key`,
+      masterUserSecretKmsKeyId: `arn:aws:kms:${SAMPLE.region}:${MOCK_ACCOUNT_ID}:key/database-key`,
       storageEncrypted: true,
-      kmsKeyId: `arn:aws:kms:eu-west-1:${MOCK_ACCOUNT_ID}:key/database-key`,
+      kmsKeyId: `arn:aws:kms:${SAMPLE.region}:${MOCK_ACCOUNT_ID}:key/database-key`,
       publiclyAccessible: false,
       performanceInsightsEnabled: true,
       engine: "postgres",
       engineVersion: "16.13",
       autoMinorVersionUpgrade: true,
-      identifier: `trading-${stack}-db`,
+      identifier: `${SAMPLE.app}-${stack}-db`,
     });
     expect(primary.inputs["password"]).toBeUndefined();
     expect(primary.inputs["replicateSourceDb"]).toBeUndefined();
@@ -371,7 +374,7 @@ describe.each(environments().names)("every stack (%s)", (stack) => {
     expect(ofType(run, T.rule)).toEqual([]);
     for (const colour of ["blue", "green"]) {
       expect(one(run, T.tg, `service-api-tg-${colour}`).inputs).toMatchObject({
-        name: `trading-${stack}-api-${colour}`,
+        name: `${SAMPLE.app}-${stack}-api-${colour}`,
         port: 8080,
         protocol: "HTTP",
         targetType: "ip",
@@ -390,7 +393,7 @@ describe.each(environments().names)("every stack (%s)", (stack) => {
       const green = one(run, T.ecsService, `service-${service}-svc-green`);
       const tags = { component: "service", service, "deployment-strategy": "blue-green" };
       expect(blue.inputs).toMatchObject({
-        name: `trading-${stack}-${service}-blue`,
+        name: `${SAMPLE.app}-${stack}-${service}-blue`,
         desiredCount,
         launchType: "FARGATE",
         tags: { ...tags, colour: "blue" },
@@ -422,7 +425,7 @@ describe.each(environments().names)("every stack (%s)", (stack) => {
       for (const colour of ["blue", "green"]) {
         const task = one(run, T.task, `service-${service}-task-${colour}`);
         expect(task.inputs).toMatchObject({
-          family: `trading-${stack}-${service}-${colour}`,
+          family: `${SAMPLE.app}-${stack}-${service}-${colour}`,
           cpu: String(cpu),
           memory: String(memoryMb),
           networkMode: "awsvpc",
@@ -442,7 +445,7 @@ describe.each(environments().names)("every stack (%s)", (stack) => {
           port === undefined ? [] : [{ containerPort: port.containerPort, protocol: "tcp" }],
         ]);
         expect(app.logConfiguration.options["awslogs-group"]).toBe(
-          `/${stack}/trading/service-${service}`,
+          `/${stack}/${SAMPLE.app}/service-${service}`,
         );
       }
     },
@@ -450,7 +453,7 @@ describe.each(environments().names)("every stack (%s)", (stack) => {
 
   it("runs every service on the one cluster", () => {
     const run = runs[stack]!;
-    const cluster = `arn:aws:ecs:eu-west-1:${MOCK_ACCOUNT_ID}:cluster/trading-${stack}-cluster`;
+    const cluster = `arn:aws:ecs:${SAMPLE.region}:${MOCK_ACCOUNT_ID}:cluster/${SAMPLE.app}-${stack}-cluster`;
     expect(new Set(ofType(run, T.ecsService).map((s) => s.inputs["cluster"]))).toEqual(
       new Set([cluster]),
     );
@@ -462,8 +465,8 @@ describe.each(environments().names)("every stack (%s)", (stack) => {
   it("keeps the cache auth token in a KMS-encrypted scoped secret and passes it as a secret", () => {
     const run = runs[stack]!;
     expect(one(run, T.secret, "cache-auth-token").inputs).toMatchObject({
-      name: `/${stack}/trading/cache/auth-token`,
-      kmsKeyId: `arn:aws:kms:eu-west-1:${MOCK_ACCOUNT_ID}:key/cache-key`,
+      name: `/${stack}/${SAMPLE.app}/cache/auth-token`,
+      kmsKeyId: `arn:aws:kms:${SAMPLE.region}:${MOCK_ACCOUNT_ID}:key/cache-key`,
     });
     const version = one(run, T.secretVersion, "cache-auth-token");
     expect(isSecret(version.inputs["secretString"])).toBe(true);
@@ -475,7 +478,7 @@ describe.each(environments().names)("every stack (%s)", (stack) => {
     expect(redis.inputs).toMatchObject({
       atRestEncryptionEnabled: true,
       transitEncryptionEnabled: true,
-      kmsKeyId: `arn:aws:kms:eu-west-1:${MOCK_ACCOUNT_ID}:key/cache-key`,
+      kmsKeyId: `arn:aws:kms:${SAMPLE.region}:${MOCK_ACCOUNT_ID}:key/cache-key`,
       clusterMode: "enabled",
       engineVersion: run.spec.cache.engineVersion,
       nodeType: run.spec.cache.nodeType,
@@ -488,8 +491,8 @@ describe.each(environments().names)("every stack (%s)", (stack) => {
     const run = runs[stack]!;
     const o = run.spec.observability;
     expect(one(run, T.topic, "observability-alarms").inputs).toMatchObject({
-      name: `trading-${stack}-alarms`,
-      kmsMasterKeyId: `arn:aws:kms:eu-west-1:${MOCK_ACCOUNT_ID}:key/observability-key`,
+      name: `${SAMPLE.app}-${stack}-alarms`,
+      kmsMasterKeyId: `arn:aws:kms:${SAMPLE.region}:${MOCK_ACCOUNT_ID}:key/observability-key`,
     });
     expect(one(run, T.subscription, "observability-alarms-email").inputs).toMatchObject({
       protocol: "email",
@@ -502,7 +505,9 @@ describe.each(environments().names)("every stack (%s)", (stack) => {
       extendedStatistic: "p99",
       threshold: o.latencyP99Ms / 1000,
       comparisonOperator: "GreaterThanThreshold",
-      alarmActions: [`arn:aws:sns:eu-west-1:${MOCK_ACCOUNT_ID}:trading-${stack}-alarms`],
+      alarmActions: [
+        `arn:aws:sns:${SAMPLE.region}:${MOCK_ACCOUNT_ID}:${SAMPLE.app}-${stack}-alarms`,
+      ],
       dimensions: { LoadBalancer: "app/service-alb/50dc6c495c0c9188" },
     });
     const errors = alarm(run, "error-rate");
@@ -527,10 +532,10 @@ describe.each(environments().names)("every stack (%s)", (stack) => {
     for (const service of ["api", "worker"]) {
       for (const key of ["service-cpu", "service-memory"]) {
         expect(alarm(run, key, service).inputs).toMatchObject({
-          name: `trading-${stack}-${key}-${service}`,
+          name: `${SAMPLE.app}-${stack}-${key}-${service}`,
           dimensions: {
-            ClusterName: `trading-${stack}-cluster`,
-            ServiceName: `trading-${stack}-${service}-blue`,
+            ClusterName: `${SAMPLE.app}-${stack}-cluster`,
+            ServiceName: `${SAMPLE.app}-${stack}-${service}-blue`,
           },
         });
       }
@@ -550,7 +555,7 @@ describe.each(environments().names)("every stack (%s)", (stack) => {
       const tg = new RegExp(`^targetgroup/service-api-tg-${colour}/`);
       const colourLatency = one(run, T.alarm, `observability-colour-latency-p99-api-${colour}`);
       expect(colourLatency.inputs).toMatchObject({
-        name: `trading-${stack}-colour-latency-p99-api-${colour}`,
+        name: `${SAMPLE.app}-${stack}-colour-latency-p99-api-${colour}`,
         metricName: "TargetResponseTime",
         extendedStatistic: "p99",
         threshold: o.latencyP99Ms / 1000,
@@ -575,7 +580,7 @@ describe.each(environments().names)("every stack (%s)", (stack) => {
       ]);
     }
     expect(alarm(run, "db-cpu").inputs["dimensions"]).toEqual({
-      DBInstanceIdentifier: `trading-${stack}-db`,
+      DBInstanceIdentifier: `${SAMPLE.app}-${stack}-db`,
     });
     expect(alarm(run, "db-free-storage").inputs["threshold"]).toBe(
       Math.round(run.spec.database.storageGb * 1024 ** 3 * 0.1),
@@ -613,7 +618,7 @@ describe.each(environments().names)("every stack (%s)", (stack) => {
     expect(ids).toEqual(
       Array.from(
         { length: run.spec.cache.replicasPerShard + 1 },
-        (_, n) => `trading-${stack}-cache-0001-00${n + 1}`,
+        (_, n) => `${SAMPLE.app}-${stack}-cache-0001-00${n + 1}`,
       ),
     );
     expect(ofType(run, T.dashboard)).toHaveLength(1);
@@ -631,7 +636,7 @@ describe.each(environments().names)("every stack (%s)", (stack) => {
     expect(
       flags.map((p) => [p.name, p.inputs["name"], p.inputs["type"], unsecret(p.inputs["value"])]),
     ).toEqual([
-      ["flags-tariffEngineV2", `/${stack}/trading/flags/tariffEngineV2`, "String", "true"],
+      ["flags-tariffEngineV2", `/${stack}/${SAMPLE.app}/flags/tariffEngineV2`, "String", "true"],
     ]);
   });
 
@@ -664,7 +669,7 @@ describe.each(environments().names)("every stack (%s)", (stack) => {
     }
     for (const [team, level] of expected) {
       const id = team.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-      expect(one(run, T.role, `access-${id}`).inputs["name"]).toBe(`trading-${stack}-${id}`);
+      expect(one(run, T.role, `access-${id}`).inputs["name"]).toBe(`${SAMPLE.app}-${stack}-${id}`);
       expect(one(run, T.rolePolicy, `access-${id}`).inputs["name"]).toBe(level);
     }
     for (const policy of ours(run).filter((r) => r.type === T.rolePolicy)) {
@@ -708,7 +713,7 @@ describe.each(environments().names)("every stack (%s)", (stack) => {
         boundaryArn(stack),
       ]);
     // The environment's deploy role only: no stack declares a pull-request preview role.
-    expect(ci.map((r) => r.inputs["name"])).toEqual([`trading-${stack}-deploy`]);
+    expect(ci.map((r) => r.inputs["name"])).toEqual([`${SAMPLE.app}-${stack}-deploy`]);
     for (const role of ci) expect(role.inputs["permissionsBoundary"]).toBeUndefined();
   });
 
@@ -717,19 +722,22 @@ describe.each(environments().names)("every stack (%s)", (stack) => {
     const deploy = one(run, "envstack:aws:DeployRole", "deploy");
     const boundary = one(run, "aws:iam/policy:Policy", "deploy-boundary");
     expect(boundary.parent).toBe(deploy.urn);
-    expect(boundary.inputs).toMatchObject({ name: `trading-${stack}-boundary`, path: "/ci/" });
+    expect(boundary.inputs).toMatchObject({
+      name: `${SAMPLE.app}-${stack}-boundary`,
+      path: "/ci/",
+    });
     expect(json(boundary.inputs["policy"])).toEqual(
       environmentBoundaryPolicy({
         stack,
-        app: "trading",
+        app: `${SAMPLE.app}`,
         partition: "aws",
-        region: "eu-west-1",
+        region: `${SAMPLE.region}`,
         accountId: MOCK_ACCOUNT_ID,
       }),
     );
     expect(run.outputs["boundaryPolicyArn"]).toBe(boundaryArn(stack));
     expect(run.outputs["deployRoleArn"]).toBe(
-      `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/ci/trading-${stack}-deploy`,
+      `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/ci/${SAMPLE.app}-${stack}-deploy`,
     );
   });
 
@@ -760,26 +768,26 @@ describe.each(environments().names)("every stack (%s)", (stack) => {
 
   it("exports what an operator needs", () => {
     const run = runs[stack]!;
-    const dns = "service-alb-1234567890.eu-west-1.elb.amazonaws.com";
+    const dns = `service-alb-1234567890.${SAMPLE.region}.elb.amazonaws.com`;
     const replicas = run.spec.database.readReplicas;
     expect(run.outputs).toMatchObject({
       loadBalancerDnsName: dns,
       appUrl: `https://${dns}`,
-      databaseEndpoint: "database-primary.c9akciq32.eu-west-1.rds.amazonaws.com:5432",
+      databaseEndpoint: `database-primary.c9akciq32.${SAMPLE.region}.rds.amazonaws.com:5432`,
       databaseReaderEndpoints: Array.from(
         { length: replicas },
-        (_, i) => `database-replica-${i + 1}.c9akciq32.eu-west-1.rds.amazonaws.com:5432`,
+        (_, i) => `database-replica-${i + 1}.c9akciq32.${SAMPLE.region}.rds.amazonaws.com:5432`,
       ),
       cacheEndpoint: "clustercfg.cache-redis.abc123.euw1.cache.amazonaws.com",
       logGroups: {
-        network: `/${stack}/trading/network`,
-        "service-api": `/${stack}/trading/service-api`,
-        "service-worker": `/${stack}/trading/service-worker`,
-        cache: `/${stack}/trading/cache`,
+        network: `/${stack}/${SAMPLE.app}/network`,
+        "service-api": `/${stack}/${SAMPLE.app}/service-api`,
+        "service-worker": `/${stack}/${SAMPLE.app}/service-worker`,
+        cache: `/${stack}/${SAMPLE.app}/cache`,
       },
       liveColours: { api: "blue", worker: "blue" },
       ecsServices: {
-        cluster: `trading-${stack}-cluster`,
+        cluster: `${SAMPLE.app}-${stack}-cluster`,
         taskDefinitions: Object.fromEntries(
           ofType(run, T.ecsService).map((svc) => {
             const task = ofType(run, T.task).find(
@@ -792,7 +800,7 @@ describe.each(environments().names)("every stack (%s)", (stack) => {
           }),
         ),
       },
-      alarmTopicArn: `arn:aws:sns:eu-west-1:${MOCK_ACCOUNT_ID}:trading-${stack}-alarms`,
+      alarmTopicArn: `arn:aws:sns:${SAMPLE.region}:${MOCK_ACCOUNT_ID}:${SAMPLE.app}-${stack}-alarms`,
     });
     expect(Object.keys(run.outputs["roleArns"] as object).sort()).toEqual(
       Object.entries(run.spec.access)
@@ -809,7 +817,7 @@ describe("dev: smaller, and the production branches not taken", () => {
     expect(ofType(run, T.nat)).toHaveLength(1);
     expect(ofType(run, T.eip)).toHaveLength(1);
     expect(new Set(ofType(run, T.subnet).map((s) => s.inputs["availabilityZone"]))).toEqual(
-      new Set(["eu-west-1a", "eu-west-1b"]),
+      new Set([`${SAMPLE.region}a`, `${SAMPLE.region}b`]),
     );
     // Both app route tables send egress through the one NAT.
     for (const i of [1, 2]) {
@@ -910,7 +918,7 @@ describe.each(["stage", "prod"] as const)("%s: production-sized", (stack) => {
       backupRetentionPeriod: 14,
       deletionProtection: true,
       skipFinalSnapshot: false,
-      finalSnapshotIdentifier: `trading-${stack}-db-final`,
+      finalSnapshotIdentifier: `${SAMPLE.app}-${stack}-db-final`,
     });
     const replicas = ofType(run, T.rds).filter((i) => i.inputs["replicateSourceDb"] !== undefined);
     expect(
@@ -920,7 +928,7 @@ describe.each(["stage", "prod"] as const)("%s: production-sized", (stack) => {
         r.inputs["storageEncrypted"],
         r.inputs["publiclyAccessible"],
       ]),
-    ).toEqual([["database-replica-1", `trading-${stack}-db`, true, false]]);
+    ).toEqual([["database-replica-1", `${SAMPLE.app}-${stack}-db`, true, false]]);
     expect(replicas[0]!.inputs["autoMinorVersionUpgrade"]).toBe(true);
     expect(primary.protect).toBe(stack === "prod");
     expect(replicas[0]!.protect).toBe(false);
@@ -939,7 +947,7 @@ describe.each(["stage", "prod"] as const)("%s: production-sized", (stack) => {
   it("traces: X-Ray daemon beside the app, a sampling rule, and trace permissions", () => {
     const run = runs[stack]!;
     expect(ofType(run, T.sampling).map((r) => [r.name, r.inputs["ruleName"]])).toEqual([
-      ["observability-sampling", `trading-${stack}-sampling`],
+      ["observability-sampling", `${SAMPLE.app}-${stack}-sampling`],
     ]);
     for (const service of ["api", "worker"]) {
       const defs = containers(one(run, T.task, `service-${service}-task-blue`));
@@ -999,13 +1007,13 @@ describe("rollouts", () => {
     );
     expect(containers(one(run, T.task, "service-api-task-blue"))[0]!.image).toBe(DIGEST_B);
     expect(alarm(run, "service-cpu", "api").inputs["dimensions"]).toEqual({
-      ClusterName: "trading-stage-cluster",
-      ServiceName: "trading-stage-api-green",
+      ClusterName: `${SAMPLE.app}-stage-cluster`,
+      ServiceName: `${SAMPLE.app}-stage-api-green`,
     });
     // The worker's rollout is its own.
     expect(alarm(run, "service-cpu", "worker").inputs["dimensions"]).toEqual({
-      ClusterName: "trading-stage-cluster",
-      ServiceName: "trading-stage-worker-blue",
+      ClusterName: `${SAMPLE.app}-stage-cluster`,
+      ServiceName: `${SAMPLE.app}-stage-worker-blue`,
     });
     expect(run.outputs["liveColours"]).toEqual({ api: "green", worker: "blue" });
   });
@@ -1120,7 +1128,7 @@ describe("services", () => {
     const rules = ofType(run, T.rule);
     expect(rules.map((r) => r.name)).toEqual(["service-admin-rule", "service-reports-rule"]);
     const https = one(run, T.listener, "service-https");
-    const listenerArn = `arn:aws:lb:eu-west-1:${MOCK_ACCOUNT_ID}:service-https`;
+    const listenerArn = `arn:aws:lb:${SAMPLE.region}:${MOCK_ACCOUNT_ID}:service-https`;
     const [admin, reports] = rules.map(
       (r) => r.inputs as unknown as Rule & { listenerArn: string; tags: object },
     );
@@ -1156,7 +1164,7 @@ describe("services", () => {
     const rule = one(run, T.rule, "service-admin-rule");
     expect(one(run, T.ecsService, "service-admin-svc-blue").dependencies).toContain(rule.urn);
     expect(one(run, T.tg, "service-admin-tg-blue").inputs).toMatchObject({
-      name: "trading-stage-admin-blue",
+      name: `${SAMPLE.app}-stage-admin-blue`,
       port: 9000,
       healthCheck: { path: "/ready" },
     });

@@ -1,10 +1,11 @@
+import { SAMPLE } from "../harness/sample";
 import { beforeAll, describe, expect, it } from "vitest";
 import { environments, type StackName } from "../../src/model";
 import { json, runStack, unsecret, type ProgramRun } from "./harness";
 
 const PARAMETER = "aws:ssm/parameter:Parameter";
 const ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";
-const RDS_SECRET = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-database-primary";
+const RDS_SECRET = `arn:aws:secretsmanager:${SAMPLE.region}:123456789012:secret:rds!db-database-primary`;
 
 describe.each(environments().names)(
   "the %s application's connection details",
@@ -18,7 +19,7 @@ describe.each(environments().names)(
     });
 
     it("publishes endpoints and secret ARNs under the path the app reads", () => {
-      const host = (name: string) => `${name}.c9akciq32.eu-west-1.rds.amazonaws.com:5432`;
+      const host = (name: string) => `${name}.c9akciq32.${SAMPLE.region}.rds.amazonaws.com:5432`;
       const readers = run.spec.database.readReplicas > 0 ? host("database-replica-1") : "-";
       expect(
         children
@@ -27,24 +28,28 @@ describe.each(environments().names)(
           .sort(),
       ).toEqual([
         [
-          `/${stack}/trading/connections/cache/auth-token-secret-arn`,
+          `/${stack}/${SAMPLE.app}/connections/cache/auth-token-secret-arn`,
           "String",
-          `arn:aws:secretsmanager:eu-west-1:123456789012:secret:/${stack}/trading/cache/auth-token`,
+          `arn:aws:secretsmanager:${SAMPLE.region}:123456789012:secret:/${stack}/${SAMPLE.app}/cache/auth-token`,
         ],
         [
-          `/${stack}/trading/connections/cache/endpoint`,
+          `/${stack}/${SAMPLE.app}/connections/cache/endpoint`,
           "String",
           "clustercfg.cache-redis.abc123.euw1.cache.amazonaws.com",
         ],
-        [`/${stack}/trading/connections/database/endpoint`, "String", host("database-primary")],
-        [`/${stack}/trading/connections/database/reader-endpoints`, "String", readers],
-        [`/${stack}/trading/connections/database/secret-arn`, "String", RDS_SECRET],
+        [
+          `/${stack}/${SAMPLE.app}/connections/database/endpoint`,
+          "String",
+          host("database-primary"),
+        ],
+        [`/${stack}/${SAMPLE.app}/connections/database/reader-endpoints`, "String", readers],
+        [`/${stack}/${SAMPLE.app}/connections/database/secret-arn`, "String", RDS_SECRET],
       ]);
     });
 
     it("lets the task role read exactly those two secrets", () => {
       const policy = children.find((r) => r.type === ROLE_POLICY)!;
-      expect(policy.inputs["role"]).toBe(`trading-${stack}-task`);
+      expect(policy.inputs["role"]).toBe(`${SAMPLE.app}-${stack}-task`);
       const document = json<{ Statement: { Sid: string; Action: unknown; Resource: unknown }[] }>(
         policy.inputs["policy"],
       );
@@ -54,15 +59,15 @@ describe.each(environments().names)(
           ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
           [
             RDS_SECRET,
-            `arn:aws:secretsmanager:eu-west-1:123456789012:secret:/${stack}/trading/cache/auth-token`,
+            `arn:aws:secretsmanager:${SAMPLE.region}:123456789012:secret:/${stack}/${SAMPLE.app}/cache/auth-token`,
           ],
         ],
         [
           "DecryptConnectionSecrets",
           "kms:Decrypt",
           [
-            "arn:aws:kms:eu-west-1:123456789012:key/database-key",
-            "arn:aws:kms:eu-west-1:123456789012:key/cache-key",
+            `arn:aws:kms:${SAMPLE.region}:123456789012:key/database-key`,
+            `arn:aws:kms:${SAMPLE.region}:123456789012:key/cache-key`,
           ],
         ],
       ]);

@@ -1,3 +1,4 @@
+import { SAMPLE } from "../harness/sample";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -116,14 +117,14 @@ describe("no credential reaches further than its approvals allow", () => {
   });
 
   it("fails on a widened row: a role naming another environment", () => {
-    const widened = roleCapabilities("dev", "trading", [
+    const widened = roleCapabilities("dev", `${SAMPLE.app}`, [
       {
         urn: "urn:pulumi:dev::envstack::aws:iam/role:Role::r",
         type: "aws:iam/role:Role",
         name: "r",
         inputs: {
-          name: "trading-dev-r",
-          permissionsBoundary: "arn:aws:iam::1:policy/ci/trading-dev-boundary",
+          name: `${SAMPLE.app}-dev-r`,
+          permissionsBoundary: `arn:aws:iam::1:policy/ci/${SAMPLE.app}-dev-boundary`,
         },
       },
       {
@@ -131,14 +132,14 @@ describe("no credential reaches further than its approvals allow", () => {
         type: "aws:iam/rolePolicy:RolePolicy",
         name: "p",
         inputs: {
-          role: "trading-dev-r",
+          role: `${SAMPLE.app}-dev-r`,
           name: "p",
           policy: JSON.stringify({
             Statement: [
               {
                 Effect: "Allow",
                 Action: "ssm:GetParameter",
-                Resource: "arn:aws:ssm:eu-west-1:1:parameter/prod/trading/x",
+                Resource: `arn:aws:ssm:${SAMPLE.region}:1:parameter/prod/${SAMPLE.app}/x`,
               },
             ],
           }),
