@@ -4,13 +4,13 @@ import { parseArgs } from "node:util";
 import {
   deployWorkflows,
   GENERATED_MARKER,
+  projectDirAbove,
   withScannedBranches,
   WORKFLOWS_DIR,
   writeFileAtomic,
 } from "../model";
 import { chainOf, GateError } from "../engine/gate";
 import { EXIT, processIo, reportError, type Io } from "./io";
-import { packageRoot } from "../engine/paths";
 
 export const WORKFLOWS_USAGE = `Usage: envstack workflows [--check] [--project-dir <dir>]
 
@@ -21,7 +21,8 @@ there is one, to the environments' branches.
 
 Options:
       --check              Write nothing; exit 1 naming each file that differs.
-      --project-dir <dir>  The project (Pulumi.yaml, envstack.yaml). Defaults to this package.
+      --project-dir <dir>  The project (Pulumi.yaml, envstack.yaml). Defaults to the nearest
+                           directory holding a Pulumi.yaml, from the current one up.
   -h, --help               This help.`;
 
 const CODE_SCANNING = "code-scanning.yml";
@@ -66,7 +67,10 @@ export function runWorkflows(argv: readonly string[], io: Io = processIo): numbe
       io.stdout(`${WORKFLOWS_USAGE}\n`);
       return EXIT.ok;
     }
-    const projectDir = path.resolve(values["project-dir"] ?? packageRoot());
+    // Never the installed package: the files go to the project being worked on.
+    const projectDir = path.resolve(
+      values["project-dir"] ?? projectDirAbove(process.cwd()) ?? process.cwd(),
+    );
     const dir = path.join(projectDir, WORKFLOWS_DIR);
     const changes: string[] = [];
     for (const [file, text] of wanted(projectDir)) {

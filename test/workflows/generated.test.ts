@@ -13,6 +13,7 @@ import {
   WORKFLOWS_DIR,
 } from "../../src/model/workflows";
 import { lintWorkflow } from "./actionlint";
+import { runCli } from "../cli/helpers";
 import { checkWorkflows, loadWorkflows, WORKFLOW_DIR, type Workflow } from "./drift";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -93,6 +94,16 @@ describe("envstack workflows", () => {
 
     const again = capture();
     expect(runWorkflows(["--check", "--project-dir", dir], again)).toBe(0);
+  });
+
+  it("without --project-dir, writes into the project around the current directory", async () => {
+    const dir = project();
+    const nested = path.join(dir, "infra", "scripts");
+    fs.mkdirSync(nested, { recursive: true });
+    const run = await runCli(["workflows"], nested);
+    expect([run.code, run.stderr]).toEqual([0, ""]);
+    expect(fs.existsSync(path.join(dir, WORKFLOWS_DIR, "deploy-sandbox.yml"))).toBe(true);
+    expect(fs.existsSync(path.join(nested, WORKFLOWS_DIR))).toBe(false);
   });
 
   it("refuses a broken envstack.yaml, naming the file, and writes nothing", () => {
