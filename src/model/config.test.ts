@@ -20,6 +20,7 @@ import {
   toEngineConfig,
 } from ".";
 import { changed, stackFile, TAGGED_IMAGE } from "../../test/harness/bad-configs";
+import { describeFound } from "./errors";
 
 const DIGEST_B = `123456789012.dkr.ecr.${SAMPLE.region}.amazonaws.com/${SAMPLE.repository}@sha256:${"b".repeat(64)}`;
 const CERT = `arn:aws:acm:${SAMPLE.region}:123456789012:certificate/2f5b3e40-7c8d-4e9f-a01b-2c3d4e5f6071`;
@@ -164,7 +165,7 @@ const BAD: readonly [string, string, string, unknown, string][] = [
     "stage",
     "aws:region",
     undefined,
-    `Pulumi.stage.yaml: aws:region: expected an AWS region such as ${SAMPLE.region}, found nothing (the key is missing)`,
+    `Pulumi.stage.yaml: aws:region: expected an AWS region such as eu-west-1, found nothing (the key is missing)`,
   ],
   [
     "developer with write in prod",
@@ -339,7 +340,7 @@ const BAD: readonly [string, string, string, unknown, string][] = [
     "prod",
     "aws:region",
     "Europe",
-    `Pulumi.prod.yaml: aws:region: expected an AWS region such as ${SAMPLE.region}, found string "Europe"`,
+    `Pulumi.prod.yaml: aws:region: expected an AWS region such as eu-west-1, found string "Europe"`,
   ],
   [
     "app name with capitals",
@@ -430,14 +431,14 @@ const BAD: readonly [string, string, string, unknown, string][] = [
     "prod",
     "envstack:loadBalancer.certificateArn",
     CERT.replace(`${SAMPLE.region}`, "us-east-1"),
-    `Pulumi.prod.yaml: envstack:loadBalancer.certificateArn: expected a certificate in ${SAMPLE.region}, the stack's aws:region (an ALB uses ACM certificates of its own region only), found string "arn:aws:acm:us-east-1:123456789012:certificate/2f5b3e40-7c8d-4e9f-a01b-2c3d4...`,
+    `Pulumi.prod.yaml: envstack:loadBalancer.certificateArn: expected a certificate in ${SAMPLE.region}, the stack's aws:region (an ALB uses ACM certificates of its own region only), found ${describeFound(CERT.replace(SAMPLE.region, "us-east-1"))}`,
   ],
   [
     "certificate of another partition",
     "stage",
     "envstack:loadBalancer.certificateArn",
     CERT.replace("arn:aws:", "arn:aws-cn:"),
-    `Pulumi.stage.yaml: envstack:loadBalancer.certificateArn: expected a certificate ARN of the aws partition (arn:aws:acm:...): ${SAMPLE.region} is a commercial region, found string "arn:aws-cn:acm:${SAMPLE.region}:123456789012:certificate/2f5b3e40-7c8d-4e9f-a01b-2c...`,
+    `Pulumi.stage.yaml: envstack:loadBalancer.certificateArn: expected a certificate ARN of the aws partition (arn:aws:acm:...): ${SAMPLE.region} is a commercial region, found ${describeFound(CERT.replace("arn:aws:", "arn:aws-cn:"))}`,
   ],
   [
     "certificate ARN without an account",

@@ -1,3 +1,4 @@
+import { SAMPLE } from "../harness/sample";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -10,7 +11,7 @@ const RDS = "aws:rds/instance:Instance";
 const REDIS = "aws:elasticache/replicationGroup:ReplicationGroup";
 const LISTENER = "aws:lb/listener:Listener";
 const VPC = "aws:ec2/vpc:Vpc";
-const CERT = "arn:aws:acm:eu-west-1:123456789012:certificate/0d3f1c2e-5a6b-4c7d-8e9f-0a1b2c3d4e5f";
+const CERT = `arn:aws:acm:${SAMPLE.region}:123456789012:certificate/0d3f1c2e-5a6b-4c7d-8e9f-0a1b2c3d4e5f`;
 const VERSIONS = POSTGRES_VERSIONS.join(", ");
 const FAMILIES = "db.t3, db.t4g, db.m6g, db.m7g, db.m6i, db.m7i, db.r6g, db.r7g, db.r6i, db.r7i";
 
@@ -22,7 +23,7 @@ const db = (props: Record<string, unknown> = {}): Fixture => ({
 const replica = (props: Record<string, unknown> = {}): Fixture => ({
   type: RDS,
   name: "database-replica-1",
-  props: { replicateSourceDb: "trading-prod-db", instanceClass: "db.r6g.large", ...props },
+  props: { replicateSourceDb: `${SAMPLE.app}-prod-db`, instanceClass: "db.r6g.large", ...props },
 });
 const cache = (props: Record<string, unknown> = {}): Fixture => ({
   type: REDIS,
@@ -192,9 +193,9 @@ const rows: Row[] = [
   [
     "a certificate from us-east-1",
     "listener-certificate-in-stack-region",
-    listener({ certificateArn: CERT.replace("eu-west-1", "us-east-1") }),
+    listener({ certificateArn: CERT.replace(`${SAMPLE.region}`, "us-east-1") }),
     [
-      `Set certificateArn on service-https to a certificate in eu-west-1 (arn:aws:acm:eu-west-1:...): the load balancer uses ACM certificates of its own region only, found ${CERT.replace("eu-west-1", "us-east-1")}.`,
+      `Set certificateArn on service-https to a certificate in ${SAMPLE.region} (arn:aws:acm:${SAMPLE.region}:...): the load balancer uses ACM certificates of its own region only, found ${CERT.replace(`${SAMPLE.region}`, "us-east-1")}.`,
     ],
   ],
   [
@@ -202,7 +203,7 @@ const rows: Row[] = [
     "listener-certificate-in-stack-region",
     listener({ certificateArn: CERT.replace("arn:aws:", "arn:aws-cn:") }),
     [
-      `Set certificateArn on service-https to a certificate in eu-west-1 (arn:aws:acm:eu-west-1:...): the load balancer uses ACM certificates of its own region only, found ${CERT.replace("arn:aws:", "arn:aws-cn:")}.`,
+      `Set certificateArn on service-https to a certificate in ${SAMPLE.region} (arn:aws:acm:${SAMPLE.region}:...): the load balancer uses ACM certificates of its own region only, found ${CERT.replace("arn:aws:", "arn:aws-cn:")}.`,
     ],
   ],
   [
@@ -210,7 +211,7 @@ const rows: Row[] = [
     "listener-certificate-in-stack-region",
     listener({ certificateArn: "arn:aws:iam::123456789012:server-certificate/legacy" }),
     [
-      "Set certificateArn on service-https to an ACM certificate ARN (arn:aws:acm:eu-west-1:<account>:certificate/<id>): found arn:aws:iam::123456789012:server-certificate/legacy.",
+      `Set certificateArn on service-https to an ACM certificate ARN (arn:aws:acm:${SAMPLE.region}:<account>:certificate/<id>): found arn:aws:iam::123456789012:server-certificate/legacy.`,
     ],
   ],
   [
