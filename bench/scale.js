@@ -51,7 +51,7 @@ async function main() {
   ]);
   try {
     const { runUnderMocks } = require(path.join(dist, "engine", "mock-run.js"));
-    const { declareEnvironment } = require(path.join(dist, "program.js"));
+    const { declareEnvironment } = require(path.join(dist, "program", "index.js"));
     const pulumi = require("@pulumi/pulumi");
     const loadedMs = since();
     const { quietProgramRuntime } = require(path.join(dist, "engine", "program-runtime.js"));

@@ -1,7 +1,7 @@
 /**
  * envstack as a library: the components, the function that declares a whole environment from a
  * validated spec, and the model that validates stack files. Importing it declares nothing; the
- * program Pulumi.yaml names is `envstack/program` (src/main.ts), which reads the stack's config
+ * program Pulumi.yaml names is `envstack/program` (src/program/main.ts), which reads the stack's config
  * and calls `declareEnvironment`.
  */
 export { declareEnvironment } from "./program";
@@ -30,5 +30,5 @@ export {
   type EnvironmentGuardsArgs,
   type Guards,
   type GuardsOptions,
-} from "./github";
+} from "./delivery";
 export * as model from "./model";

@@ -610,7 +610,7 @@ describe("invalid config declares nothing", () => {
     vi.resetModules();
     let error: unknown;
     try {
-      await import("../../src/main.js");
+      await import("../program/main.js");
       await (pulumi.runtime as unknown as Runtime).waitForRPCs();
     } catch (err) {
       error = err;
@@ -618,7 +618,7 @@ describe("invalid config declares nothing", () => {
     return { declared, error };
   }
 
-  it("src/main.ts refuses a bad prod config before declaring anything", async () => {
+  it("src/program/main.ts refuses a bad prod config before declaring anything", async () => {
     const { declared, error } = await importProgram(
       "prod",
       changed("prod", "envstack:services.api.image", TAGGED_IMAGE),
@@ -631,7 +631,7 @@ describe("invalid config declares nothing", () => {
     expect(declared).toEqual([]);
   });
 
-  it("src/main.ts declares the environment from a good config (the control)", async () => {
+  it("src/program/main.ts declares the environment from a good config (the control)", async () => {
     const { declared, error } = await importProgram(
       "dev",
       changed("dev", "envstack:app", `${SAMPLE.app}`),

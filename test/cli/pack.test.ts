@@ -24,7 +24,7 @@ beforeAll(async () => {
     const engineConfig = toEngineConfig(
       readStackConfigFile(path.join(ROOT, `Pulumi.${stack}.yaml`)),
     );
-    // The program as src/main.ts runs it (the guards stack reads every stack file).
+    // The program as src/program/main.ts runs it (the guards stack reads every stack file).
     const { resources } = await runStack(stack);
     recorded.set(stack, { engineConfig, resources });
   }

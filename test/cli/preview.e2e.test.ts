@@ -180,7 +180,7 @@ describe("envstack preview (end to end, the built CLI as a child process)", () =
     const project = path.join(dir, "Pulumi.yaml");
     fs.writeFileSync(
       project,
-      "name: envstack\nruntime:\n  name: nodejs\n  options:\n    nodeargs: --inspect\nmain: dist/src/main.js\n",
+      "name: envstack\nruntime:\n  name: nodejs\n  options:\n    nodeargs: --inspect\nmain: dist/src/program/main.js\n",
     );
     const run = await runCli(["preview", "--stack", "dev", "--project-dir", dir]);
     expect(run).toEqual({

@@ -48,7 +48,7 @@ describe("readProjectFile: Pulumi.yaml as the engine reads it", () => {
     const root = path.resolve(__dirname, "..", "..");
     expect(readProjectFile(path.join(root, "Pulumi.yaml"))).toMatchObject({
       name: "envstack",
-      main: "dist/src/main.js",
+      main: "dist/src/program/main.js",
       runtime: { typescript: false },
     });
   });

@@ -28,7 +28,7 @@ function copySample(): string {
   // The sample's main is relative to its place in the repository.
   const project = path.join(dir, "Pulumi.yaml");
   const doc = parseDocument(fs.readFileSync(project, "utf8"));
-  doc.set("main", path.join(ROOT, "dist", "src", "main.js"));
+  doc.set("main", path.join(ROOT, "dist", "src", "program", "main.js"));
   fs.writeFileSync(project, doc.toString());
   return dir;
 }

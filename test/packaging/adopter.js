@@ -34,7 +34,10 @@ async function main() {
   const declared = {};
   for (const stack of ["prod", "stage"]) {
     // A fresh program for each stack, as the engine starts one per run.
-    for (const module of [path.resolve("index.js"), path.join(installed, "dist/src/main.js")])
+    for (const module of [
+      path.resolve("index.js"),
+      path.join(installed, "dist/src/program/main.js"),
+    ])
       delete require.cache[module];
     declared[stack] = (await run(stack, () => require("./index.js"))).resources;
   }

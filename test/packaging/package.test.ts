@@ -169,7 +169,7 @@ describeWithNpm(title, () => {
       "bin/envstack.js",
       "dist/src/index.js",
       "dist/src/index.d.ts",
-      "dist/src/main.js",
+      "dist/src/program/main.js",
       "dist/src/cli/main.js",
       "dist/policies/index.js",
       "policies/PulumiPolicy.yaml",

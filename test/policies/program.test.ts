@@ -10,7 +10,7 @@ import { latestExpiry, today } from "../../policies/suppressions";
 import { UNKNOWN } from "../../policies/unknowns";
 import { checkAll, fixturesOf, urnOf, type Fixture } from "./harness";
 
-/** The program as src/main.ts runs it (the guards stack reads every stack file). */
+/** The program as src/program/main.ts runs it (the guards stack reads every stack file). */
 async function run(stack: StackName): Promise<RegisteredResource[]> {
   return [...(await runStack(stack)).resources];
 }

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { readStackConfigFile, toEngineConfig } from "../../src/model";
 import { ROOT } from "./harness";
 
-describe("the program Pulumi.yaml names (dist/src/main.js)", () => {
+describe("the program Pulumi.yaml names (dist/src/program/main.js)", () => {
   // The engine starts a program whose `main` is a file in that file's directory:
   // https://github.com/pulumi/pulumi/blob/1b5949891b3cefcb9974752b24a5ecef0acc86c8/pkg/engine/project.go#L45-L73
   it("finds every stack file from the directory the engine starts it in", async () => {
@@ -13,7 +13,7 @@ describe("the program Pulumi.yaml names (dist/src/main.js)", () => {
       const { runUnderMocks } = require(${JSON.stringify(path.join(ROOT, "dist/src/engine/mock-run.js"))});
       runUnderMocks({
         project: "envstack", stack: "prod", config: ${JSON.stringify(config)}, region: "eu-west-1",
-        program: () => require(${JSON.stringify(path.join(ROOT, "dist/src/main.js"))}),
+        program: () => require(${JSON.stringify(path.join(ROOT, "dist/src/program/main.js"))}),
       }).then(
         (r) => console.log(JSON.stringify([...new Set(r.resources.filter((x) => x.type === "github:index/repositoryEnvironment:RepositoryEnvironment").map((x) => x.wireInputs.environment))].sort())),
         (err) => { console.error(err.message); process.exitCode = 3; },
@@ -39,7 +39,7 @@ describe("the program Pulumi.yaml names (dist/src/main.js)", () => {
       const { runUnderMocks } = require(${JSON.stringify(path.join(ROOT, "dist/src/engine/mock-run.js"))});
       runUnderMocks({
         project: "envstack", stack: "dev", config: ${JSON.stringify(config)}, region: "eu-west-1",
-        program: () => require(${JSON.stringify(path.join(ROOT, "dist/src/main.js"))}),
+        program: () => require(${JSON.stringify(path.join(ROOT, "dist/src/program/main.js"))}),
       }).then(() => console.log("ran"), (err) => { console.error(err.message); process.exitCode = 3; });
     `;
     const run = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {

@@ -43,7 +43,7 @@ export type OtherStacks = Readonly<Partial<Record<StackName, Readonly<Record<str
 
 /**
  * Runs the program for a stack under the SDK's mocks with the committed stack file (plus any
- * overrides): config is read through the same path `src/main.ts` takes (engine form ->
+ * overrides): config is read through the same path `src/program/main.ts` takes (engine form ->
  * loadSpecFromEngineConfig; the guards stack also reads every other stack file, here with
  * `others` applied), then `declareEnvironment` declares the resources.
  */

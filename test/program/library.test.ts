@@ -60,7 +60,7 @@ describe("the package as a library", () => {
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout)).toEqual([
       path.join(ROOT, "dist", "src", "index.js"),
-      path.join(ROOT, "dist", "src", "main.js"),
+      path.join(ROOT, "dist", "src", "program", "main.js"),
     ]);
   });
 });

@@ -142,7 +142,7 @@ export const CORPUS: readonly CorpusCase[] = [
     about: "loading",
     dir: ROOT,
     project: "envstack",
-    why: "The project's own Pulumi.yaml and program (dist/src/main.js): the verdict every other case builds on.",
+    why: "The project's own Pulumi.yaml and program (dist/src/program/main.js): the verdict every other case builds on.",
     stacks: environments().names,
     declares: [],
     adds: none,

@@ -11,11 +11,11 @@ const model = require(path.join(ROOT, "dist", "src", "model"));
 
 /** The envstack program: requiring it declares the stack's environment; these are its exports. */
 function envstack() {
-  return require(path.join(ROOT, "dist", "src", "main.js"));
+  return require(path.join(ROOT, "dist", "src", "program", "main.js"));
 }
 
 /**
- * The stack, its app, and an AWS provider carrying the stack's default tags (as src/program.ts
+ * The stack, its app, and an AWS provider carrying the stack's default tags (as src/program/index.ts
  * declares its own), plus the names the pack expects of what a case adds.
  */
 function environment() {

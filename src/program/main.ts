@@ -11,11 +11,11 @@ import {
   stackFilesFromEnvironment,
   useEnvironments,
   type EnvironmentSpec,
-} from "./model";
-import { declareEnvironment } from "./program";
+} from "../model";
+import { declareEnvironment } from ".";
 
 /*
- * The program Pulumi.yaml names (`main: dist/src/main.js`): requiring it reads the stack's config
+ * The program Pulumi.yaml names (`main: dist/src/program/main.js`): requiring it reads the stack's config
  * and declares the environment. The library, which declares nothing when imported, is
  * `./index` (the package's main).
  */

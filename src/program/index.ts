@@ -1,8 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { declareAwsEnvironment } from "./aws";
-import { declareGuards } from "./github";
-import { environments, defaultTags, type EnvironmentSpec } from "./model";
+import { declareAwsEnvironment } from "../aws";
+import { declareGuards } from "../delivery";
+import { environments, defaultTags, type EnvironmentSpec } from "../model";
 
 /**
  * Declares a whole environment from a validated spec: the AWS side under one explicit provider
