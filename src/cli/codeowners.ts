@@ -13,7 +13,7 @@ import {
 } from "../model";
 import { chainOf, GateError } from "../engine/gate";
 import { EXIT, processIo, reportError, type Io } from "./io";
-import { packageRoot } from "../engine/paths";
+import { defaultProjectDir } from "../engine/paths";
 
 export const CODEOWNERS_USAGE = `Usage: envstack codeowners [--check] [--project-dir <dir>]
 
@@ -22,7 +22,9 @@ the code-owner review main requires always has owners to ask.
 
 Options:
       --check              Write nothing; exit 1 when the committed file differs.
-      --project-dir <dir>  The project (Pulumi.yaml and the stack files). Defaults to this package.
+      --project-dir <dir>  The project (Pulumi.yaml and the stack files). Defaults to the nearest
+                           directory holding a Pulumi.yaml from the current one up, else this
+                           package.
   -h, --help               This help.`;
 
 /** `envstack codeowners`: returns the exit code. */
@@ -47,7 +49,7 @@ export function runCodeowners(argv: readonly string[], io: Io = processIo): numb
       io.stdout(`${CODEOWNERS_USAGE}\n`);
       return EXIT.ok;
     }
-    const projectDir = path.resolve(values["project-dir"] ?? packageRoot());
+    const projectDir = path.resolve(values["project-dir"] ?? defaultProjectDir());
     useEnvironments(chainOf(projectDir));
     const file = stackFileOf(stackFiles(projectDir), environments().production);
     const spec = loadSpecFromFile(file, environments().production);

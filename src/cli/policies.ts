@@ -5,7 +5,7 @@ import { PACK_NAME, POLICY_CATALOG, type PolicyMeta } from "../../policies/catal
 import { loadEnvironments, ROLES, stackFilesFromEnvironment, useEnvironments } from "../model";
 import { GateError } from "../engine/gate";
 import { EXIT, processIo, reportError, type Io } from "./io";
-import { packageRoot } from "../engine/paths";
+import { defaultProjectDir } from "../engine/paths";
 
 export const POLICIES_USAGE = `Usage: envstack policies [--format text|json|markdown]
        envstack policies --config [--project-dir <dir>]
@@ -20,8 +20,9 @@ no stack files to read.
 Options:
   -f, --format <format>    text (default), json or markdown.
   -c, --config             Print the baselines policy config.
-  -p, --project-dir <dir>  Where the stack files are (default: this package's directory); the
-                           files ENVSTACK_STACK_FILES names replace them, as the program reads.
+  -p, --project-dir <dir>  Where the stack files are (default: the nearest directory holding a
+                           Pulumi.yaml from the current one up, else this package); the files
+                           ENVSTACK_STACK_FILES names replace them, as the program reads.
   -h, --help               This help.`;
 
 export function policiesText(catalog: readonly PolicyMeta[]): string {
@@ -79,7 +80,7 @@ export function runPolicies(argv: readonly string[], io: Io = processIo): number
     if (values.config) {
       if (values.format !== undefined)
         throw new GateError(`--format: not with --config, which prints JSON\n\n${POLICIES_USAGE}`);
-      const projectDir = path.resolve(values["project-dir"] ?? packageRoot());
+      const projectDir = path.resolve(values["project-dir"] ?? defaultProjectDir());
       // The project's chain names the stacks whose baselines the config carries.
       useEnvironments(loadEnvironments(projectDir));
       // A broken stack file is ConfigErrors: reported naming the file and key, exit 2.

@@ -43,9 +43,10 @@ Options:
       --policy-config <file>  Policy config (JSON, as \`pulumi preview --policy-config\` takes it).
       --policy-pack <dir>     The policy pack directory (default: the project's policies/).
       --project-dir <dir>     The project: its Pulumi.yaml names the program, its
-                              Pulumi.<stack>.yaml are the stack files (default: this
-                              package). Holding only stack files, this package's
-                              program runs with them.
+                              Pulumi.<stack>.yaml are the stack files (default: the
+                              nearest directory holding a Pulumi.yaml from the current
+                              one up, else this package). Holding only stack files,
+                              this package's program runs with them.
       --judge <how>           in-process (default): the pack's policies judged in this process
                               by the @pulumi/policy server's own handlers; pack-process: the
                               pack started as the Pulumi CLI starts it, one process per stack,

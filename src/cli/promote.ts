@@ -43,9 +43,10 @@ Options:
       --policy-config <file>  Policy config for the source's gate run (JSON).
       --policy-pack <dir>     The policy pack directory (default: the project's policies/).
       --project-dir <dir>     The project: its Pulumi.yaml names the program, its
-                              Pulumi.<stack>.yaml are the stack files (default: this
-                              package). Holding only stack files, this package's
-                              program runs with them.
+                              Pulumi.<stack>.yaml are the stack files (default: the
+                              nearest directory holding a Pulumi.yaml from the current
+                              one up, else this package). Holding only stack files,
+                              this package's program runs with them.
   -v, --verbose               Stack traces for config and program errors.
   -h, --help                  This help.
 

@@ -18,7 +18,7 @@ import {
 import { fnmatch } from "../model/fnmatch";
 import { chainOf, GateError } from "../engine/gate";
 import { EXIT, emit, processIo, reportError, type Io } from "./io";
-import { packageRoot } from "../engine/paths";
+import { defaultProjectDir } from "../engine/paths";
 
 export const RELEASE_NOTES_USAGE = `Usage: envstack release-notes --stack <name> --tag <tag> --commit <sha> [options]
 
@@ -37,7 +37,8 @@ Options:
                                    object with its \`statuses\` list (GET .../deployments/{id}/statuses).
       --project-dir <dir>          The project (Pulumi.yaml and the stack files); its git history
                                    gives the source stack's file at each deployment's commit.
-                                   Defaults to this package.
+                                   Defaults to the nearest directory holding a Pulumi.yaml
+                                   from the current one up, else this package.
   -o, --output <file>              Write the notes to a file instead of stdout.
   -h, --help                       This help.`;
 
@@ -243,7 +244,7 @@ export function runReleaseNotes(argv: readonly string[], io: Io = processIo): nu
       io.stdout(`${RELEASE_NOTES_USAGE}\n`);
       return EXIT.ok;
     }
-    const projectDir = path.resolve(values["project-dir"] ?? packageRoot());
+    const projectDir = path.resolve(values["project-dir"] ?? defaultProjectDir());
     useEnvironments(chainOf(projectDir));
     const stack = values.stack;
     if (!environments().has(stack) || environments().get(stack).tags.length === 0) {

@@ -1,5 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { projectDirAbove } from "../model";
 
 /**
  * The envstack package root (holds Pulumi.yaml, the stack files and policies/). The CLI runs
@@ -13,6 +14,16 @@ export function packageRoot(): string {
     dir = path.dirname(dir);
   }
   return path.resolve(__dirname, "..", "..", "..");
+}
+
+/**
+ * The project a command works on when --project-dir is not given: the nearest directory holding
+ * a Pulumi.yaml from the current one up (outside node_modules), as `pulumi` finds its project;
+ * else this package (whose own stacks are the sample). Never the installed package when run
+ * from an application's project.
+ */
+export function defaultProjectDir(): string {
+  return projectDirAbove(process.cwd()) ?? packageRoot();
 }
 
 /** The default policy pack directory: `<package root>/policies`. */
@@ -42,6 +53,6 @@ export function gateDirectories(values: {
 }): { readonly packDir: string; readonly projectDir: string } {
   return {
     packDir: path.resolve(values["policy-pack"] ?? defaultPackDir()),
-    projectDir: path.resolve(values["project-dir"] ?? packageRoot()),
+    projectDir: path.resolve(values["project-dir"] ?? defaultProjectDir()),
   };
 }

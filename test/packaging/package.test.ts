@@ -358,6 +358,18 @@ describeWithNpm(title, () => {
       ]);
     });
 
+    it("the installed CLI works on the project around the current directory, not on itself", async () => {
+      const cli = path.join(project, "node_modules", "envstack", "bin", "envstack.js");
+      const nested = path.join(project, "infra");
+      fs.mkdirSync(nested, { recursive: true });
+      const [given, found] = await Promise.all([
+        run(process.execPath, [cli, "policies", "--config", "--project-dir", project], project),
+        run(process.execPath, [cli, "policies", "--config"], nested),
+      ]);
+      expect([found.code, found.stderr]).toEqual([0, ""]);
+      expect(found.stdout).toBe(given.stdout);
+    });
+
     it("the installed CLI writes the project's deploy workflows, which --check then finds current", async () => {
       const cli = path.join(project, "node_modules", "envstack", "bin", "envstack.js");
       const written = await run(
