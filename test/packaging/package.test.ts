@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stackConfigKey } from "../../policies/baselines";
 import { environments, loadSpecFromFile } from "../../src/model";
 import { ROOT } from "../cli/helpers";
+import { analyzeWithNewPack } from "../../src/engine/analyzer";
 
 /**
  * The two packages as `npm pack` makes them (the build already ran: `npm test` builds first):
@@ -356,6 +357,26 @@ describeWithNpm(title, () => {
       expect(report.stacks.map((s) => [s.stack, s.resources.length])).toEqual([
         ["stage", result.declared["stage"]],
       ]);
+    });
+
+    it("published, the pack knows the chain of the envstack.yaml beside its PulumiPolicy.yaml", async () => {
+      // A chain whose names are none of the default's: the published pack alone does not know it.
+      const chain =
+        "environments:\n  - { name: sandbox, role: development, branches: [develop] }\n" +
+        "  - { name: preprod, role: production-like, branches: [preprod] }\n" +
+        "  - { name: live, role: production, branches: [live] }\n";
+      const launch = (packDir: string) =>
+        analyzeWithNewPack({ packDir, stack: "preprod", project: "adopter", engineConfig: {} }, []);
+      await expect(launch(published)).rejects.toThrow(
+        new RegExp(
+          `stack: expected one of ${environments().names.join(", ")}, found "preprod": a published pack knows the chain of the envstack.yaml beside its PulumiPolicy.yaml`,
+        ),
+      );
+      const withChain = path.join(out, "published-with-chain");
+      fs.cpSync(published, withChain, { recursive: true, verbatimSymlinks: true });
+      fs.writeFileSync(path.join(withChain, "envstack.yaml"), chain);
+      const analysed = await launch(withChain);
+      expect(`${analysed.pack.name} ${analysed.pack.version}`).toBe("envstack-policies 0.1.0");
     });
 
     it("the installed CLI works on the project around the current directory, not on itself", async () => {
