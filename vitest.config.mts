@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
@@ -6,5 +7,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: "forks",
+    // Much of the suite waits on the processes it starts (programs, packs, git): two files at a
+    // time keep even a 2-core runner busy, where vitest's default (cores - 1) would run one.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
   },
 });
