@@ -193,7 +193,8 @@ describeWithNpm(title, () => {
     expect(policyPack.files).toContain("src/model/index.js");
     expect(
       policyPack.files.filter(
-        (f) => !/^(policies|src\/model)\/[a-z0-9-]+\.js$/.test(f) && !f.endsWith(".yaml"),
+        (f) =>
+          !/^(policies(\/[a-z0-9-]+)?|src\/model)\/[a-z0-9-]+\.js$/.test(f) && !f.endsWith(".yaml"),
       ),
     ).toEqual(["package.json"]);
     expect(Object.keys(policyPack.manifest.dependencies).sort()).toEqual([

@@ -1,17 +1,15 @@
 import type { PolicyResource } from "@pulumi/policy";
-import { environments, isDigestPinned, type EnvironmentSpec, type StackName } from "../src/model";
-import { baselineOf, stackFileSettings } from "./baselines";
+import { environments, type EnvironmentSpec, type StackName } from "../../src/model";
+import { baselineOf } from "../baselines";
 import {
   isRecord,
   ofType,
   parseJson,
   read,
-  show,
   whenKnown,
   type Report,
-  type ResourcePolicyDefinition,
   type StackPolicyDefinition,
-} from "./support";
+} from "../support";
 
 export const TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition";
 
@@ -52,38 +50,12 @@ export function repositoryOf(image: string): string {
   return colon > slash ? bare.slice(0, colon) : bare;
 }
 
-export const imagesPinnedByDigest: ResourcePolicyDefinition = {
-  name: "images-pinned-by-digest",
-  description:
-    "Checks whether every container of a task definition runs an image pinned by digest (<registry>/<repository>@sha256:<digest>).",
-  severity: "high",
-  remediationSteps:
-    "Reference the image by the digest CI built (`envstack promote` writes it into the stack file); never by a tag, which can move.",
-  levels: { development: "advisory", "production-like": "mandatory", production: "mandatory" },
-  suppressible: true,
-  validateResource: (args, report, { stack }) => {
-    if (args.type !== TASK_DEFINITION) return;
-    const result = containersOf(args.props);
-    if (!result.ok) {
-      if (result.known) report(`Declare containerDefinitions as a JSON list: ${result.reason}.`);
-      else report(`Cannot check images during preview: ${result.reason}.`, { level: "advisory" });
-      return;
-    }
-    for (const c of result.containers) {
-      if (isDigestPinned(c.image)) continue;
-      report(
-        `Pin container ${c.name} to an image digest: ${stack} runs only images pinned as <registry>/<repository>@sha256:<digest> (found ${c.image || "no image"}).`,
-      );
-    }
-  },
-};
-
-interface Images {
+export interface Images {
   readonly taskDefinition: PolicyResource;
   readonly container: Container;
 }
 
-function declaredImages(resources: readonly PolicyResource[], report: Report): Images[] {
+export function declaredImages(resources: readonly PolicyResource[], report: Report): Images[] {
   const out: Images[] = [];
   for (const r of ofType(resources, TASK_DEFINITION)) {
     const result = containersOf(r.props);
@@ -120,7 +92,7 @@ export function namedImages(spec: EnvironmentSpec): ReadonlyMap<string, readonly
 }
 
 /** The service a task definition runs, by its `service` tag, when known. */
-function serviceOf(taskDefinition: PolicyResource): string | undefined {
+export function serviceOf(taskDefinition: PolicyResource): string | undefined {
   const tags = whenKnown(() => taskDefinition.props["tags"] as unknown);
   const name = isRecord(tags) ? tags["service"] : undefined;
   return typeof name === "string" ? name : undefined;
@@ -141,12 +113,16 @@ function serviceOf(taskDefinition: PolicyResource): string | undefined {
  *   same repository as the source's), and a sidecar the source runs none of (dev without
  *   tracing).
  */
-const promotedFromPrevious: StackPolicyDefinition["validateStack"] = (args, report, context) => {
+export const promotedFromPrevious: StackPolicyDefinition["validateStack"] = (
+  args,
+  report,
+  context,
+) => {
   const source = environments().previous(context.stack);
   if (source !== undefined) promotedFrom(source, context.stack)(args, report, context);
 };
 
-function promotedFrom(
+export function promotedFrom(
   source: StackName,
   target: StackName,
 ): StackPolicyDefinition["validateStack"] {
@@ -235,34 +211,6 @@ function promotedFrom(
   };
 }
 
-export const prodRunsStageDigest: StackPolicyDefinition = {
-  name: "prod-runs-stage-digest",
-  description:
-    "Checks whether every prod service is declared in stage, whether each service's newest image is exactly the image committed for that service in stage, and whether every container of every prod task definition runs an image both Pulumi.prod.yaml and Pulumi.stage.yaml name for the same service.",
-  severity: "critical",
-  remediationSteps:
-    "Promote with `envstack promote --to prod` (or `--service <name>` for one service), which copies stage's committed images into Pulumi.prod.yaml; do not edit image references in code. A new service is declared in stage first. Sidecar images (observability.xrayDaemonImage) go to stage first. While a rollout or rollback holds a service's nextImage, its other colour may keep prod's previous services.<name>.image (a build of the same repository). This policy cannot be suppressed.",
-  levels: { development: "disabled", "production-like": "disabled", production: "mandatory" },
-  suppressible: false,
-  settings: stackFileSettings,
-  // The environment before production in the chain (stage by default).
-  validateStack: promotedFromPrevious,
-};
-
-export const stageRunsDevDigest: StackPolicyDefinition = {
-  name: "stage-runs-dev-digest",
-  description:
-    "Checks whether every stage service is declared in dev, whether each service's newest image is the image dev runs for it, and whether every container of every stage task definition runs an image Pulumi.stage.yaml names and dev has run for the same service.",
-  severity: "medium",
-  remediationSteps:
-    "Promote with `envstack promote --to stage`, which copies dev's images into Pulumi.stage.yaml. Advisory: dev moves on continuously.",
-  levels: { development: "disabled", "production-like": "advisory", production: "disabled" },
-  suppressible: true,
-  settings: stackFileSettings,
-  // The environment before it in the chain (dev by default).
-  validateStack: promotedFromPrevious,
-};
-
 export const ECS_SERVICE = "aws:ecs/service:Service";
 export const ECS_TASK_SET = "aws:ecs/taskSet:TaskSet";
 
@@ -286,62 +234,3 @@ export function taskDefinitionRef(
   if (!match) return undefined;
   return match[2] === undefined ? { family: match[1]! } : { family: match[1]!, revision: match[2] };
 }
-
-export const servicesRunDeclaredTaskDefinitions: StackPolicyDefinition = {
-  name: "services-run-declared-task-definitions",
-  description:
-    "Checks whether every ECS service and task set runs a task definition the stack declares (by dependency on it, or by its family or ARN), so the image checks see every image a service can run.",
-  severity: "critical",
-  documentation: "https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateService.html",
-  remediationSteps:
-    "Pass the declared task definition's `arn` output as the service's taskDefinition (the service component does for each colour). A literal family or ARN passes only when it names a declared family, and its revision cannot be checked before the update; a looked-up or foreign task definition runs images no stack file names. This policy cannot be suppressed.",
-  levels: { development: "advisory", "production-like": "mandatory", production: "mandatory" },
-  suppressible: false,
-  validateStack: (args, report, { stack }) => {
-    const declared = ofType(args.resources, TASK_DEFINITION);
-    const familyOf = (t: PolicyResource) => {
-      const family = whenKnown(() => t.props["family"] as unknown);
-      return typeof family === "string" ? family : undefined;
-    };
-    const families = declared.map(familyOf).filter((f): f is string => f !== undefined);
-    const runners = args.resources.filter((r) => r.type === ECS_SERVICE || r.type === ECS_TASK_SET);
-    for (const runner of runners) {
-      const on = { urn: runner.urn };
-      const wired = (runner.propertyDependencies?.["taskDefinition"] ?? []).filter((d) =>
-        declared.some((t) => t.urn === d.urn),
-      );
-      const value = read(runner.props, "taskDefinition");
-      if (!value.known) {
-        if (wired.length > 0) continue;
-        report(
-          `Set taskDefinition on ${runner.name} to a task definition the stack declares: ${stack} services run only declared task definitions (found a value unknown during preview that depends on none).`,
-          on,
-        );
-        continue;
-      }
-      // A service without one runs the task sets of an external deployment controller, checked
-      // on their own; ECS refuses it under the ECS and CodeDeploy controllers.
-      if (value.value === undefined || value.value === null) continue;
-      const ref = typeof value.value === "string" ? taskDefinitionRef(value.value) : undefined;
-      const wiredFamilies = wired.map(familyOf);
-      const ok =
-        ref !== undefined &&
-        (wired.length > 0
-          ? wiredFamilies.some((f) => f === undefined || f === ref.family)
-          : families.includes(ref.family));
-      if (ok) continue;
-      const expected = wired.length > 0 ? wiredFamilies : families;
-      report(
-        `Set taskDefinition on ${runner.name} to ${expected.length > 0 ? `the declared task definition (family ${expected.filter((f) => f !== undefined).join(" or ")})` : "a task definition the stack declares"}: ${stack} services run only declared task definitions, whose images the promotion checks see (found ${show(value.value)}).`,
-        on,
-      );
-    }
-  },
-};
-
-export const promotionPolicies: readonly (ResourcePolicyDefinition | StackPolicyDefinition)[] = [
-  imagesPinnedByDigest,
-  prodRunsStageDigest,
-  stageRunsDevDigest,
-  servicesRunDeclaredTaskDefinitions,
-];

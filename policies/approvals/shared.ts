@@ -4,20 +4,11 @@ import {
   GITHUB_ACTIONS_APP_ID,
   type GithubConfig,
   type StackName,
-} from "../src/model";
-import { conditionTouches, uncoveredBecause, type RefKind } from "../src/model/fnmatch";
-import { splitReviewers } from "../src/model/github-rules";
-import { baselineOf, stackFileSettings } from "./baselines";
-import {
-  isRecord,
-  isUnknown,
-  scorecard,
-  show,
-  whenKnown,
-  type Report,
-  type Settings,
-  type StackPolicyDefinition,
-} from "./support";
+} from "../../src/model";
+import { conditionTouches, uncoveredBecause, type RefKind } from "../../src/model/fnmatch";
+import { splitReviewers } from "../../src/model/github-rules";
+import { baselineOf } from "../baselines";
+import { isRecord, isUnknown, show, whenKnown, type Report, type Settings } from "../support";
 
 export const RULESET = "github:index/repositoryRuleset:RepositoryRuleset";
 export const ENVIRONMENT = "github:index/repositoryEnvironment:RepositoryEnvironment";
@@ -26,30 +17,30 @@ export const DEPLOYMENT_POLICY =
 /** Sets a repository's default branch, which `~DEFAULT_BRANCH` in a ruleset condition names. */
 export const BRANCH_DEFAULT = "github:index/branchDefault:BranchDefault";
 
-const RULESETS_DOC =
+export const RULESETS_DOC =
   "https://docs.github.com/en/repositories/configuring-branches-and-merges-in-your-repository/managing-rulesets/creating-rulesets-for-a-repository#using-fnmatch-syntax";
-const ENVIRONMENTS_DOC =
+export const ENVIRONMENTS_DOC =
   "https://docs.github.com/en/actions/reference/workflows-and-actions/deployments-and-environments";
 
 /** The repository the stack files name: where every guard that counts must be declared. */
-interface Home {
+export interface Home {
   readonly owner: string;
   readonly repository: string;
 }
 
-const showHome = (home: Home) => `${home.owner}/${home.repository}`;
+export const showHome = (home: Home) => `${home.owner}/${home.repository}`;
 
 /**
  * Where a GitHub resource is declared: its `repository` input, under the owner its GitHub
  * provider names (the program gives the provider the owner; a resource on the default provider
  * names none the pack can see, so it is not shown to be on the configured repository).
  */
-interface Place {
+export interface Place {
   readonly owner: string | undefined;
   readonly repository: string;
 }
 
-function placeOf(resource: PolicyResource): Place {
+export function placeOf(resource: PolicyResource): Place {
   const owner = resource.provider?.props["owner"];
   const repository = resource.props["repository"];
   return {
@@ -59,29 +50,29 @@ function placeOf(resource: PolicyResource): Place {
 }
 
 /** GitHub owner and repository names are case-insensitive. */
-function isHome(place: Place, home: Home): boolean {
+export function isHome(place: Place, home: Home): boolean {
   return (
     place.owner?.toLowerCase() === home.owner.toLowerCase() &&
     place.repository.toLowerCase() === home.repository.toLowerCase()
   );
 }
 
-const showPlace = (place: Place) =>
+export const showPlace = (place: Place) =>
   `${place.owner ?? "(an owner no GitHub provider names)"}/${place.repository || "(no repository)"}`;
 
-interface BypassActor {
+export interface BypassActor {
   readonly type: string;
   readonly id: unknown;
   readonly mode: string;
 }
 
-interface RequiredCheck {
+export interface RequiredCheck {
   readonly context: string;
   readonly integrationId: unknown;
 }
 
 /** The rules of one ruleset, read once (reads may throw for unknown values). */
-interface Ruleset {
+export interface Ruleset {
   readonly resource: PolicyResource;
   readonly place: Place;
   readonly target: string;
@@ -106,12 +97,13 @@ interface Ruleset {
   readonly noUpdate: boolean;
 }
 
-const list = (v: unknown): unknown[] => (Array.isArray(v) ? [...v] : []);
-const strings = (v: unknown): string[] => list(v).filter((x): x is string => typeof x === "string");
-const flag = (v: unknown): boolean => v === true;
-const text = (v: unknown): string => (typeof v === "string" ? v : "");
+export const list = (v: unknown): unknown[] => (Array.isArray(v) ? [...v] : []);
+export const strings = (v: unknown): string[] =>
+  list(v).filter((x): x is string => typeof x === "string");
+export const flag = (v: unknown): boolean => v === true;
+export const text = (v: unknown): string => (typeof v === "string" ? v : "");
 
-function readRuleset(resource: PolicyResource): Ruleset {
+export function readRuleset(resource: PolicyResource): Ruleset {
   const p = resource.props;
   const rules: unknown = p["rules"];
   const r = isRecord(rules) ? rules : {};
@@ -153,7 +145,7 @@ function readRuleset(resource: PolicyResource): Ruleset {
   };
 }
 
-function readRulesets(resources: readonly PolicyResource[], report: Report): Ruleset[] {
+export function readRulesets(resources: readonly PolicyResource[], report: Report): Ruleset[] {
   const out: Ruleset[] = [];
   for (const resource of resources) {
     if (resource.type !== RULESET) continue;
@@ -175,7 +167,10 @@ function readRulesets(resources: readonly PolicyResource[], report: Report): Rul
  * `github.BranchDefault`); undefined when it does not, or not knowably, and `~DEFAULT_BRANCH`
  * then names no branch for certain.
  */
-function defaultBranchOf(resources: readonly PolicyResource[], home: Home): string | undefined {
+export function defaultBranchOf(
+  resources: readonly PolicyResource[],
+  home: Home,
+): string | undefined {
   for (const resource of resources) {
     if (resource.type !== BRANCH_DEFAULT) continue;
     const declared = whenKnown(() => ({
@@ -189,13 +184,13 @@ function defaultBranchOf(resources: readonly PolicyResource[], home: Home): stri
 }
 
 /** The settings a guarded stack's stack file gives its GitHub rules, or undefined if broken. */
-type Configs = Readonly<Record<StackName, GithubConfig | undefined>>;
+export type Configs = Readonly<Record<StackName, GithubConfig | undefined>>;
 
 /**
  * Reads every stack file through the policy's settings. The guards stack's names the repository;
  * a broken file is reported, and its stack is then held to the model's floors only.
  */
-function readConfigs(
+export function readConfigs(
   settings: Settings,
   report: Report,
 ): { home: Home | undefined; configs: Configs } {
@@ -210,10 +205,10 @@ function readConfigs(
   return { home, configs };
 }
 
-const TARGET: Readonly<Record<RefKind, string>> = { heads: "branch", tags: "tag" };
+export const TARGET: Readonly<Record<RefKind, string>> = { heads: "branch", tags: "tag" };
 
 /** What a ruleset on an environment's pattern protects, for messages. */
-function purpose(stack: StackName, kind: RefKind, pattern: string): string {
+export function purpose(stack: StackName, kind: RefKind, pattern: string): string {
   return kind === "heads"
     ? `${stack} deploys from ${pattern} and the promotion model guards every branch it matches`
     : `${stack} release tags ${pattern} must not move or disappear`;
@@ -225,7 +220,7 @@ function purpose(stack: StackName, kind: RefKind, pattern: string): string {
  * meant for the pattern that does not is reported on its own URN with the first reason it fails;
  * with none meant for it, the stack is told to declare one.
  */
-function guardingRulesets(
+export function guardingRulesets(
   stack: StackName,
   kind: RefKind,
   pattern: string,
@@ -283,7 +278,7 @@ function guardingRulesets(
   return [];
 }
 
-function checkBranch(
+export function checkBranch(
   stack: StackName,
   branch: string,
   guarding: readonly Ruleset[],
@@ -375,7 +370,7 @@ function checkBranch(
   }
 }
 
-function checkTag(tag: string, guarding: readonly Ruleset[], report: Report): void {
+export function checkTag(tag: string, guarding: readonly Ruleset[], report: Report): void {
   const urn = guarding[0]!.resource.urn;
   if (!guarding.some((r) => r.noForcePush))
     report(`Set nonFastForward to true for tags ${tag}: release tags never move.`, { urn });
@@ -388,7 +383,7 @@ function checkTag(tag: string, guarding: readonly Ruleset[], report: Report): vo
 }
 
 /** What a ruleset was found guarding: which stacks' branches, and whether any release tags. */
-interface Guarded {
+export interface Guarded {
   readonly stacks: Set<StackName>;
   readonly patterns: string[];
   tags: boolean;
@@ -408,7 +403,12 @@ interface Guarded {
  * allows at most as many distinct Team ids as the stack file names teams, and reports every other
  * actor.
  */
-function checkBypass(ruleset: Ruleset, guarded: Guarded, configs: Configs, report: Report): void {
+export function checkBypass(
+  ruleset: Ruleset,
+  guarded: Guarded,
+  configs: Configs,
+  report: Report,
+): void {
   const stacks = [...guarded.stacks];
   const teams = guarded.tags
     ? []
@@ -445,7 +445,7 @@ function checkBypass(ruleset: Ruleset, guarded: Guarded, configs: Configs, repor
  * Only the guards stack declares GitHub resources: any other stack's deploy job runs code fewer
  * people approved, and must hold no GitHub token that could rewrite a guard.
  */
-function reportGithubResources(
+export function reportGithubResources(
   stack: StackName,
   resources: readonly PolicyResource[],
   report: Report,
@@ -460,60 +460,7 @@ function reportGithubResources(
   }
 }
 
-export const branchRules: StackPolicyDefinition = {
-  name: "branch-rules-match-promotion-model",
-  description:
-    "Checks whether the active rulesets on the repository the stack files name, whose ref conditions cover (as GitHub matches refs: fnmatch with FNM_PATHNAME, ~ALL, ~DEFAULT_BRANCH, excludes) every branch and release tag every environment deploys from, require everything the promotion model and the stack files require (pull requests, approvals at least envstack:github.requiredApprovals, code owners, stale-review dismissal, last-push approval, strict status checks bound to GitHub Actions and enforced on creation, the prior deployment, no force push or deletion), let only the configured teams bypass and only through pull requests, and whether only the prod stack declares GitHub resources.",
-  severity: "critical",
-  framework: scorecard(
-    "Branch-Protection",
-    "Branch protection tier 4-5: reviews, code owners, stale dismissal, status checks, no force push or deletion, no admin bypass",
-  ),
-  documentation: RULESETS_DOC,
-  remediationSteps:
-    "Declare the stack's rulesets through the GitHub branch-rules component from src/model ENVIRONMENTS (do not hand-edit rules) on envstack:github.owner/repository; set envstack:github.requiredChecks and requiredApprovals to at least the model's values and name bypass teams only in pullRequestBypassTeams. These rules cannot be suppressed.",
-  levels: { development: "mandatory", "production-like": "mandatory", production: "mandatory" },
-  suppressible: false,
-  settings: stackFileSettings,
-  validateStack: (args, report, { stack, settings }) => {
-    if (!environments().holdsGuards(stack)) {
-      reportGithubResources(stack, args.resources, report);
-      return;
-    }
-    const { home, configs } = readConfigs(settings, report);
-    if (home === undefined) return;
-    const rulesets = readRulesets(args.resources, report);
-    const defaultBranch = defaultBranchOf(args.resources, home);
-    const guardedBy = new Map<Ruleset, Guarded>();
-    const record = (r: Ruleset, s: StackName, pattern: string, tag: boolean) => {
-      const g = guardedBy.get(r) ?? { stacks: new Set<StackName>(), patterns: [], tags: false };
-      g.stacks.add(s);
-      g.patterns.push(pattern);
-      g.tags ||= tag;
-      guardedBy.set(r, g);
-    };
-    for (const guarded of environments().names) {
-      const env = environments().get(guarded);
-      const find = (kind: RefKind, pattern: string) =>
-        guardingRulesets(guarded, kind, pattern, rulesets, home, defaultBranch, report);
-      for (const branch of env.branches) {
-        const guarding = find("heads", branch);
-        if (guarding.length === 0) continue;
-        checkBranch(guarded, branch, guarding, configs[guarded], report);
-        guarding.forEach((r) => record(r, guarded, branch, false));
-      }
-      for (const tag of env.tags) {
-        const guarding = find("tags", tag);
-        if (guarding.length === 0) continue;
-        checkTag(tag, guarding, report);
-        guarding.forEach((r) => record(r, guarded, `tags ${tag}`, true));
-      }
-    }
-    for (const [r, guarded] of guardedBy) checkBypass(r, guarded, configs, report);
-  },
-};
-
-interface Environment {
+export interface Environment {
   readonly resource: PolicyResource;
   readonly place: Place;
   readonly name: string;
@@ -526,7 +473,7 @@ interface Environment {
   readonly waitTimer: number;
 }
 
-function readEnvironment(resource: PolicyResource): Environment {
+export function readEnvironment(resource: PolicyResource): Environment {
   const p = resource.props;
   const policy = isRecord(p["deploymentBranchPolicy"]) ? p["deploymentBranchPolicy"] : undefined;
   const reviewers = list(p["reviewers"]).filter(isRecord);
@@ -545,32 +492,7 @@ function readEnvironment(resource: PolicyResource): Environment {
   };
 }
 
-export const deploymentEnvironment: StackPolicyDefinition = {
-  name: "deployment-environment-rules",
-  description:
-    "Checks whether every environment's GitHub deployment environment (declared by the prod stack on the repository the stack files name) deploys only from the environment's branches and, where the promotion model requires a human approval, has exactly the reviewers envstack:github.deploymentReviewers names, prevents self-review, waits envstack:github.waitTimerMinutes and gives admins no bypass.",
-  severity: "critical",
-  framework: scorecard(
-    "Branch-Protection",
-    "Deployment protection: required reviewers, no self-review, no admin bypass",
-  ),
-  documentation: ENVIRONMENTS_DOC,
-  remediationSteps:
-    "Declare the environment through the GitHub deployment-environment component from src/model ENVIRONMENTS on envstack:github.owner/repository; set envstack:github.deploymentReviewers (two distinct reviewers for prod). These rules cannot be suppressed.",
-  levels: { development: "mandatory", "production-like": "mandatory", production: "mandatory" },
-  suppressible: false,
-  settings: stackFileSettings,
-  validateStack: (args, report, { stack, settings }) => {
-    if (!environments().holdsGuards(stack)) return;
-    const { home, configs } = readConfigs(settings, report);
-    if (home === undefined) return;
-    const declared = readDeploymentResources(args.resources, report);
-    for (const guarded of environments().names)
-      checkEnvironment(guarded, declared, home, configs[guarded], report);
-  },
-};
-
-interface DeploymentPolicy {
+export interface DeploymentPolicy {
   readonly resource: PolicyResource;
   readonly place: Place;
   readonly environment: unknown;
@@ -583,14 +505,14 @@ interface DeploymentPolicy {
  * values are unknown during preview is noted once, and may be any stack's, so no stack is told
  * to declare what it might be.
  */
-interface DeploymentResources {
+export interface DeploymentResources {
   readonly environments: readonly Environment[];
   readonly policies: readonly DeploymentPolicy[];
   readonly unknownEnvironment: boolean;
   readonly unknownPolicy: boolean;
 }
 
-function readDeploymentResources(
+export function readDeploymentResources(
   resources: readonly PolicyResource[],
   report: Report,
 ): DeploymentResources {
@@ -628,7 +550,7 @@ function readDeploymentResources(
   return { environments, policies, unknownEnvironment, unknownPolicy };
 }
 
-function checkEnvironment(
+export function checkEnvironment(
   stack: StackName,
   declared: DeploymentResources,
   home: Home,
@@ -718,7 +640,7 @@ function checkEnvironment(
  * and users as envstack:github.deploymentReviewers names. GitHub takes reviewer ids, which the
  * program looks up from the configured slugs and logins, so the pack compares kinds and counts.
  */
-function checkReviewers(
+export function checkReviewers(
   stack: StackName,
   found: Environment,
   config: GithubConfig | undefined,
@@ -746,8 +668,3 @@ function checkReviewers(
     );
   }
 }
-
-export const approvalPolicies: readonly StackPolicyDefinition[] = [
-  branchRules,
-  deploymentEnvironment,
-];

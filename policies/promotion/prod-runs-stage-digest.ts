@@ -1,0 +1,17 @@
+import { stackFileSettings } from "../baselines";
+import type { StackPolicyDefinition } from "../support";
+import { promotedFromPrevious } from "./shared";
+
+export const prodRunsStageDigest: StackPolicyDefinition = {
+  name: "prod-runs-stage-digest",
+  description:
+    "Checks whether every prod service is declared in stage, whether each service's newest image is exactly the image committed for that service in stage, and whether every container of every prod task definition runs an image both Pulumi.prod.yaml and Pulumi.stage.yaml name for the same service.",
+  severity: "critical",
+  remediationSteps:
+    "Promote with `envstack promote --to prod` (or `--service <name>` for one service), which copies stage's committed images into Pulumi.prod.yaml; do not edit image references in code. A new service is declared in stage first. Sidecar images (observability.xrayDaemonImage) go to stage first. While a rollout or rollback holds a service's nextImage, its other colour may keep prod's previous services.<name>.image (a build of the same repository). This policy cannot be suppressed.",
+  levels: { development: "disabled", "production-like": "disabled", production: "mandatory" },
+  suppressible: false,
+  settings: stackFileSettings,
+  // The environment before production in the chain (stage by default).
+  validateStack: promotedFromPrevious,
+};
