@@ -1,6 +1,5 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parseArgs } from "node:util";
 import {
   environments,
   CODEOWNERS_PATH,
@@ -11,8 +10,8 @@ import {
   stackFileOf,
   useEnvironments,
 } from "../model";
-import { chainOf, GateError } from "../engine/gate";
-import { EXIT, processIo, reportError, type Io } from "./io";
+import { chainOf } from "../engine/gate";
+import { EXIT, processIo, reportError, parseOptions, type Io } from "./io";
 import { defaultProjectDir } from "../engine/paths";
 
 export const CODEOWNERS_USAGE = `Usage: envstack codeowners [--check] [--project-dir <dir>]
@@ -30,21 +29,15 @@ Options:
 /** `envstack codeowners`: returns the exit code. */
 export function runCodeowners(argv: readonly string[], io: Io = processIo): number {
   try {
-    let values;
-    try {
-      ({ values } = parseArgs({
-        args: [...argv],
-        options: {
-          check: { type: "boolean" },
-          "project-dir": { type: "string" },
-          help: { type: "boolean", short: "h" },
-        },
-        strict: true,
-        allowPositionals: false,
-      }));
-    } catch (err) {
-      throw new GateError(`${(err as Error).message}\n\n${CODEOWNERS_USAGE}`);
-    }
+    const values = parseOptions(
+      argv,
+      {
+        check: { type: "boolean" },
+        "project-dir": { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+      CODEOWNERS_USAGE,
+    );
     if (values.help) {
       io.stdout(`${CODEOWNERS_USAGE}\n`);
       return EXIT.ok;

@@ -1,3 +1,4 @@
+import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
 import { ConfigErrors, writeFileAtomic } from "../model";
 import { GateError } from "../engine/gate";
 
@@ -47,4 +48,20 @@ export function emit(io: Io, text: string, output: string | undefined): void {
     return;
   }
   writeFileAtomic(output, text);
+}
+
+/**
+ * A command's options, parsed strictly (node:util parseArgs: unknown options and positionals
+ * refused). A bad command line is a GateError (exit 2) carrying the command's usage.
+ */
+export function parseOptions<const T extends ParseArgsOptionsConfig>(
+  argv: readonly string[],
+  options: T,
+  usage: string,
+) {
+  try {
+    return parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values;
+  } catch (err) {
+    throw new GateError(`${(err as Error).message}\n\n${usage}`);
+  }
 }

@@ -1,10 +1,9 @@
 import * as path from "node:path";
-import { parseArgs } from "node:util";
 import { baselinePolicyConfig } from "../../policies/baseline-config";
 import { PACK_NAME, POLICY_CATALOG, type PolicyMeta } from "../../policies/catalog";
 import { loadEnvironments, ROLES, stackFilesFromEnvironment, useEnvironments } from "../model";
 import { GateError } from "../engine/gate";
-import { EXIT, processIo, reportError, type Io } from "./io";
+import { EXIT, processIo, reportError, parseOptions, type Io } from "./io";
 import { defaultProjectDir } from "../engine/paths";
 
 export const POLICIES_USAGE = `Usage: envstack policies [--format text|json|markdown]
@@ -57,22 +56,16 @@ export function policiesMarkdown(catalog: readonly PolicyMeta[]): string {
 /** `envstack policies`: returns the exit code. */
 export function runPolicies(argv: readonly string[], io: Io = processIo): number {
   try {
-    let values;
-    try {
-      ({ values } = parseArgs({
-        args: [...argv],
-        options: {
-          format: { type: "string", short: "f" },
-          config: { type: "boolean", short: "c" },
-          "project-dir": { type: "string", short: "p" },
-          help: { type: "boolean", short: "h" },
-        },
-        strict: true,
-        allowPositionals: false,
-      }));
-    } catch (err) {
-      throw new GateError(`${(err as Error).message}\n\n${POLICIES_USAGE}`);
-    }
+    const values = parseOptions(
+      argv,
+      {
+        format: { type: "string", short: "f" },
+        config: { type: "boolean", short: "c" },
+        "project-dir": { type: "string", short: "p" },
+        help: { type: "boolean", short: "h" },
+      },
+      POLICIES_USAGE,
+    );
     if (values.help) {
       io.stdout(`${POLICIES_USAGE}\n`);
       return EXIT.ok;

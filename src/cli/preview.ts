@@ -1,5 +1,4 @@
 import * as path from "node:path";
-import { parseArgs } from "node:util";
 import {
   environments,
   stackFromFileName,
@@ -16,7 +15,7 @@ import {
   type GateResult,
 } from "../engine/gate";
 import { DEFAULT_JUDGE, JUDGE_MODES, isJudgeMode, type JudgeMode } from "../engine/judge";
-import { EXIT, emit, processIo, reportError, type Io } from "./io";
+import { EXIT, emit, processIo, reportError, parseOptions, type Io } from "./io";
 import { GATE_OPTIONS, gateDirectories } from "../engine/paths";
 import { renderJson } from "./reports/json";
 import { renderMarkdown } from "./reports/markdown";
@@ -71,25 +70,19 @@ export interface PreviewArgs {
 
 /** Parses preview's arguments; throws GateError (exit 2) on bad usage. */
 export function parsePreviewArgs(argv: readonly string[]): PreviewArgs | "help" {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: {
-        stack: { type: "string", short: "s", multiple: true },
-        all: { type: "boolean", short: "a" },
-        "config-file": { type: "string", short: "c", multiple: true },
-        format: { type: "string", short: "f" },
-        output: { type: "string", short: "o" },
-        judge: { type: "string" },
-        ...GATE_OPTIONS,
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    throw new GateError(`${(err as Error).message}\n\n${PREVIEW_USAGE}`);
-  }
+  const values = parseOptions(
+    argv,
+    {
+      stack: { type: "string", short: "s", multiple: true },
+      all: { type: "boolean", short: "a" },
+      "config-file": { type: "string", short: "c", multiple: true },
+      format: { type: "string", short: "f" },
+      output: { type: "string", short: "o" },
+      judge: { type: "string" },
+      ...GATE_OPTIONS,
+    },
+    PREVIEW_USAGE,
+  );
   if (values.help) return "help";
   const format = values.format ?? "text";
   if (!(FORMATS as readonly string[]).includes(format)) {

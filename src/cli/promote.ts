@@ -1,5 +1,4 @@
 import * as path from "node:path";
-import { parseArgs } from "node:util";
 import { Scalar, isScalar, parseDocument } from "yaml";
 import {
   environments,
@@ -19,7 +18,7 @@ import {
   useEnvironments,
 } from "../model";
 import { chainOf, GateError, exitCode, readPolicyConfig, runGate } from "../engine/gate";
-import { EXIT, emit, processIo, reportError, type Io } from "./io";
+import { EXIT, emit, processIo, reportError, parseOptions, type Io } from "./io";
 import { GATE_OPTIONS, displayPath, gateDirectories } from "../engine/paths";
 import { renderText } from "./reports/text";
 
@@ -118,24 +117,18 @@ interface PromoteArgs {
 }
 
 function parsePromoteArgs(argv: readonly string[]): PromoteArgs | "help" {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: {
-        from: { type: "string" },
-        to: { type: "string" },
-        service: { type: "string" },
-        "dry-run": { type: "boolean", short: "n" },
-        summary: { type: "string" },
-        ...GATE_OPTIONS,
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    throw new GateError(`${(err as Error).message}\n\n${PROMOTE_USAGE}`);
-  }
+  const values = parseOptions(
+    argv,
+    {
+      from: { type: "string" },
+      to: { type: "string" },
+      service: { type: "string" },
+      "dry-run": { type: "boolean", short: "n" },
+      summary: { type: "string" },
+      ...GATE_OPTIONS,
+    },
+    PROMOTE_USAGE,
+  );
   if (values.help) return "help";
   const directories = gateDirectories(values);
   useEnvironments(chainOf(directories.projectDir));

@@ -1,6 +1,5 @@
 import { execFileSync } from "node:child_process";
 import * as path from "node:path";
-import { parseArgs } from "node:util";
 import { z } from "zod";
 import {
   environments,
@@ -17,7 +16,7 @@ import {
 } from "../model";
 import { fnmatch } from "../model/fnmatch";
 import { chainOf, GateError } from "../engine/gate";
-import { EXIT, emit, processIo, reportError, type Io } from "./io";
+import { EXIT, emit, processIo, reportError, parseOptions, type Io } from "./io";
 import { defaultProjectDir } from "../engine/paths";
 
 export const RELEASE_NOTES_USAGE = `Usage: envstack release-notes --stack <name> --tag <tag> --commit <sha> [options]
@@ -220,26 +219,20 @@ const imagesOf = (services: Readonly<Record<string, { readonly image: string }>>
 /** `envstack release-notes`: returns the exit code. */
 export function runReleaseNotes(argv: readonly string[], io: Io = processIo): number {
   try {
-    let values;
-    try {
-      ({ values } = parseArgs({
-        args: [...argv],
-        options: {
-          stack: { type: "string", short: "s" },
-          tag: { type: "string" },
-          commit: { type: "string" },
-          approvals: { type: "string" },
-          "source-deployments": { type: "string" },
-          "project-dir": { type: "string" },
-          output: { type: "string", short: "o" },
-          help: { type: "boolean", short: "h" },
-        },
-        strict: true,
-        allowPositionals: false,
-      }));
-    } catch (err) {
-      throw new GateError(`${(err as Error).message}\n\n${RELEASE_NOTES_USAGE}`);
-    }
+    const values = parseOptions(
+      argv,
+      {
+        stack: { type: "string", short: "s" },
+        tag: { type: "string" },
+        commit: { type: "string" },
+        approvals: { type: "string" },
+        "source-deployments": { type: "string" },
+        "project-dir": { type: "string" },
+        output: { type: "string", short: "o" },
+        help: { type: "boolean", short: "h" },
+      },
+      RELEASE_NOTES_USAGE,
+    );
     if (values.help) {
       io.stdout(`${RELEASE_NOTES_USAGE}\n`);
       return EXIT.ok;

@@ -1,8 +1,7 @@
-import { parseArgs } from "node:util";
 import { z } from "zod";
 import { configErrorsFromIssues, readInputFile } from "../model";
 import { GateError } from "../engine/gate";
-import { EXIT, processIo, reportError, type Io } from "./io";
+import { EXIT, processIo, reportError, parseOptions, type Io } from "./io";
 
 export const VERIFY_DEPLOY_USAGE = `Usage: envstack verify-deploy --expected <file> --described <file>
 
@@ -104,21 +103,15 @@ function readJson(file: string, what: string): unknown {
 /** `envstack verify-deploy`: returns the exit code. */
 export function runVerifyDeploy(argv: readonly string[], io: Io = processIo): number {
   try {
-    let values;
-    try {
-      ({ values } = parseArgs({
-        args: [...argv],
-        options: {
-          expected: { type: "string" },
-          described: { type: "string" },
-          help: { type: "boolean", short: "h" },
-        },
-        strict: true,
-        allowPositionals: false,
-      }));
-    } catch (err) {
-      throw new GateError(`${(err as Error).message}\n\n${VERIFY_DEPLOY_USAGE}`);
-    }
+    const values = parseOptions(
+      argv,
+      {
+        expected: { type: "string" },
+        described: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+      VERIFY_DEPLOY_USAGE,
+    );
     if (values.help) {
       io.stdout(`${VERIFY_DEPLOY_USAGE}\n`);
       return EXIT.ok;

@@ -1,6 +1,5 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parseArgs } from "node:util";
 import {
   deployWorkflows,
   GENERATED_MARKER,
@@ -9,8 +8,8 @@ import {
   WORKFLOWS_DIR,
   writeFileAtomic,
 } from "../model";
-import { chainOf, GateError } from "../engine/gate";
-import { EXIT, processIo, reportError, type Io } from "./io";
+import { chainOf } from "../engine/gate";
+import { EXIT, processIo, reportError, parseOptions, type Io } from "./io";
 
 export const WORKFLOWS_USAGE = `Usage: envstack workflows [--check] [--project-dir <dir>]
 
@@ -48,21 +47,15 @@ function wanted(projectDir: string): Map<string, string | null> {
 /** `envstack workflows`: returns the exit code. */
 export function runWorkflows(argv: readonly string[], io: Io = processIo): number {
   try {
-    let values;
-    try {
-      ({ values } = parseArgs({
-        args: [...argv],
-        options: {
-          check: { type: "boolean" },
-          "project-dir": { type: "string" },
-          help: { type: "boolean", short: "h" },
-        },
-        strict: true,
-        allowPositionals: false,
-      }));
-    } catch (err) {
-      throw new GateError(`${(err as Error).message}\n\n${WORKFLOWS_USAGE}`);
-    }
+    const values = parseOptions(
+      argv,
+      {
+        check: { type: "boolean" },
+        "project-dir": { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+      WORKFLOWS_USAGE,
+    );
     if (values.help) {
       io.stdout(`${WORKFLOWS_USAGE}\n`);
       return EXIT.ok;
