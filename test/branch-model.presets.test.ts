@@ -1,9 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { runUnderMocks } from "../src/engine/mock-run";
 import { loadSpecFromEngineConfig, type EnvironmentSpec } from "../src/model";
-import { checkBranchFlow } from "../src/model/branch-flow";
 import {
-  CHECKS,
   DEFAULT_ENVIRONMENTS,
   Environments,
   PRESETS,
@@ -14,13 +12,11 @@ import {
 import { parseEnvironmentsFile } from "../src/model/environments-file";
 import { declareEnvironment } from "../src/program";
 import {
-  GitHubEmulator,
-  RefusedError,
   rulesFromRegistrations,
-  type CheckRunner,
   type EmulatedRules,
-  type Intent,
+  type GitHubEmulator,
 } from "./harness/github-emulator";
+import { branchFlow, feature, pr, start as startWith, step } from "./harness/replay";
 import { engineConfig } from "./program/harness";
 
 /**
@@ -30,11 +26,7 @@ import { engineConfig } from "./program/harness";
  * test/branch-model.replay.test.ts.
  */
 
-const emulators: GitHubEmulator[] = [];
-afterEach(() => {
-  for (const gh of emulators.splice(0)) gh.dispose();
-  useEnvironments(DEFAULT_ENVIRONMENTS);
-});
+afterEach(() => useEnvironments(DEFAULT_ENVIRONMENTS));
 
 /** A spec for each environment of `chain`, from a committed stack file of the same role. */
 function specsFor(chain: Environments): EnvironmentSpec[] {
@@ -63,46 +55,11 @@ async function declaredRules(chain: Environments): Promise<EmulatedRules> {
   return rulesFromRegistrations(resources);
 }
 
-const branchFlow: CheckRunner = (context, base, head) => {
-  if (context !== CHECKS.branchFlow) return undefined;
-  const verdict = checkBranchFlow(base, head);
-  return verdict.allowed ? undefined : verdict.message;
-};
-
-function start(rules: EmulatedRules): GitHubEmulator {
-  const gh = GitHubEmulator.create({
-    rules,
-    checks: branchFlow,
-    branchFlowContext: CHECKS.branchFlow,
-  });
-  emulators.push(gh);
-  return gh;
-}
-
-function step(label: string, action: () => void): void {
-  try {
-    action();
-  } catch (e) {
-    if (e instanceof RefusedError) throw new Error(`${label}: ${e.message}`);
-    throw e;
-  }
-}
-
-function pr(gh: GitHubEmulator, label: string, head: string, base: string, intent: Intent) {
-  step(label, () => gh.merge(head, base, intent));
-}
-
-function feature(gh: GitHubEmulator, label: string, name: string, from: string, into: string) {
-  step(label, () => {
-    gh.branch(name, from);
-    gh.commit(name, { [`${name}.txt`]: `${name}\n` }, name);
-  });
-  pr(gh, label, name, into, "work");
-}
-
 function chainOf(preset: PresetName): Environments {
   return parseEnvironmentsFile(`preset: ${preset}\n`, "envstack.yaml");
 }
+
+const start = (rules: EmulatedRules) => startWith(rules, branchFlow);
 
 describe("envstack.yaml presets", () => {
   it.each(Object.keys(PRESETS) as PresetName[])(

@@ -1,14 +1,13 @@
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { checkBranchFlow, environmentOfBranch, sourceMatches } from "../src/model/branch-flow";
 import { environments, CHECKS, type StackName } from "../src/model/environments";
 import {
-  GitHubEmulator,
-  RefusedError,
   rulesFromRegistrations,
   type CheckRunner,
   type EmulatedRules,
-  type Intent,
+  type GitHubEmulator,
 } from "./harness/github-emulator";
+import { branchFlow, feature, pr, start, step } from "./harness/replay";
 import { runStack } from "./program/harness";
 
 /**
@@ -16,40 +15,6 @@ import { runStack } from "./program/harness";
  * release waits on staging, and every back-merge, replayed with real git under the rules the
  * program declares (the union of every stack's rulesets and deployment branch policies).
  */
-
-const emulators: GitHubEmulator[] = [];
-afterEach(() => {
-  for (const gh of emulators.splice(0)) gh.dispose();
-});
-
-function start(rules: EmulatedRules, checks: CheckRunner): GitHubEmulator {
-  const gh = GitHubEmulator.create({ rules, checks, branchFlowContext: CHECKS.branchFlow });
-  emulators.push(gh);
-  return gh;
-}
-
-/** Runs one step; a refusal fails the replay naming the step. */
-function step(label: string, action: () => void): void {
-  try {
-    action();
-  } catch (e) {
-    if (e instanceof RefusedError) throw new Error(`${label}: ${e.message}`);
-    throw e;
-  }
-}
-
-function pr(gh: GitHubEmulator, label: string, head: string, base: string, intent: Intent) {
-  step(label, () => gh.merge(head, base, intent));
-}
-
-/** A work branch from `from` with one new file, merged into `into`. */
-function feature(gh: GitHubEmulator, label: string, name: string, from: string, into: string) {
-  step(label, () => {
-    gh.branch(name, from);
-    gh.commit(name, { [`${name}.txt`]: `${name}\n` }, name);
-  });
-  pr(gh, label, name, into, "work");
-}
 
 /** Features into develop, develop promoted through staging to main, main merged back. */
 function releaseThroughStaging(gh: GitHubEmulator, n: number): void {
@@ -110,12 +75,6 @@ describe("the declared branch model", () => {
       registrations.push(...(await runStack(stack)).resources);
     declared = rulesFromRegistrations(registrations);
   });
-
-  const branchFlow: CheckRunner = (context, base, head) => {
-    if (context !== CHECKS.branchFlow) return undefined;
-    const verdict = checkBranchFlow(base, head);
-    return verdict.allowed ? undefined : verdict.message;
-  };
 
   it("declares the merge rules of the model on every environment branch", () => {
     const gh = start(declared, branchFlow);
