@@ -286,7 +286,15 @@ export function deployWorkflows(chain: Environments): ReadonlyMap<string, string
   );
 }
 
-/** On a trunk, the one deploy workflow: a job per environment, each after the one before. */
+/**
+ * On a trunk, the one deploy workflow: a job per environment, each after the one before. A job
+ * whose `needs` failed is skipped, so production never deploys a commit the environment before
+ * it failed to deploy
+ * (https://docs.github.com/en/actions/writing-workflows/choosing-what-your-workflow-does/using-jobs-in-a-workflow#defining-prerequisite-jobs).
+ * One workflow, because `needs` does not reach across workflows, and a `workflow_run` trigger
+ * runs with the default branch's latest commit as GITHUB_SHA rather than the one deployed
+ * (https://docs.github.com/en/actions/reference/workflows-and-actions/events-that-trigger-workflows#workflow_run).
+ */
 export const TRUNK_WORKFLOW = "deploy.yml";
 
 function trunkWorkflow(
