@@ -5,6 +5,7 @@ import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { runWorkflows } from "../../src/cli/workflows";
 import type { Io } from "../../src/cli/io";
+import { DEFAULT_ENVIRONMENTS } from "../../src/model/environments";
 import { parseEnvironmentsFile } from "../../src/model/environments-file";
 import {
   deployWorkflows,
@@ -148,7 +149,18 @@ describe("the workflows generated for another chain", () => {
   it("are told apart from the chain they were not generated for", () => {
     // The default chain's names: every deploy is for an environment that chain does not have.
     const problems = checkWorkflows(workflows);
-    expect(problems.length).toBeGreaterThan(0);
+    for (const stack of ["sandbox", "uat", "preprod", "live"]) {
+      expect(problems).toContainEqual(
+        expect.stringContaining(
+          `deploys to environment "${stack}", which src/model does not define`,
+        ),
+      );
+    }
+    for (const stack of DEFAULT_ENVIRONMENTS.names) {
+      expect(problems).toContain(
+        `no push workflow deploys ${stack} (a job bound to environment "${stack}")`,
+      );
+    }
   });
 
   it.each([...generated.keys()])("%s passes actionlint", async (file) => {
