@@ -73,8 +73,8 @@ export function declaredImages(resources: readonly PolicyResource[], report: Rep
 }
 
 /**
- * The images a stack file names, each with the keys naming it: each service's image, the image
- * a rollout brings (nextImage) and the X-Ray daemon sidecar's. These are the only image fields
+ * The images a stack file names, each with the keys naming it: each service's image and the X-Ray
+ * daemon sidecar's. These are the only image fields
  * of the config contract (src/model/schema.ts).
  */
 export function namedImages(spec: EnvironmentSpec): ReadonlyMap<string, readonly string[]> {
@@ -85,7 +85,6 @@ export function namedImages(spec: EnvironmentSpec): ReadonlyMap<string, readonly
   };
   for (const [name, service] of Object.entries(spec.services)) {
     add(`services.${name}.image`, service.image);
-    add(`services.${name}.deployment.nextImage`, service.deployment.nextImage);
   }
   add("observability.xrayDaemonImage", spec.observability.xrayDaemonImage);
   return named;
@@ -102,16 +101,15 @@ export function serviceOf(taskDefinition: PolicyResource): string | undefined {
  * A stack runs what the stack it is promoted from validated, service by service, by exact
  * reference (registry, repository and digest):
  * - every service it declares is declared in the source too;
- * - each service's newest image (the rollout's nextImage when one is in progress, else image)
- *   is the source's committed image of that service;
+ * - each service's image is the source's committed image of that service;
  * - every container of every task definition, from any registry or repository, runs an image its
  *   own stack file names, and a service's own container (named after the service its task
  *   definition is tagged with) an image named for that service;
  * - and an image the source's stack file names for the same service (or as the sidecar), so
- *   every image it serves traffic with has run in the source. Exempt: the release a rollout or
- *   rollback keeps on a service's other colour (its own image while nextImage is set, from the
- *   same repository as the source's), and a sidecar the source runs none of (dev without
- *   tracing).
+ *   every image it serves traffic with has run in the source. Exempt: a sidecar the source runs
+ *   none of (dev without tracing). A rollback goes through the source too (docs/RUNBOOK.md): ECS
+ *   rolls a failing deployment back by itself, and the revision it returns to is the one the
+ *   stack file named before.
  */
 export const promotedFromPrevious: StackPolicyDefinition["validateStack"] = (
   args,
@@ -142,32 +140,12 @@ export function promotedFrom(
         allowed.set(name, new Set());
         continue;
       }
-      const deployment = service.deployment;
-      const newest = deployment.nextImage ?? service.image;
-      const field = deployment.nextImage
-        ? `services.${name}.deployment.nextImage`
-        : `services.${name}.image`;
-      if (newest !== validated.image) {
+      if (service.image !== validated.image) {
         report(
-          `Set ${field} to ${validated.image}: ${target} runs exactly the digest committed for ${source} (${target} declares ${newest}).`,
+          `Set services.${name}.image to ${validated.image}: ${target} runs exactly the digest committed for ${source} (${target} declares ${service.image}).`,
         );
       }
-      // During a rollout or a rollback (docs/RUNBOOK.md) the other colour keeps the release the
-      // service ran before, which passed this check when it was promoted; the source may have
-      // moved on. It must still be a build of the service's own repository.
-      const previous =
-        deployment.nextImage !== undefined &&
-        repositoryOf(service.image) === repositoryOf(validated.image)
-          ? service.image
-          : undefined;
-      allowed.set(
-        name,
-        new Set(
-          [validated.image, validated.deployment.nextImage, newest, previous].filter(
-            (i): i is string => i !== undefined,
-          ),
-        ),
-      );
+      allowed.set(name, new Set([validated.image, service.image]));
     }
     const named = namedImages(own.spec);
     const sourceSidecar = from.spec.observability.xrayDaemonImage;
@@ -192,7 +170,7 @@ export function promotedFrom(
         !keys.some((k) => k.startsWith(`services.${service}.`))
       ) {
         report(
-          `Run ${[entry.image, entry.deployment.nextImage].filter((i) => i !== undefined).join(" or ")} in container ${container.name} of ${taskDefinition.name}: service ${service} runs only the images its stack file names for it (found ${container.image}, named as ${keys.join(", ")}).`,
+          `Run ${entry.image} in container ${container.name} of ${taskDefinition.name}: service ${service} runs only the images its stack file names for it (found ${container.image}, named as ${keys.join(", ")}).`,
           on,
         );
         continue;

@@ -1,5 +1,5 @@
 import type { PolicyResource } from "@pulumi/policy";
-import type { StackName } from "../../src/model";
+import { ROLE_TAKING_SERVICES, type StackName } from "../../src/model";
 import { LOG_GROUP } from "../data-safety";
 import {
   IAM_ROLE,
@@ -208,7 +208,7 @@ export const CI_ROLE_PATH = "/ci/";
  * Services that take the environment's roles: ECS tasks (task and execution roles) and VPC flow
  * logs. A role trusting any other service is not one the model declares.
  */
-export const TRUSTED_SERVICES = ["ecs-tasks.amazonaws.com", "vpc-flow-logs.amazonaws.com"];
+export const TRUSTED_SERVICES = [...ROLE_TAKING_SERVICES];
 
 /**
  * The account a stack's roles live in: `envstack:accountId` when set. Unset (the shared-account

@@ -1,34 +1,53 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { ruleConditions, serviceColourSuffix, type RoutingConfig } from "../model";
+import {
+  DEFAULT_RULE_PRIORITY,
+  TRAFFIC_SHIFTING,
+  holdHookDetails,
+  ruleConditions,
+  serviceColourSuffix,
+  type DeploymentConfig,
+  type RoutingConfig,
+} from "../model";
 import { componentTags, physicalName, type Naming } from "./naming";
+import { TEST_TRAFFIC_HEADER, ecsDeploymentConfiguration, type SmokeHookDetails } from "./rollout";
 
+/**
+ * The two target groups of a service that shifts traffic: ECS registers the new revision's
+ * tasks with whichever one the production rule does not favour. Which colour serves after a
+ * deployment is ECS's business: blue is only the initial production target group.
+ */
 export const COLOURS = ["blue", "green"] as const;
 export type Colour = (typeof COLOURS)[number];
-
-/** Listener weights: the live colour gets what the canary does not. */
-export function colourWeights(live: Colour, canaryPercent: number): Record<Colour, number> {
-  const idle: Colour = live === "blue" ? "green" : "blue";
-  return { [live]: 100 - canaryPercent, [idle]: canaryPercent } as Record<Colour, number>;
-}
 
 /** Where a service with a port sits on the environment's load balancer. */
 export interface AppServiceWeb {
   /** Port the container listens on. No default. */
   readonly containerPort: number;
-  /** Path the target groups probe. No default. */
+  /** Path the target groups probe, and the smoke test requests. No default. */
   readonly healthCheckPath: string;
   /** `{ default: true }`, or a rule's priority, paths and hosts. No default. */
   readonly routing: RoutingConfig;
-  /**
-   * The HTTPS listener: the service's rule joins it, and its ECS services wait for it (a target
-   * group must be attached to a load balancer before a service registers with it). The
-   * listener's default action needs the default service's target groups, so the caller may
-   * pass an output it resolves once the listener exists. No default.
-   */
+  /** The HTTPS listener: the service's production and test rules join it. No default. */
   readonly listenerArn: pulumi.Input<string>;
+  /** Priority of the service's test rule (1 to 99, ahead of every production rule). No default. */
+  readonly testRulePriority: number;
   /** The load balancer's security group: the only source the service admits. No default. */
   readonly loadBalancerSecurityGroupId: pulumi.Input<string>;
+  /** The load balancer's DNS name: where the smoke test sends its requests. No default. */
+  readonly loadBalancerDnsName: pulumi.Input<string>;
+}
+
+/** What ECS needs to shift traffic, run the rollout hook and roll back on alarm. */
+export interface AppServiceRollout {
+  /** The role ECS assumes to rewrite the listener rules and register targets. No default. */
+  readonly infrastructureRoleArn: pulumi.Input<string>;
+  /** The environment's rollout hook function. No default. */
+  readonly hookFunctionArn: pulumi.Input<string>;
+  /** The role ECS assumes to invoke the hook. No default. */
+  readonly hookRoleArn: pulumi.Input<string>;
+  /** Alarms that roll the deployment back, each watching one of the service's target groups. No default. */
+  readonly rollbackAlarmNames: readonly string[];
 }
 
 export interface AppServiceArgs {
@@ -36,24 +55,20 @@ export interface AppServiceArgs {
   readonly naming: Naming;
   /** The service's name in `envstack:services`; its container is named so. No default. */
   readonly service: string;
-  /** Image of the live colour, `<registry>/<repository>@sha256:<digest>`. No default. */
+  /** The image the service runs, `<registry>/<repository>@sha256:<digest>`. No default. */
   readonly image: string;
-  /** Image the idle colour carries during a rollout; when unset it idles at 0 tasks. */
-  readonly nextImage?: string;
   /** Fargate cpu units per task. No default. */
   readonly cpu: number;
   /** Fargate memory per task, MiB. No default. */
   readonly memoryMb: number;
-  /** Tasks of the live colour (and of the idle one while it carries a release). No default. */
+  /** Tasks the service runs. No default. */
   readonly desiredCount: number;
-  /** Rollout strategy, recorded on the ECS services. No default. */
-  readonly strategy: "blue-green" | "canary";
-  /** The colour taking production traffic (or, for a worker, doing the work). No default. */
-  readonly live: Colour;
-  /** Share of traffic sent to the idle colour, percent. Defaults to 0. */
-  readonly canaryPercent?: number;
+  /** How a new revision rolls out (validated: traffic shifting only with `web`). No default. */
+  readonly deployment: DeploymentConfig;
   /** The load balancer side; unset for a worker (no target group, no rule, no ingress). */
   readonly web?: AppServiceWeb;
+  /** Needed when `web` is set and the strategy shifts traffic. */
+  readonly rollout?: AppServiceRollout;
   /** The X-Ray daemon sidecar's image. Defaults to none: no sidecar. */
   readonly xrayDaemonImage?: string;
   /** Log group of the service's containers. No default. */
@@ -74,36 +89,46 @@ export interface AppServiceArgs {
 }
 
 /**
- * One service of the application: a blue and a green ECS service, each with its task definition
- * (the service's container, named after it, plus the X-Ray sidecar while tracing), and its own
- * security group. A service with a port also gets a target group per colour and either the
- * listener's default action (the default service, declared by the caller from `defaultAction`)
- * or a listener rule of its own that forwards `100 - canaryPercent` to the live colour.
+ * One service of the application: one ECS service and its task definition (the service's
+ * container, named after it, plus the X-Ray sidecar while tracing), with its own security group.
+ *
+ * A service with a port that shifts traffic (blue-green, canary, linear) uses ECS's own
+ * deployment strategies: a production target group and an alternate one, a production listener
+ * rule and a test listener rule that ECS rewrites during a deployment, a rollout hook that
+ * smoke-tests the new revision on test traffic before it takes production traffic, and the
+ * service's per-target-group alarms that roll the deployment back until the bake ends
+ * (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-type-blue-green.html,
+ * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/alb-resources-for-blue-green.html).
+ * A worker (or a web service on `rolling`) replaces its tasks in place, stopped and rolled back
+ * by the deployment circuit breaker.
  */
 export class AppService extends pulumi.ComponentResource {
   public readonly service: string;
-  /** ECS service names by colour. */
-  public readonly serviceNames: Record<Colour, string>;
+  /** The ECS service's name. */
+  public readonly serviceName: string;
   /**
-   * The task definition each ECS service must run once `pulumi up` has finished, by ECS service
+   * The task definition the ECS service must run once `pulumi up` has finished, by ECS service
    * name: a deployment ECS rolled back leaves the service stable on another one.
    */
   public readonly taskDefinitions: Record<string, pulumi.Output<string>>;
-  public readonly liveColour: Colour;
   /** The tasks' security group: the one the database and cache admit. */
   public readonly securityGroupId: pulumi.Output<string>;
-  /** ARN suffixes of the colours' target groups; none for a worker. */
+  /** ARN suffixes of the target groups, in COLOURS order; none for a worker. */
   public readonly targetGroupArnSuffixes: pulumi.Output<string>[];
-  /** The weighted forward to the colours, for the listener's default action; undefined for a worker. */
-  public readonly forwardAction?: aws.types.input.lb.ListenerDefaultAction;
-  /** The service's listener rule; undefined for a worker and for the default service. */
-  public readonly listenerRuleArn?: pulumi.Output<string>;
+  /** The production target group, for the listener's default action; undefined for a worker. */
+  public readonly primaryTargetGroupArn?: pulumi.Output<string>;
+  /** The service's production and test listener rules; none for a worker. */
+  public readonly listenerRuleArns: pulumi.Output<string>[];
 
   constructor(name: string, args: AppServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("envstack:aws:AppService", name, {}, opts);
-    const { naming, service, web } = args;
+    const { naming, service, web, deployment } = args;
     const tags = componentTags("service", { service });
     const region = aws.getRegionOutput({}, { parent: this });
+    const shifts = web !== undefined && TRAFFIC_SHIFTING.includes(deployment.strategy);
+    if (shifts && args.rollout === undefined) {
+      throw new Error(`service ${service}: a ${deployment.strategy} rollout needs its rollout roles and hook`);
+    }
 
     const ingress = web
       ? [
@@ -153,21 +178,21 @@ export class AppService extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    const targetGroups: Partial<Record<Colour, aws.lb.TargetGroup>> = {};
-    if (web) {
-      for (const colour of COLOURS) {
-        targetGroups[colour] = new aws.lb.TargetGroup(
+    const colours: readonly Colour[] = web ? (shifts ? COLOURS : ["blue"]) : [];
+    const targetGroups = colours.map(
+      (colour) =>
+        new aws.lb.TargetGroup(
           `${name}-tg-${colour}`,
           {
             name: physicalName(naming, serviceColourSuffix(service, colour), 32),
-            port: web.containerPort,
+            port: web!.containerPort,
             protocol: "HTTP",
             targetType: "ip",
             vpcId: args.vpcId,
             deregistrationDelay: 30,
             healthCheck: {
               enabled: true,
-              path: web.healthCheckPath,
+              path: web!.healthCheckPath,
               port: "traffic-port",
               protocol: "HTTP",
               matcher: "200-399",
@@ -179,147 +204,189 @@ export class AppService extends pulumi.ComponentResource {
             tags: { ...tags, colour },
           },
           { parent: this },
+        ),
+    );
+    // Both target groups in one forward, all weight on the production one: ECS moves the
+    // weights during a deployment (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/alb-resources-for-blue-green.html).
+    // Every action is a forward: ECS refuses listener rules that mix forward with other action
+    // types (same page, "Considerations").
+    const forward = {
+      type: "forward",
+      forward: {
+        targetGroups: targetGroups.map((tg, k) => ({ arn: tg.arn, weight: k === 0 ? 100 : 0 })),
+      },
+    };
+    // While a deployment runs ECS rewrites the rules' weights, and after it leaves the weights on
+    // whichever target group now serves: the rules' actions are ECS's from the first deployment
+    // on, and Pulumi leaves them alone so that an update never swaps traffic back to a drained
+    // target group (https://www.pulumi.com/docs/iac/concepts/options/ignorechanges/). A rolling
+    // service has one target group, which nothing else rewrites: its rule stays managed.
+    const ownedByEcs: pulumi.CustomResourceOptions = shifts ? { ignoreChanges: ["actions"] } : {};
+    const rules: aws.lb.ListenerRule[] = [];
+    if (web) {
+      // Rules are matched in priority order, lowest first
+      // (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/listener-rules.html).
+      rules.push(
+        new aws.lb.ListenerRule(
+          `${name}-rule`,
+          {
+            listenerArn: web.listenerArn,
+            priority: web.routing.default === true ? DEFAULT_RULE_PRIORITY : web.routing.priority,
+            conditions: ruleConditions(web.routing)!,
+            actions: [forward],
+            tags: { ...tags, "listener-rule": "production" },
+          },
+          { parent: this, ...ownedByEcs },
+        ),
+      );
+      if (shifts) {
+        // Test traffic: requests carrying the header reach the new revision once ECS has shifted
+        // test traffic to it, before any production request does (TEST_TRAFFIC_SHIFT).
+        rules.push(
+          new aws.lb.ListenerRule(
+            `${name}-test-rule`,
+            {
+              listenerArn: web.listenerArn,
+              priority: web.testRulePriority,
+              conditions: [
+                { httpHeader: { httpHeaderName: TEST_TRAFFIC_HEADER, values: [service] } },
+              ],
+              actions: [forward],
+              tags: { ...tags, "listener-rule": "test" },
+            },
+            { parent: this, ...ownedByEcs },
+          ),
         );
       }
     }
 
-    const weights = colourWeights(args.live, args.canaryPercent ?? 0);
-    const forward = web
-      ? {
-          type: "forward",
-          forward: {
-            targetGroups: COLOURS.map((colour) => ({
-              arn: targetGroups[colour]!.arn,
-              weight: weights[colour],
-            })),
-          },
-        }
-      : undefined;
-    const conditions = web ? ruleConditions(web.routing) : undefined;
-    let rule: aws.lb.ListenerRule | undefined;
-    if (web && forward && conditions !== undefined) {
-      // Rules are matched in priority order, lowest first; the listener's default action takes
-      // what no rule matches
-      // (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/listener-rules.html).
-      rule = new aws.lb.ListenerRule(
-        `${name}-rule`,
-        {
-          listenerArn: web.listenerArn,
-          priority: web.routing.priority,
-          conditions,
-          actions: [forward],
-          tags,
-        },
-        { parent: this },
-      );
-    }
-
-    const serviceNames = {} as Record<Colour, string>;
-    const taskDefinitions: Record<string, pulumi.Output<string>> = {};
-    for (const colour of COLOURS) {
-      const isLive = colour === args.live;
-      const image = isLive ? args.image : (args.nextImage ?? args.image);
-      const desiredCount = isLive || args.nextImage !== undefined ? args.desiredCount : 0;
-      const task = new aws.ecs.TaskDefinition(
-        `${name}-task-${colour}`,
-        {
-          family: physicalName(naming, serviceColourSuffix(service, colour), 255),
-          cpu: String(args.cpu),
-          memory: String(args.memoryMb),
-          networkMode: "awsvpc",
-          requiresCompatibilities: ["FARGATE"],
-          runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
-          executionRoleArn: args.executionRoleArn,
-          taskRoleArn: args.taskRoleArn,
-          containerDefinitions: pulumi.jsonStringify(
-            containerDefinitions({
-              service,
-              image,
-              port: web?.containerPort,
-              colour,
-              xrayDaemonImage: args.xrayDaemonImage,
-              logGroupName: args.logGroupName,
-              region: region.region,
-              stack: naming.stack,
-              parameterPath: args.parameterPath,
-            }),
-          ),
-          tags: { ...tags, colour },
-        },
-        { parent: this },
-      );
-      serviceNames[colour] = physicalName(naming, serviceColourSuffix(service, colour), 255);
-      taskDefinitions[serviceNames[colour]] = task.arn;
-      const targetGroup = targetGroups[colour];
-      new aws.ecs.Service(
-        `${name}-svc-${colour}`,
-        {
-          name: serviceNames[colour],
-          cluster: args.clusterArn,
-          taskDefinition: task.arn,
-          desiredCount,
-          launchType: "FARGATE",
-          platformVersion: "LATEST",
-          networkConfiguration: {
-            subnets: args.appSubnetIds,
-            securityGroups: [sg.id],
-            assignPublicIp: false,
-          },
-          loadBalancers:
-            web && targetGroup
-              ? [
-                  {
-                    // Carries the listener as a dependency: ECS refuses a target group that
-                    // no listener of a load balancer forwards to yet.
-                    targetGroupArn: pulumi
-                      .all([targetGroup.arn, web.listenerArn])
-                      .apply(([arn]) => arn),
-                    containerName: service,
-                    containerPort: web.containerPort,
+    const family = physicalName(naming, service, 255);
+    const task = new aws.ecs.TaskDefinition(
+      `${name}-task`,
+      {
+        family,
+        cpu: String(args.cpu),
+        memory: String(args.memoryMb),
+        networkMode: "awsvpc",
+        requiresCompatibilities: ["FARGATE"],
+        runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
+        executionRoleArn: args.executionRoleArn,
+        taskRoleArn: args.taskRoleArn,
+        containerDefinitions: pulumi.jsonStringify(
+          containerDefinitions({
+            service,
+            image: args.image,
+            port: web?.containerPort,
+            xrayDaemonImage: args.xrayDaemonImage,
+            logGroupName: args.logGroupName,
+            region: region.region,
+            stack: naming.stack,
+            parameterPath: args.parameterPath,
+          }),
+        ),
+        tags,
+      },
+      { parent: this },
+    );
+    const serviceName = physicalName(naming, service, 255);
+    const rollout = shifts ? args.rollout : undefined;
+    const loadBalancer =
+      web && targetGroups[0]
+        ? {
+            targetGroupArn: targetGroups[0].arn,
+            containerName: service,
+            containerPort: web.containerPort,
+            ...(rollout
+              ? {
+                  advancedConfiguration: {
+                    alternateTargetGroupArn: targetGroups[1]!.arn,
+                    productionListenerRule: rules[0]!.arn,
+                    testListenerRule: rules[1]!.arn,
+                    roleArn: rollout.infrastructureRoleArn,
                   },
-                ]
-              : [],
-          deploymentCircuitBreaker: { enable: true, rollback: true },
-          // `pulumi up` waits until ECS reports the service stable (running count equals the
-          // desired count on one deployment, like `aws ecs wait services-stable`), so it does not
-          // finish while the release's tasks are still starting
-          // (https://www.pulumi.com/registry/packages/aws/api-docs/ecs/service/#waitforsteadystate_nodejs,
-          // https://docs.aws.amazon.com/cli/latest/reference/ecs/wait/services-stable.html). The
-          // circuit breaker stops a deployment whose tasks never become healthy and rolls back to
-          // the last completed one
-          // (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-circuit-breaker.html);
-          // the service is then stable again on the old revision and the wait succeeds, so the
-          // update alone does not prove the release runs: the deploy job checks each service's
-          // running task definition against the stack output ecsServices (`envstack
-          // verify-deploy`; https://github.com/hashicorp/terraform-provider-aws/issues/19519,
-          // https://github.com/hashicorp/terraform-provider-aws/issues/20858).
-          waitForSteadyState: true,
-          // Unused without a load balancer's (or a container's) health check
-          // (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateService.html).
-          ...(web ? { healthCheckGracePeriodSeconds: 60 } : {}),
-          enableEcsManagedTags: true,
-          propagateTags: "SERVICE",
-          tags: { ...tags, colour, "deployment-strategy": args.strategy },
+                }
+              : {}),
+          }
+        : undefined;
+    new aws.ecs.Service(
+      `${name}-svc`,
+      {
+        name: serviceName,
+        cluster: args.clusterArn,
+        taskDefinition: task.arn,
+        desiredCount: args.desiredCount,
+        launchType: "FARGATE",
+        platformVersion: "LATEST",
+        networkConfiguration: {
+          subnets: args.appSubnetIds,
+          securityGroups: [sg.id],
+          assignPublicIp: false,
         },
-        // A rule's target groups are attached to the load balancer once the rule exists.
-        { parent: this, dependsOn: rule ? [rule] : [] },
-      );
-    }
+        loadBalancers: loadBalancer ? [loadBalancer] : [],
+        deploymentConfiguration: ecsDeploymentConfiguration(
+          deployment,
+          rollout && web
+            ? {
+                hookFunctionArn: rollout.hookFunctionArn,
+                hookRoleArn: rollout.hookRoleArn,
+                smoke: pulumi.jsonStringify({
+                  check: "smoke",
+                  service,
+                  url: pulumi.interpolate`https://${web.loadBalancerDnsName}${web.healthCheckPath}`,
+                } satisfies SmokeHookDetails),
+                hold: holdHookDetails(service, deployment),
+              }
+            : undefined,
+        ),
+        // The circuit breaker stops a deployment whose tasks never become healthy and rolls back
+        // to the last completed one, with every strategy
+        // (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-circuit-breaker.html).
+        deploymentCircuitBreaker: { enable: true, rollback: true },
+        // ECS watches these alarms from the start of a deployment to the end of its bake and
+        // rolls back when one fires (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-alarm-failure.html).
+        // Each watches one target group, so the new revision is judged on its own traffic.
+        ...(rollout
+          ? {
+              alarms: {
+                alarmNames: [...rollout.rollbackAlarmNames],
+                enable: true,
+                rollback: true,
+              },
+            }
+          : {}),
+        // `pulumi up` waits until ECS reports the service stable (running count equals the
+        // desired count on one deployment, like `aws ecs wait services-stable`), so it does not
+        // finish while the release is still shifting or baking
+        // (https://www.pulumi.com/registry/packages/aws/api-docs/ecs/service/#waitforsteadystate_nodejs,
+        // https://docs.aws.amazon.com/cli/latest/reference/ecs/wait/services-stable.html). A
+        // deployment ECS rolls back (circuit breaker, alarm, failed hook) leaves the service
+        // stable on the old revision and the wait succeeds, so the update alone does not prove the
+        // release runs: the deploy job checks each service's running task definition against the
+        // stack output ecsServices (`envstack verify-deploy`;
+        // https://github.com/hashicorp/terraform-provider-aws/issues/19519).
+        waitForSteadyState: true,
+        // Unused without a load balancer's (or a container's) health check
+        // (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateService.html).
+        ...(web ? { healthCheckGracePeriodSeconds: 60 } : {}),
+        enableEcsManagedTags: true,
+        propagateTags: "SERVICE",
+        tags: { ...tags, "deployment-strategy": deployment.strategy },
+      },
+      // ECS refuses a target group no listener forwards to yet, and a rule it is told about
+      // that does not exist.
+      { parent: this, dependsOn: rules },
+    );
 
     this.service = service;
-    this.serviceNames = serviceNames;
-    this.taskDefinitions = taskDefinitions;
-    this.liveColour = args.live;
+    this.serviceName = serviceName;
+    this.taskDefinitions = { [serviceName]: task.arn };
     this.securityGroupId = sg.id;
-    this.targetGroupArnSuffixes = COLOURS.flatMap((c) =>
-      targetGroups[c] ? [targetGroups[c].arnSuffix] : [],
-    );
-    this.forwardAction = forward;
-    this.listenerRuleArn = rule?.arn;
+    this.targetGroupArnSuffixes = targetGroups.map((tg) => tg.arnSuffix);
+    this.primaryTargetGroupArn = targetGroups[0]?.arn;
+    this.listenerRuleArns = rules.map((r) => r.arn);
     this.registerOutputs({
       securityGroupId: this.securityGroupId,
-      liveColour: this.liveColour,
-      listenerRuleArn: this.listenerRuleArn,
+      listenerRuleArns: this.listenerRuleArns,
     });
   }
 }
@@ -328,7 +395,6 @@ interface ContainerSpec {
   readonly service: string;
   readonly image: string;
   readonly port?: number;
-  readonly colour: Colour;
   readonly xrayDaemonImage?: string;
   readonly logGroupName: pulumi.Input<string>;
   readonly region: pulumi.Input<string>;
@@ -348,7 +414,6 @@ function containerDefinitions(spec: ContainerSpec): unknown[] {
   const environment = [
     { name: "APP_ENV", value: spec.stack },
     { name: "APP_SERVICE", value: spec.service },
-    { name: "APP_COLOUR", value: spec.colour },
     { name: "APP_PARAMETER_PATH", value: spec.parameterPath },
     ...(spec.xrayDaemonImage ? [{ name: "AWS_XRAY_DAEMON_ADDRESS", value: "127.0.0.1:2000" }] : []),
   ];
@@ -358,7 +423,7 @@ function containerDefinitions(spec: ContainerSpec): unknown[] {
     essential: true,
     portMappings: spec.port === undefined ? [] : [{ containerPort: spec.port, protocol: "tcp" }],
     environment,
-    logConfiguration: logs(spec.colour),
+    logConfiguration: logs("app"),
   };
   if (!spec.xrayDaemonImage) return [app];
   return [
@@ -370,7 +435,7 @@ function containerDefinitions(spec: ContainerSpec): unknown[] {
       cpu: 32,
       memoryReservation: 64,
       portMappings: [{ containerPort: 2000, protocol: "udp" }],
-      logConfiguration: logs(`xray-${spec.colour}`),
+      logConfiguration: logs("xray"),
     },
   ];
 }

@@ -1,4 +1,4 @@
-import { physicalPrefix, scopePrefix, type StackName } from "../model";
+import { ROLE_TAKING_SERVICES, physicalPrefix, scopePrefix, type StackName } from "../model";
 import {
   denyRetaggingOtherEnvironments,
   environmentPathStatement,
@@ -104,7 +104,7 @@ export const IAM_WRITE_ACTIONS = [
 ] as const;
 
 /** Services that take the environment's roles (`iam:PassedToService`). */
-export const ROLE_TAKING_SERVICES = ["ecs-tasks.amazonaws.com", "vpc-flow-logs.amazonaws.com"];
+export { ROLE_TAKING_SERVICES } from "../model";
 
 /** What the boundary is built from (all known once the account is). */
 export interface BoundaryInput {
@@ -252,7 +252,15 @@ export function environmentBoundaryPolicy(input: BoundaryInput): PolicyDocument 
       Effect: "Allow",
       Action: "iam:PassRole",
       Resource: environmentRoles,
-      Condition: { StringEquals: { "iam:PassedToService": ROLE_TAKING_SERVICES } },
+      Condition: { StringEquals: { "iam:PassedToService": [...ROLE_TAKING_SERVICES] } },
+    },
+    {
+      // ECS invokes the rollout hook with a role of the environment
+      // (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/blue-green-permissions.html).
+      Sid: "InvokeThisEnvironmentsFunctions",
+      Effect: "Allow",
+      Action: "lambda:InvokeFunction",
+      Resource: `arn:${partition}:lambda:${region}:${accountId}:function:${named}*`,
     },
     {
       Sid: "DenyIamWrites",

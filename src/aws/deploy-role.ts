@@ -362,7 +362,15 @@ export function deployPermissionsPolicy(input: DeployPermissionsInput): PolicyDo
       Effect: "Allow",
       Action: "iam:PassRole",
       Resource: iam("role", `/${named}*`),
-      Condition: { StringEquals: { "iam:PassedToService": ROLE_TAKING_SERVICES } },
+      Condition: { StringEquals: { "iam:PassedToService": [...ROLE_TAKING_SERVICES] } },
+    },
+    {
+      // Lambda names its functions within the account and region; the environment's are
+      // `<app>-<stack>-*` (the rollout hook).
+      Sid: "FunctionsNamedForThisEnvironment",
+      Effect: "Allow",
+      Action: "lambda:*",
+      Resource: `arn:${partition}:lambda:${region}:${accountId}:function:${named}*`,
     },
     {
       Sid: "ServiceLinkedRoles",

@@ -11,7 +11,7 @@ import { scoped, type Naming } from "./naming";
 import { Network } from "./network";
 import { Observability, type AlarmTargets } from "./observability";
 import { AppService } from "./app-service";
-import { Services } from "./services";
+import { Services, shiftsTraffic } from "./services";
 import { postgresMaxConnections } from "./sizing";
 
 export {
@@ -35,7 +35,7 @@ export interface AwsEnvironmentOptions {
 export interface AwsEnvironment {
   /** The application's HTTPS URL, `https://<load balancer DNS name>`; none without a web service. */
   readonly appUrl?: pulumi.Output<string>;
-  /** Stack exports: load balancer DNS, endpoints, log groups, role ARNs, live colour. */
+  /** Stack exports: load balancer DNS, endpoints, log groups, role ARNs, ECS services. */
   readonly exports: Record<string, pulumi.Input<unknown>>;
   readonly network: Network;
   readonly observability: Observability;
@@ -57,8 +57,15 @@ export const LOG_GROUP_COMPONENTS = ["network", "cache"] as const;
 
 /** Every log group component of a spec: the fixed ones and one per service. */
 export function logGroupComponents(spec: Pick<EnvironmentSpec, "services">): string[] {
-  return [...LOG_GROUP_COMPONENTS, ...Object.keys(spec.services).map(serviceComponent)];
+  return [
+    ...LOG_GROUP_COMPONENTS,
+    ...Object.keys(spec.services).map(serviceComponent),
+    ...(Object.values(spec.services).some(shiftsTraffic) ? [ROLLOUT_HOOK_COMPONENT] : []),
+  ];
 }
+
+/** The rollout hook's log group component, when a service shifts traffic. */
+export const ROLLOUT_HOOK_COMPONENT = "rollout-hook";
 
 /**
  * Declares a stack's AWS environment from its validated spec. Every resource is created under
@@ -101,6 +108,7 @@ export function declareAwsEnvironment(
       services: Object.entries(spec.services).map(([name, s]) => ({
         name,
         web: s.port !== undefined,
+        targetGroups: s.port === undefined ? 0 : shiftsTraffic(s) ? 2 : 1,
       })),
       logRetentionDays: spec.observability.logRetentionDays,
       alarmEmail: spec.observability.alarmEmail,
@@ -143,6 +151,7 @@ export function declareAwsEnvironment(
           observability.logGroupNames[serviceComponent(s)]!,
         ]),
       ),
+      rolloutLogGroupName: observability.logGroupNames[ROLLOUT_HOOK_COMPONENT],
       parameterPath: scoped(naming),
       vpcId: network.vpcId,
       vpcCidr: network.cidr,
@@ -207,9 +216,7 @@ export function declareAwsEnvironment(
     opts,
   );
 
-  const images = Object.values(spec.services).flatMap((s) =>
-    [s.image, s.deployment.nextImage].filter((i): i is string => i !== undefined),
-  );
+  const images = Object.values(spec.services).map((s) => s.image);
   const access = new Access(
     "access",
     {
@@ -239,7 +246,7 @@ export function declareAwsEnvironment(
           Object.values(services.services).map((s) =>
             pulumi.all(s.targetGroupArnSuffixes).apply((tgs) => ({
               name: s.service,
-              liveServiceName: s.serviceNames[s.liveColour],
+              serviceName: s.serviceName,
               targetGroupArnSuffixes: tgs,
             })),
           ),
@@ -275,9 +282,6 @@ export function declareAwsEnvironment(
       cacheEndpoint: cache.configurationEndpoint,
       logGroups: observability.logGroupNames,
       roleArns: access.roleArns,
-      liveColours: Object.fromEntries(
-        Object.values(services.services).map((s) => [s.service, s.liveColour]),
-      ),
       // What each ECS service must run after the update; the deploy job checks it
       // (envstack verify-deploy).
       ecsServices: {

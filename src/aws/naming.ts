@@ -2,7 +2,7 @@ import { physicalPrefix, scopedName, type StackName } from "../model";
 
 /** The component tag values: which part of the environment a resource belongs to. */
 export type ComponentKind =
-  "network" | "database" | "cache" | "service" | "observability" | "access" | "flags";
+  "network" | "database" | "cache" | "service" | "rollout" | "observability" | "access" | "flags";
 
 /**
  * Tags a component puts on its taggable children. `env`, `app` and `managed-by` come from the

@@ -6,9 +6,9 @@ import { componentTags, physicalName, scoped, type Naming } from "./naming";
 /** What the alarms and the dashboard watch of one service. */
 export interface ServiceAlarmTargets {
   readonly name: string;
-  /** The ECS service of the live colour. */
-  readonly liveServiceName: string;
-  /** ARN suffixes of the blue and green target groups, in COLOURS order; none for a worker. */
+  /** The ECS service. */
+  readonly serviceName: string;
+  /** ARN suffixes of the service's target groups, in COLOURS order; none for a worker. */
   readonly targetGroupArnSuffixes: readonly string[];
 }
 
@@ -62,15 +62,34 @@ export interface ObservabilityArgs {
   /** The database's connection limit; the connections alarm fires at 80% of it. No default. */
   readonly databaseMaxConnections: number;
   /**
-   * The services, and whether each is behind the load balancer: each gets its own CPU and memory
-   * alarms, a web service its unhealthy-hosts alarm; the load balancer's latency and error-rate
-   * alarms exist when one is. No default.
+   * The services, whether each is behind the load balancer and how many target groups it has
+   * (two when it shifts traffic): each gets its own CPU and memory alarms, a web service its
+   * unhealthy-hosts alarm and latency and error-rate alarms per target group; the load
+   * balancer's latency and error-rate alarms exist when one is. No default.
    */
-  readonly services: readonly { readonly name: string; readonly web: boolean }[];
+  readonly services: readonly {
+    readonly name: string;
+    readonly web: boolean;
+    readonly targetGroups: number;
+  }[];
   /** Cache shards; each gets its own memory and evictions alarms. No default. */
   readonly cacheShards: number;
   /** Resources the alarms watch. No default. */
   readonly targets: pulumi.Input<AlarmTargets>;
+}
+
+/** The per-target-group alarms of a service: latency and error rate, per colour. */
+const TARGET_GROUP_ALARMS = ["colour-latency-p99", "colour-error-rate"] as const;
+
+/**
+ * The alarms that roll a service's deployment back: the latency and 5xx-rate alarms of each of
+ * its target groups, named `<app>-<stack>-<key>-<service>-<colour>`. Whichever target group
+ * carries the new revision, its alarms judge it on its own traffic.
+ */
+export function rollbackAlarmNames(naming: Naming, service: string): string[] {
+  return COLOURS.flatMap((colour) =>
+    TARGET_GROUP_ALARMS.map((key) => physicalName(naming, `${key}-${service}-${colour}`, 255)),
+  );
 }
 
 /** Percentage thresholds for utilisation alarms; tuned once here rather than per stack. */
@@ -280,7 +299,7 @@ export class Observability extends pulumi.ComponentResource {
       const suffix = `-${service.name}`;
       const dimensions = targets.apply((t) => ({
         ClusterName: t.clusterName,
-        ServiceName: of(t).liveServiceName,
+        ServiceName: of(t).serviceName,
       }));
       utilisation("service-cpu", "AWS/ECS", "CPUUtilization", dimensions, suffix, tagged);
       utilisation("service-memory", "AWS/ECS", "MemoryUtilization", dimensions, suffix, tagged);
@@ -290,7 +309,7 @@ export class Observability extends pulumi.ComponentResource {
       // (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-cloudwatch-metrics.html#load-balancer-metric-dimensions-alb),
       // so a colour carrying a new release is judged apart from the one carrying the old. A
       // colour without traffic has no data points and stays OK (treatMissingData notBreaching).
-      COLOURS.forEach((colour, k) => {
+      COLOURS.slice(0, service.targetGroups).forEach((colour, k) => {
         const tg = targets.apply((t) => ({
           LoadBalancer: t.loadBalancerArnSuffix ?? "",
           TargetGroup: of(t).targetGroupArnSuffixes[k] ?? "",
@@ -347,7 +366,7 @@ export class Observability extends pulumi.ComponentResource {
           colourTags,
         );
       });
-      // Both colours' target groups: the idle one has no targets unless it carries a release.
+      // Every target group of the service: the one not serving has no targets between rollouts.
       alarm(
         "unhealthy-hosts",
         `Targets of service ${service.name} failing health checks`,
@@ -507,7 +526,7 @@ function dashboardBody(t: AlarmTargets, region: string, args: ObservabilityArgs)
     "ClusterName",
     t.clusterName,
     "ServiceName",
-    s.liveServiceName,
+    s.serviceName,
   ];
   const db = ["DBInstanceIdentifier", t.databaseInstanceId];
   const nodes = t.cacheNodeIdsByShard.flat();

@@ -1,8 +1,10 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { ServiceConfig } from "../model";
+import { TEST_RULE_PRIORITIES, TRAFFIC_SHIFTING, type ServiceConfig } from "../model";
 import { AppService } from "./app-service";
 import { componentTags, physicalName, type Naming } from "./naming";
+import { rollbackAlarmNames } from "./observability";
+import { Rollout } from "./rollout";
 
 /** TLS 1.3 with TLS 1.2 fallback, forward-secret ciphers only. */
 export const TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
@@ -23,6 +25,8 @@ export interface ServicesArgs {
   readonly deletionProtection?: boolean;
   /** Log group of each service's containers, by service name. No default. */
   readonly logGroupNames: Readonly<Record<string, pulumi.Input<string>>>;
+  /** Log group of the rollout hook; needed when a service shifts traffic. */
+  readonly rolloutLogGroupName?: pulumi.Input<string>;
   /** Parameter path the app reads its configuration from, `/<stack>/<app>/`. No default. */
   readonly parameterPath: string;
   /** The VPC the security groups belong to. No default. */
@@ -37,12 +41,18 @@ export interface ServicesArgs {
   readonly permissionsBoundaryArn: pulumi.Input<string>;
 }
 
+/** Whether a service rolls out by shifting load balancer traffic (and so needs the Rollout). */
+export function shiftsTraffic(service: ServiceConfig): boolean {
+  return service.port !== undefined && TRAFFIC_SHIFTING.includes(service.deployment.strategy);
+}
+
 /**
  * The application's services on one ECS Fargate cluster, sharing a task role and an execution
- * role. When a service has a port, one HTTPS load balancer fronts them all: the listener's
- * default action forwards to the default service's colours, and each other web service has a
- * listener rule (its paths and hosts) forwarding to its own; HTTP redirects to HTTPS. Each
- * service is an AppService (src/aws/app-service.ts).
+ * role. When a service has a port, one HTTPS load balancer fronts them all: each web service has
+ * a production listener rule (its paths and hosts; the default service's matches every path,
+ * behind all others) and, when it shifts traffic, a test listener rule ahead of them all; HTTP
+ * redirects to HTTPS. Each service is an AppService (src/aws/app-service.ts); the rollout roles
+ * and hook are shared (src/aws/rollout.ts).
  */
 export class Services extends pulumi.ComponentResource {
   public readonly clusterName: string;
@@ -53,7 +63,7 @@ export class Services extends pulumi.ComponentResource {
   public readonly loadBalancerDnsName?: pulumi.Output<string>;
   public readonly loadBalancerArnSuffix?: pulumi.Output<string>;
   public readonly httpsListenerArn?: pulumi.Output<string>;
-  /** The web services' listener rules (the default service has none). */
+  /** The web services' production and test listener rules. */
   public readonly listenerRuleArns: pulumi.Output<string>[];
   /** Security groups of the tasks: the ones the database and cache admit. */
   public readonly securityGroupIds: pulumi.Output<string>[];
@@ -227,30 +237,57 @@ export class Services extends pulumi.ComponentResource {
       );
     }
 
+    const shifting = Object.keys(args.services)
+      .filter((s) => shiftsTraffic(args.services[s]!))
+      .sort();
+    let rollout: Rollout | undefined;
+    if (shifting.length > 0) {
+      if (args.rolloutLogGroupName === undefined) {
+        throw new Error("services that shift traffic need the rollout hook's log group");
+      }
+      rollout = new Rollout(
+        `${name}-rollout`,
+        {
+          naming,
+          logGroupName: args.rolloutLogGroupName,
+          permissionsBoundaryArn: args.permissionsBoundaryArn,
+        },
+        { parent: this },
+      );
+    }
+
     const services: Record<string, AppService> = {};
     for (const [service, config] of Object.entries(args.services)) {
-      const deployment = config.deployment;
+      const shiftIndex = shifting.indexOf(service);
       services[service] = new AppService(
         `${name}-${service}`,
         {
           naming,
           service,
           image: config.image,
-          nextImage: deployment.nextImage,
           cpu: config.cpu,
           memoryMb: config.memoryMb,
           desiredCount: config.desiredCount,
-          strategy: deployment.strategy,
-          live: deployment.live,
-          canaryPercent: deployment.canaryPercent,
+          deployment: config.deployment,
           web:
-            config.port && config.routing && albSg && listenerArn
+            config.port && config.routing && albSg && alb && listenerArn
               ? {
                   containerPort: config.port.containerPort,
                   healthCheckPath: config.port.healthCheckPath,
                   routing: config.routing,
                   listenerArn,
+                  testRulePriority: TEST_RULE_PRIORITIES.first + Math.max(0, shiftIndex),
                   loadBalancerSecurityGroupId: albSg.id,
+                  loadBalancerDnsName: alb.dnsName,
+                }
+              : undefined,
+          rollout:
+            rollout && shiftIndex >= 0
+              ? {
+                  infrastructureRoleArn: rollout.infrastructureRoleArn,
+                  hookFunctionArn: rollout.hookFunctionArn,
+                  hookRoleArn: rollout.hookRoleArn,
+                  rollbackAlarmNames: rollbackAlarmNames(naming, service),
                 }
               : undefined,
           xrayDaemonImage: args.xrayDaemonImage,
@@ -270,8 +307,8 @@ export class Services extends pulumi.ComponentResource {
     let https: aws.lb.Listener | undefined;
     if (alb) {
       const defaultService = web.find(([, s]) => s.routing?.default === true)?.[0];
-      const forward = defaultService ? services[defaultService]!.forwardAction : undefined;
-      if (!forward) throw new Error("services with a port need a default service");
+      const primary = defaultService ? services[defaultService]!.primaryTargetGroupArn : undefined;
+      if (!primary) throw new Error("services with a port need a default service");
       https = new aws.lb.Listener(
         `${name}-https`,
         {
@@ -280,7 +317,11 @@ export class Services extends pulumi.ComponentResource {
           protocol: "HTTPS",
           sslPolicy: TLS_POLICY,
           certificateArn: args.certificateArn,
-          defaultActions: [forward],
+          // Never reached: the default service's production rule matches every path. A forward
+          // (rather than a fixed response) keeps every action of the listener a forward, as ECS's
+          // traffic shifting requires
+          // (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/alb-resources-for-blue-green.html).
+          defaultActions: [{ type: "forward", targetGroupArn: primary }],
           tags,
         },
         { parent: this },
@@ -310,9 +351,7 @@ export class Services extends pulumi.ComponentResource {
     this.loadBalancerDnsName = alb?.dnsName;
     this.loadBalancerArnSuffix = alb?.arnSuffix;
     this.httpsListenerArn = https?.arn;
-    this.listenerRuleArns = Object.values(services).flatMap((s) =>
-      s.listenerRuleArn ? [s.listenerRuleArn] : [],
-    );
+    this.listenerRuleArns = Object.values(services).flatMap((s) => s.listenerRuleArns);
     this.securityGroupIds = Object.values(services).map((s) => s.securityGroupId);
     this.taskRoleArn = taskRole.arn;
     this.executionRoleArn = executionRole.arn;

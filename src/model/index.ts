@@ -13,3 +13,5 @@ export * from "./ipv4";
 export * from "./promises";
 export * from "./environments-file";
 export * from "./workflows";
+export * from "./aws-services";
+export * from "./rollout";

@@ -1,4 +1,5 @@
-import type { EnvstackConfig, RoutingConfig } from "./schema";
+import { ECS_STRATEGIES, HOLD_HOOK_INDEX } from "./rollout";
+import { DEFAULT_RULE_PRIORITY, type EnvstackConfig, type RoutingConfig } from "./schema";
 
 /** The placeholder for a service's name in per-service parity keys: `services.<name>.cpu`. */
 export const SERVICE = "<name>";
@@ -29,6 +30,8 @@ export type Measure =
       readonly kind: "value";
       readonly path: string;
       readonly unlessSet?: readonly ResourceFilter[];
+      /** When the property holds a JSON document (a hook's details): the path within it. */
+      readonly json?: string;
     }
   /** The largest value: the one resource holding it is measured (the live colour's capacity). */
   | { readonly kind: "max"; readonly path: string }
@@ -72,13 +75,15 @@ const TARGET_GROUP = "aws:lb/targetGroup:TargetGroup";
 const LISTENER_RULE = "aws:lb/listenerRule:ListenerRule";
 
 /**
- * The conditions of a service's listener rule, as the program declares them and the parity
- * check reads them: a path-pattern condition, then a host-header one, each only when listed.
+ * The conditions of a service's production listener rule, as the program declares them and the
+ * parity check reads them: a path-pattern condition, then a host-header one, each only when
+ * listed; the default service's rule matches every path (`/*`), behind every other rule.
  */
 export function ruleConditions(
   routing: RoutingConfig | undefined,
 ): { pathPattern?: { values: string[] }; hostHeader?: { values: string[] } }[] | undefined {
-  if (routing === undefined || routing.default === true) return undefined;
+  if (routing === undefined) return undefined;
+  if (routing.default === true) return [{ pathPattern: { values: ["/*"] } }];
   return [
     ...((routing.paths ?? []).length > 0 ? [{ pathPattern: { values: [...routing.paths!] } }] : []),
     ...((routing.hosts ?? []).length > 0 ? [{ hostHeader: { values: [...routing.hosts!] } }] : []),
@@ -92,6 +97,26 @@ const everyInstance = (path: string): ParityObservation => ({
   measure: { kind: "value", path, unlessSet: replica },
 });
 const alarm = (key: string): readonly ResourceFilter[] => [{ path: "tags.alarm", equals: key }];
+/** A service's production listener rule (not its test rule). */
+const PRODUCTION_RULE: readonly ResourceFilter[] = [
+  { path: "tags.listener-rule", equals: "production" },
+];
+/** A service's ECS deployment configuration, read on its ECS service. */
+const serviceDeployment = (path: string): ParityObservation => ({
+  type: ECS_SERVICE,
+  measure: { kind: "value", path: `deploymentConfiguration.${path}` },
+});
+/** A value of the hold hook's details (the ECS service's second lifecycle hook, when set). */
+const holdHook = (field: string): ParityObservation => ({
+  type: ECS_SERVICE,
+  measure: {
+    kind: "value",
+    path: `deploymentConfiguration.lifecycleHooks.${HOLD_HOOK_INDEX}.hookDetails`,
+    json: field,
+  },
+});
+const rolloutOf = (c: EnvstackConfig, name: string | undefined) =>
+  name === undefined ? undefined : c.services[name]?.deployment;
 
 /**
  * The parity contract: what stage must share with prod, and what may differ. One table, read by
@@ -230,28 +255,56 @@ export const PARITY: readonly ParityAttribute[] = [
   {
     key: `services.${SERVICE}.deployment.strategy`,
     rule: "must-equal",
-    note: "Rollouts rehearsed in stage are the ones prod runs (every colour's service).",
-    observed: { type: ECS_SERVICE, measure: { kind: "value", path: "tags.deployment-strategy" } },
+    note: "Rollouts rehearsed in stage are the ones prod runs: the ECS service's deployment strategy.",
+    observed: serviceDeployment("strategy"),
+    expect: (c, name) => rolloutOf(c, name) && ECS_STRATEGIES[rolloutOf(c, name)!.strategy],
+  },
+  {
+    key: `services.${SERVICE}.deployment.bakeMinutes`,
+    rule: "must-equal",
+    note: "Same bake: as long under the rollback alarms after the shift.",
+    observed: serviceDeployment("bakeTimeInMinutes"),
+  },
+  {
+    key: `services.${SERVICE}.deployment.canaryPercent`,
+    rule: "must-equal",
+    note: "Same canary share.",
+    observed: serviceDeployment("canaryConfiguration.canaryPercent"),
+  },
+  {
+    key: `services.${SERVICE}.deployment.canaryBakeMinutes`,
+    rule: "must-equal",
+    note: "Same time at the canary share.",
+    observed: serviceDeployment("canaryConfiguration.canaryBakeTimeInMinutes"),
+  },
+  {
+    key: `services.${SERVICE}.deployment.stepPercent`,
+    rule: "must-equal",
+    note: "Same linear steps.",
+    observed: serviceDeployment("linearConfiguration.stepPercent"),
+  },
+  {
+    key: `services.${SERVICE}.deployment.stepBakeMinutes`,
+    rule: "must-equal",
+    note: "Same time between linear steps.",
+    observed: serviceDeployment("linearConfiguration.stepBakeTimeInMinutes"),
+  },
+  {
+    key: `services.${SERVICE}.deployment.holds`,
+    rule: "must-equal",
+    note: "Same ladder: the shares the rollout hook holds the shift at.",
+    observed: holdHook("holds"),
+  },
+  {
+    key: `services.${SERVICE}.deployment.holdMinutes`,
+    rule: "must-equal",
+    note: "Same time at each hold.",
+    observed: holdHook("holdMinutes"),
   },
   {
     key: `services.${SERVICE}.image`,
     rule: "may-differ",
     note: "The promotion policy governs it: prod runs the digest committed for stage.",
-  },
-  {
-    key: `services.${SERVICE}.deployment.live`,
-    rule: "may-differ",
-    note: "Moves during a rollout.",
-  },
-  {
-    key: `services.${SERVICE}.deployment.canaryPercent`,
-    rule: "may-differ",
-    note: "Moves during a rollout.",
-  },
-  {
-    key: `services.${SERVICE}.deployment.nextImage`,
-    rule: "may-differ",
-    note: "Set only while a rollout is in progress.",
   },
   {
     key: `services.${SERVICE}.port.containerPort`,
@@ -268,14 +321,26 @@ export const PARITY: readonly ParityAttribute[] = [
   {
     key: `services.${SERVICE}.routing.priority`,
     rule: "must-equal",
-    note: "Same rule order on the listener (the default service has no rule).",
-    observed: { type: LISTENER_RULE, measure: { kind: "value", path: "priority" } },
+    note: "Same rule order on the listener (the default service's rule comes last, at 50000).",
+    observed: {
+      type: LISTENER_RULE,
+      where: PRODUCTION_RULE,
+      measure: { kind: "value", path: "priority" },
+    },
+    expect: (c, name) => {
+      const routing = name === undefined ? undefined : c.services[name]?.routing;
+      return routing?.default === true ? DEFAULT_RULE_PRIORITY : routing?.priority;
+    },
   },
   {
     key: `services.${SERVICE}.routing`,
     rule: "must-equal",
-    note: "Same requests reach the service: its listener rule's path and host conditions.",
-    observed: { type: LISTENER_RULE, measure: { kind: "value", path: "conditions" } },
+    note: "Same requests reach the service: its production listener rule's path and host conditions.",
+    observed: {
+      type: LISTENER_RULE,
+      where: PRODUCTION_RULE,
+      measure: { kind: "value", path: "conditions" },
+    },
     expect: (c, name) => {
       const service = c.services[name!];
       return service?.port === undefined ? undefined : ruleConditions(service.routing);
@@ -455,6 +520,16 @@ function numeric(value: unknown): number | undefined {
   return undefined;
 }
 
+/** A JSON document's value, or undefined when the property holds none. */
+function parseJson(value: unknown): unknown {
+  if (typeof value !== "string") return undefined;
+  try {
+    return JSON.parse(value) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
 function reasonOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
@@ -473,7 +548,8 @@ function eachInstance(
   for (const r of resources.filter((x) => x.type === observation.type)) {
     try {
       if (!(observation.where ?? []).every((f) => matches(r, f))) continue;
-      const value = readPath(r.props, m.path);
+      const raw = readPath(r.props, m.path);
+      const value = m.json === undefined ? raw : readPath(parseJson(raw), m.json);
       const optional = m.unlessSet !== undefined && m.unlessSet.every((f) => matches(r, f));
       if (!optional) required += 1;
       else if (value === undefined || value === null) continue;

@@ -76,12 +76,8 @@ export function imageDigest(image: string): string | undefined {
 const cidr = z
   .string()
   .regex(IPV4_CIDR, { error: "an IPv4 CIDR block such as 10.30.0.0/16", abort: true });
-const int = (min: number, max: number) =>
-  z
-    .number({ error: `a whole number from ${min} to ${max}` })
-    .int({ error: `a whole number from ${min} to ${max}` })
-    .min(min, { error: `a whole number from ${min} to ${max}` })
-    .max(max, { error: `a whole number from ${min} to ${max}` });
+const int = (min: number, max: number, error = `a whole number from ${min} to ${max}`) =>
+  z.number({ error }).int({ error }).min(min, { error }).max(max, { error });
 const version = z
   .string()
   .regex(/^\d+\.\d+$/, { error: 'a "major.minor" version string such as "16.13"', abort: true });
@@ -156,12 +152,48 @@ export const cacheSchema = z.strictObject({
   replicasPerShard: int(0, 5),
 });
 
+/**
+ * How ECS rolls a new revision out. `blue-green`, `canary` and `linear` are ECS's own strategies
+ * behind the load balancer (a second target group, traffic shifted by ECS, rolled back on
+ * alarm); `rolling` replaces tasks in place, for a worker
+ * (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-type-blue-green.html,
+ * https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeploymentConfiguration.html).
+ */
+export const ROLLOUT_STRATEGIES = ["blue-green", "canary", "linear", "rolling"] as const;
+export type RolloutStrategy = (typeof ROLLOUT_STRATEGIES)[number];
+/** The strategies that shift traffic between two target groups (they need a port). */
+export const TRAFFIC_SHIFTING: readonly RolloutStrategy[] = ["blue-green", "canary", "linear"];
+
+/** ECS takes bake times of 0 to 1440 minutes (API_DeploymentConfiguration, API_CanaryConfiguration, API_LinearConfiguration). */
+const minutes = int(0, 1440);
+const percent = (min: number, error: string) =>
+  z.number({ error }).min(min, { error }).max(100, { error });
+
 export const deploymentSchema = z.strictObject({
-  strategy: z.enum(["blue-green", "canary"], { error: "blue-green or canary" }),
-  live: z.enum(["blue", "green"], { error: "blue or green" }),
-  canaryPercent: int(0, 100),
-  /** The release the idle colour carries during a rollout; unset when none is in progress. */
-  nextImage: image.optional(),
+  strategy: z.enum(ROLLOUT_STRATEGIES, { error: ROLLOUT_STRATEGIES.join(", ") }),
+  /**
+   * Minutes the new revision takes all traffic while the old one still runs, rolled back when a
+   * rollback alarm fires (ECS bakeTimeInMinutes). Not with rolling.
+   */
+  bakeMinutes: minutes.optional(),
+  /** canary: the share of production traffic the new revision takes first (ECS: 0.1 to 100). */
+  canaryPercent: percent(0.1, "a percentage from 0.1 to 100").optional(),
+  /** canary: minutes at canaryPercent before the rest shifts. */
+  canaryBakeMinutes: minutes.optional(),
+  /** linear: the share shifted at each step (ECS: 3 to 100). */
+  stepPercent: percent(3, "a percentage from 3 to 100").optional(),
+  /** linear: minutes between steps. */
+  stepBakeMinutes: minutes.optional(),
+  /**
+   * linear: traffic shares at which the rollout hook holds the shift for holdMinutes, each a
+   * multiple of stepPercent below 100, ascending (a ladder such as 5, 25, 50 on 5% steps).
+   */
+  holds: z
+    .array(int(1, 99), { error: "a list of whole percentages below 100" })
+    .max(10, { error: "at most 10 holds" })
+    .optional(),
+  /** linear with holds: minutes each hold lasts. */
+  holdMinutes: int(1, 1440).optional(),
 });
 
 /**
@@ -199,11 +231,23 @@ export const portSchema = z.strictObject({
   healthCheckPath: z.string().regex(/^\/[\x21-\x7e]*$/, { error: "a path starting with /" }),
 });
 
+/**
+ * Listener rule priorities (1 to 50000, lowest matched first, unique per listener:
+ * https://docs.aws.amazon.com/elasticloadbalancing/latest/application/listener-rules.html).
+ * Each web service's test rule (test traffic, matched by header, ahead of every production rule)
+ * takes one of 1 to 99, the services' production rules 100 to 49999, and the default service's
+ * catch-all production rule (`/*`) 50000.
+ */
+export const TEST_RULE_PRIORITIES = { first: 1, last: 99 } as const;
+export const ROUTED_RULE_PRIORITIES = { first: 100, last: 49999 } as const;
+export const DEFAULT_RULE_PRIORITY = 50000;
+const PRIORITY_PHRASE = `a rule priority from ${ROUTED_RULE_PRIORITIES.first} to ${ROUTED_RULE_PRIORITIES.last} (${TEST_RULE_PRIORITIES.first} to ${TEST_RULE_PRIORITIES.last} hold the services' test rules, ${DEFAULT_RULE_PRIORITY} the default service's)`;
+
 export const routingSchema = z.strictObject({
   /** The service the listener's default action sends what no rule matches to. */
   default: z.boolean({ error: "true or false" }).optional(),
   /** Rule priority: lower is evaluated first, unique per listener. */
-  priority: int(1, 50000).optional(),
+  priority: int(ROUTED_RULE_PRIORITIES.first, ROUTED_RULE_PRIORITIES.last, PRIORITY_PHRASE).optional(),
   paths: z
     .array(
       z
@@ -447,9 +491,22 @@ export function serviceDefaultsFor(stack: StackName): DeepPartial<ServiceConfig>
     cpu: small ? 256 : 1024,
     memoryMb: small ? 512 : 2048,
     desiredCount: small ? 1 : 3,
-    deployment: { strategy: "blue-green", live: "blue", canaryPercent: 0 },
+    deployment: webDeploymentDefault(stack),
   };
 }
+
+/**
+ * A web service's rollout when its entry names none: blue-green, baked 10 minutes in stage and
+ * prod (none in development). A worker's is `{ strategy: rolling }`. A `deployment` given in the
+ * stack file is taken whole: its keys are not merged with these.
+ */
+export function webDeploymentDefault(stack: StackName): DeploymentConfig {
+  return {
+    strategy: "blue-green",
+    bakeMinutes: environments().role(stack) === "development" ? 0 : 10,
+  };
+}
+export const WORKER_DEPLOYMENT_DEFAULT: DeploymentConfig = { strategy: "rolling" };
 
 /** A rule that depends on the stack or on several keys at once. */
 export interface CrossKeyIssue {
@@ -574,6 +631,97 @@ export function defaultService(config: Pick<EnvstackConfig, "services">): string
   )?.[0];
 }
 
+/** The keys each strategy takes; the others must be left out. */
+const STRATEGY_KEYS: Readonly<Record<RolloutStrategy, readonly (keyof DeploymentConfig)[]>> = {
+  "blue-green": ["bakeMinutes"],
+  canary: ["bakeMinutes", "canaryPercent", "canaryBakeMinutes"],
+  linear: ["bakeMinutes", "stepPercent", "stepBakeMinutes", "holds", "holdMinutes"],
+  rolling: [],
+};
+const OPTIONAL_KEYS: readonly (keyof DeploymentConfig)[] = ["holds", "holdMinutes"];
+
+/** One service's rollout: the keys its strategy takes, a port for traffic shifting, the ladder. */
+function rolloutIssues(
+  service: ServiceConfig,
+  at: (...rest: string[]) => (string | number)[],
+): CrossKeyIssue[] {
+  const issues: CrossKeyIssue[] = [];
+  const deployment = service.deployment;
+  const { strategy } = deployment;
+  const takes = STRATEGY_KEYS[strategy];
+  for (const key of ALL_ROLLOUT_KEYS) {
+    const value = deployment[key];
+    if (takes.includes(key)) {
+      if (value === undefined && !OPTIONAL_KEYS.includes(key)) {
+        issues.push({
+          path: at("deployment", key),
+          expected: `${key} with strategy ${strategy} (${takes.join(", ")})`,
+          found: undefined,
+        });
+      }
+    } else if (value !== undefined) {
+      issues.push({
+        path: at("deployment", key),
+        expected:
+          takes.length === 0
+            ? `no ${key} with strategy ${strategy} (it shifts no traffic and bakes nothing)`
+            : `no ${key} with strategy ${strategy}: it takes ${takes.join(", ")}`,
+        found: value,
+      });
+    }
+  }
+  if (service.port === undefined && TRAFFIC_SHIFTING.includes(strategy)) {
+    issues.push({
+      path: at("deployment", "strategy"),
+      expected: `rolling for a service without a port (${strategy} shifts load balancer traffic between two target groups; a worker takes none)`,
+      found: strategy,
+    });
+  }
+  const holds = deployment.holds;
+  if (strategy === "linear" && holds !== undefined) {
+    const step = deployment.stepPercent;
+    const ascending = holds.every((h, i) => i === 0 || h > holds[i - 1]!);
+    const onSteps = step === undefined || holds.every((h) => isMultiple(h, step));
+    if (holds.length === 0 || !ascending || !onSteps) {
+      issues.push({
+        path: at("deployment", "holds"),
+        expected: `traffic shares the linear steps reach, ascending: multiples of stepPercent ${step ?? "(unset)"} below 100, such as 5, 25, 50 on 5% steps`,
+        found: holds,
+      });
+    }
+    if (deployment.holdMinutes === undefined) {
+      issues.push({
+        path: at("deployment", "holdMinutes"),
+        expected: "the minutes each hold lasts (holds are set)",
+        found: undefined,
+      });
+    }
+  } else if (strategy === "linear" && deployment.holdMinutes !== undefined) {
+    issues.push({
+      path: at("deployment", "holdMinutes"),
+      expected: "no holdMinutes without holds",
+      found: deployment.holdMinutes,
+    });
+  }
+  return issues;
+}
+
+const ALL_ROLLOUT_KEYS: readonly (keyof DeploymentConfig)[] = [
+  "bakeMinutes",
+  "canaryPercent",
+  "canaryBakeMinutes",
+  "stepPercent",
+  "stepBakeMinutes",
+  "holds",
+  "holdMinutes",
+];
+
+/** Whether `value` is a whole multiple of `step` (percentages with one decimal at most). */
+function isMultiple(value: number, step: number): boolean {
+  const ratio = value / step;
+  return Math.abs(ratio - Math.round(ratio)) < 1e-9;
+}
+
 /**
  * Each service on its own (images, sizes, rollout knobs, routing) and the services together
  * (one default service, distinct rule priorities, the load balancer's presence).
@@ -585,7 +733,6 @@ function serviceIssues(stack: StackName, config: EnvstackConfig): CrossKeyIssue[
   const priorities = new Map<number, string>();
   for (const [name, service] of Object.entries(config.services)) {
     const at = (...rest: string[]) => ["services", name, ...rest];
-    const deployment = service.deployment;
     if ((RESERVED_CONTAINER_NAMES as readonly string[]).includes(name)) {
       add(
         ["services", name],
@@ -601,13 +748,6 @@ function serviceIssues(stack: StackName, config: EnvstackConfig): CrossKeyIssue[
           service.image,
         );
       }
-      if (deployment.nextImage !== undefined && !isDigestPinned(deployment.nextImage)) {
-        add(
-          at("deployment", "nextImage"),
-          `an image pinned by digest in ${stack}`,
-          deployment.nextImage,
-        );
-      }
     }
     const [minMemory, maxMemory] = FARGATE_MEMORY[service.cpu] ?? [0, 0];
     if (service.memoryMb < minMemory || service.memoryMb > maxMemory) {
@@ -617,26 +757,7 @@ function serviceIssues(stack: StackName, config: EnvstackConfig): CrossKeyIssue[
         service.memoryMb,
       );
     }
-    if (deployment.strategy === "blue-green" && deployment.canaryPercent !== 0) {
-      add(
-        at("deployment", "canaryPercent"),
-        "0 with the blue-green strategy (switch by flipping deployment.live, or use strategy canary)",
-        deployment.canaryPercent,
-      );
-    } else if (service.port === undefined && deployment.canaryPercent !== 0) {
-      add(
-        at("deployment", "canaryPercent"),
-        "0 for a service without a port (a worker takes no traffic to split; roll it by setting nextImage and flipping deployment.live)",
-        deployment.canaryPercent,
-      );
-    }
-    if (deployment.canaryPercent > 0 && deployment.nextImage === undefined) {
-      add(
-        at("deployment", "nextImage"),
-        "the image the idle colour runs while canaryPercent is above 0",
-        undefined,
-      );
-    }
+    issues.push(...rolloutIssues(service, at));
     const routing = service.routing;
     if (service.port === undefined) {
       if (routing !== undefined) {
@@ -684,7 +805,7 @@ function serviceIssues(stack: StackName, config: EnvstackConfig): CrossKeyIssue[
     if (routing.priority === undefined) {
       add(
         at("routing", "priority"),
-        "a rule priority from 1 to 50000, unique among the services (lower is matched first)",
+        `${PRIORITY_PHRASE}, unique among the services (lower is matched first)`,
         undefined,
       );
     } else {

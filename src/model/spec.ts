@@ -18,6 +18,8 @@ import {
   defaultsFor,
   regionIssues,
   serviceDefaultsFor,
+  webDeploymentDefault,
+  WORKER_DEPLOYMENT_DEFAULT,
   type EnvstackConfig,
 } from "./schema";
 
@@ -191,9 +193,17 @@ export function parseSpec(
   }
   const input = withDefaults(defaultsFor(stack), given) as Record<string, unknown>;
   if (isPlainObject(input["services"])) {
-    const defaults = serviceDefaultsFor(stack);
+    // A service's deployment is taken whole when given (its keys depend on its strategy), else
+    // the web or worker default.
+    const { deployment: _web, ...defaults } = serviceDefaultsFor(stack);
     input["services"] = Object.fromEntries(
-      Object.entries(input["services"]).map(([name, s]) => [name, withDefaults(defaults, s)]),
+      Object.entries(input["services"]).map(([name, s]) => {
+        const merged = withDefaults(defaults, s);
+        if (!isPlainObject(merged) || merged["deployment"] !== undefined) return [name, merged];
+        const deployment =
+          merged["port"] === undefined ? WORKER_DEPLOYMENT_DEFAULT : webDeploymentDefault(stack);
+        return [name, { ...merged, deployment }];
+      }),
     );
   }
   const parsed = configSchema.safeParse(input, { error: (issue) => expectedPhrase(issue) });

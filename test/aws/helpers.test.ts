@@ -3,7 +3,6 @@ import { ecrRepositoryArn } from "../../src/aws/access";
 import { cacheNodeIds } from "../../src/aws/cache";
 import { subnetCidr } from "../../src/aws/cidr";
 import { kebab, physicalName } from "../../src/aws/naming";
-import { colourWeights } from "../../src/aws/app-service";
 import { instanceMemoryGiB, postgresMaxConnections } from "../../src/aws/sizing";
 
 describe("subnetCidr", () => {
@@ -90,17 +89,6 @@ describe("ecrRepositoryArn", () => {
     ["ghcr.io/acme/app:1.0", undefined],
   ])("%s -> %s", (image, arn) => {
     expect(ecrRepositoryArn(image)).toBe(arn);
-  });
-});
-
-describe("colourWeights", () => {
-  it.each([
-    ["blue", 0, { blue: 100, green: 0 }],
-    ["green", 0, { blue: 0, green: 100 }],
-    ["blue", 25, { blue: 75, green: 25 }],
-    ["green", 100, { blue: 100, green: 0 }],
-  ] as const)("live %s, canary %i%%", (live, canary, weights) => {
-    expect(colourWeights(live, canary)).toEqual(weights);
   });
 });
 

@@ -61,11 +61,11 @@ export function urnOf(stack: string, project: string, declared: Declared): strin
   return `urn:pulumi:${stack}::${project}::${declared.type}::${declared.name}`;
 }
 
-/** The image each service of a stack runs newest: the rollout's nextImage while set, else its image. */
+/** The image each service of a stack runs. */
 function newestImages(file: string, stack: StackName): Record<string, string> {
   const { services } = loadSpecFromFile(file, stack);
   return Object.fromEntries(
-    Object.entries(services).map(([name, s]) => [name, s.deployment.nextImage ?? s.image]),
+    Object.entries(services).map(([name, s]) => [name, s.image]),
   );
 }
 
