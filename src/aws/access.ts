@@ -10,10 +10,6 @@ export interface AccessArgs {
   readonly levels: Readonly<Record<TeamRole, AccessLevel>>;
   /** Name of the ECS cluster deployers may roll services in. No default. */
   readonly clusterName: string;
-  /** The HTTPS listener whose weights deployers shift; none when every service is a worker. */
-  readonly listenerArn?: pulumi.Input<string>;
-  /** The web services' listener rules, whose weights deployers shift too. Defaults to none. */
-  readonly listenerRuleArns?: pulumi.Input<string>[];
   /** Roles a task definition may carry (task and execution roles). No default. */
   readonly taskRoleArns: pulumi.Input<string>[];
   /** ECR repositories deployers may pull from. Defaults to none (images outside ECR). */
@@ -194,30 +190,23 @@ export class Access extends pulumi.ComponentResource {
         Resource: args.taskRoleArns,
         Condition: { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } },
       },
-      ...(args.listenerArn !== undefined
-        ? [
-            {
-              Sid: "ShiftTraffic",
-              Effect: "Allow" as const,
-              Action: "elasticloadbalancing:ModifyListener",
-              Resource: args.listenerArn,
-              Condition: { StringEquals: tagged },
-            },
-          ]
-        : []),
-      ...((args.listenerRuleArns ?? []).length > 0
-        ? [
-            {
-              Sid: "ShiftRuleTraffic",
-              Effect: "Allow" as const,
-              // A web service other than the default one takes traffic through its rule
-              // (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_ModifyRule.html).
-              Action: "elasticloadbalancing:ModifyRule",
-              Resource: args.listenerRuleArns!,
-              Condition: { StringEquals: tagged },
-            },
-          ]
-        : []),
+      {
+        // ECS shifts traffic itself (the services' rollouts); a release manager may stop a
+        // rollout that neither its alarms nor its circuit breaker caught, rolling it back
+        // (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/stop-service-deployment.html,
+        // https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_StopServiceDeployment.html).
+        Sid: "StopRollouts",
+        Effect: "Allow",
+        Action: [
+          "ecs:DescribeServiceDeployments",
+          "ecs:ListServiceDeployments",
+          "ecs:StopServiceDeployment",
+        ],
+        Resource: [
+          arn("ecs", `service/${args.clusterName}/*`),
+          arn("ecs", `service-deployment/${args.clusterName}/*`),
+        ],
+      },
       {
         Sid: "EcrLogin",
         Effect: "Allow",

@@ -223,8 +223,6 @@ export function declareAwsEnvironment(
       naming,
       levels: spec.access,
       clusterName: services.clusterName,
-      listenerArn: services.httpsListenerArn,
-      listenerRuleArns: services.listenerRuleArns,
       taskRoleArns: [services.taskRoleArn, services.executionRoleArn],
       imageRepositoryArns: images.map(ecrRepositoryArn).filter((a): a is string => a !== undefined),
       permissionsBoundaryArn,

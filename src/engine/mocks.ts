@@ -92,6 +92,17 @@ function computedOutputs(
       return { arn: arn(`secret:${inputs["name"] ?? name}`) };
     case "aws:ec2/vpc:Vpc":
       return { arn: arn(`vpc/${name}`), defaultSecurityGroupId: `sg-default-${name}` };
+    // arn:aws:lambda:<region>:<account>:function:<name>
+    // (https://docs.aws.amazon.com/lambda/latest/api/API_FunctionConfiguration.html).
+    case "aws:lambda/function:Function":
+      return {
+        arn: arn(`function:${inputs["name"] ?? name}`),
+        invokeArn: `arn:aws:apigateway:${region}:lambda:path/2015-03-31/functions/${arn(`function:${inputs["name"] ?? name}`)}/invocations`,
+      };
+    // arn:aws:elasticloadbalancing:<region>:<account>:listener-rule/app/<lb>/<lb id>/<listener id>/<rule id>
+    // (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/listener-rules.html).
+    case "aws:lb/listenerRule:ListenerRule":
+      return { arn: arn(`listener-rule/app/service-alb/50dc6c495c0c9188/f2f7dc8efc522ab2/${name}`) };
     case "github:index/repositoryRuleset:RepositoryRuleset": {
       let hash = 0;
       for (const ch of name) hash = (hash * 31 + ch.charCodeAt(0)) % 9_000_000;

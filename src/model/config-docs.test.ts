@@ -74,7 +74,7 @@ describe("the README's configuration reference", () => {
   it("finds the schema's keys (the walk itself works)", () => {
     const keys = schemaKeys();
     expect(keys).toContain("network.cidr");
-    expect(keys).toContain("services.<name>.deployment.nextImage");
+    expect(keys).toContain("services.<name>.deployment.holdMinutes");
     expect(keys).toContain("services.<name>.routing.paths");
     expect(keys).toContain("loadBalancer.certificateArn");
     expect(keys).toContain("featureFlags");

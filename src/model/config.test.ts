@@ -105,13 +105,6 @@ const BAD: readonly [string, string, string, unknown, string][] = [
     'Pulumi.prod.yaml: envstack:services.api.image: expected an image reference <registry>/<repository>@sha256:<64 hex digits>, found string "trading-platform"',
   ],
   [
-    "next image not pinned in prod",
-    "prod",
-    "envstack:services.api.deployment.nextImage",
-    TAGGED_IMAGE,
-    `Pulumi.prod.yaml: envstack:services.api.deployment.nextImage: expected an image pinned by digest in prod, found string "${TAGGED_IMAGE}"`,
-  ],
-  [
     "unknown access level",
     "dev",
     "envstack:access.qa",
@@ -196,32 +189,74 @@ const BAD: readonly [string, string, string, unknown, string][] = [
     "Pulumi.dev.yaml: envstack:services.worker.cpu: expected a Fargate cpu value: 256, 512, 1024, 2048, 4096, 8192, 16384, found number 300",
   ],
   [
-    "blue-green with a canary share",
+    "a rollout key another strategy takes",
     "stage",
     "envstack:services.api.deployment",
-    { strategy: "blue-green", live: "blue", canaryPercent: 10, nextImage: DIGEST_B },
-    "Pulumi.stage.yaml: envstack:services.api.deployment.canaryPercent: expected 0 with the blue-green strategy (switch by flipping deployment.live, or use strategy canary), found number 10",
+    { strategy: "blue-green", bakeMinutes: 10, canaryPercent: 10 },
+    "Pulumi.stage.yaml: envstack:services.api.deployment.canaryPercent: expected no canaryPercent with strategy blue-green: it takes bakeMinutes, found number 10",
   ],
   [
-    "canary without the image it sends traffic to",
+    "a canary without its share",
     "stage",
     "envstack:services.api.deployment",
-    { strategy: "canary", live: "blue", canaryPercent: 20 },
-    "Pulumi.stage.yaml: envstack:services.api.deployment.nextImage: expected the image the idle colour runs while canaryPercent is above 0, found nothing (the key is missing)",
+    { strategy: "canary", bakeMinutes: 10, canaryBakeMinutes: 5 },
+    "Pulumi.stage.yaml: envstack:services.api.deployment.canaryPercent: expected canaryPercent with strategy canary (bakeMinutes, canaryPercent, canaryBakeMinutes), found nothing (the key is missing)",
   ],
   [
     "canary share above 100",
     "dev",
-    "envstack:services.api.deployment.canaryPercent",
-    101,
-    "Pulumi.dev.yaml: envstack:services.api.deployment.canaryPercent: expected a whole number from 0 to 100, found number 101",
+    "envstack:services.api.deployment",
+    { strategy: "canary", bakeMinutes: 0, canaryPercent: 101, canaryBakeMinutes: 5 },
+    "Pulumi.dev.yaml: envstack:services.api.deployment.canaryPercent: expected a percentage from 0.1 to 100, found number 101",
   ],
   [
-    "live colour neither blue nor green",
+    "a linear step below ECS's 3%",
     "prod",
-    "envstack:services.api.deployment.live",
-    "red",
-    'Pulumi.prod.yaml: envstack:services.api.deployment.live: expected blue or green, found string "red"',
+    "envstack:services.api.deployment",
+    { strategy: "linear", bakeMinutes: 10, stepPercent: 2, stepBakeMinutes: 1 },
+    "Pulumi.prod.yaml: envstack:services.api.deployment.stepPercent: expected a percentage from 3 to 100, found number 2",
+  ],
+  [
+    "holds the steps never reach",
+    "prod",
+    "envstack:services.api.deployment",
+    {
+      strategy: "linear",
+      bakeMinutes: 10,
+      stepPercent: 10,
+      stepBakeMinutes: 0,
+      holds: [5, 50],
+      holdMinutes: 5,
+    },
+    "Pulumi.prod.yaml: envstack:services.api.deployment.holds: expected traffic shares the linear steps reach, ascending: multiples of stepPercent 10 below 100, such as 5, 25, 50 on 5% steps, found a list of 2",
+  ],
+  [
+    "holds without their minutes",
+    "prod",
+    "envstack:services.api.deployment",
+    { strategy: "linear", bakeMinutes: 10, stepPercent: 5, stepBakeMinutes: 0, holds: [5, 25] },
+    "Pulumi.prod.yaml: envstack:services.api.deployment.holdMinutes: expected the minutes each hold lasts (holds are set), found nothing (the key is missing)",
+  ],
+  [
+    "a bake beyond ECS's day",
+    "prod",
+    "envstack:services.api.deployment",
+    { strategy: "blue-green", bakeMinutes: 1441 },
+    "Pulumi.prod.yaml: envstack:services.api.deployment.bakeMinutes: expected a whole number from 0 to 1440, found number 1441",
+  ],
+  [
+    "a strategy ECS does not have",
+    "prod",
+    "envstack:services.api.deployment",
+    { strategy: "red-black" },
+    'Pulumi.prod.yaml: envstack:services.api.deployment.strategy: expected blue-green, canary, linear, rolling, found string "red-black"',
+  ],
+  [
+    "the retired rollout keys",
+    "prod",
+    "envstack:services.api.deployment",
+    { strategy: "blue-green", bakeMinutes: 10, live: "blue" },
+    "Pulumi.prod.yaml: envstack:services.api.deployment.live: expected a known key: one of strategy, bakeMinutes, canaryPercent, canaryBakeMinutes, stepPercent, stepBakeMinutes, holds, holdMinutes, found unknown key with string \"blue\"",
   ],
   [
     "retention CloudWatch does not offer",
@@ -698,7 +733,7 @@ describe("services", () => {
     ],
     [
       "routing on a worker",
-      (s) => (s["worker"]!["routing"] = { priority: 10, paths: ["/jobs/*"] }),
+      (s) => (s["worker"]!["routing"] = { priority: 110, paths: ["/jobs/*"] }),
       "envstack:services.worker.routing: expected no routing for a service without a port (a worker takes no traffic; add port to put it behind the load balancer), found a map",
     ],
     [
@@ -713,7 +748,7 @@ describe("services", () => {
     ],
     [
       "web services but no default one",
-      (s) => (s["api"]!["routing"] = { priority: 10, paths: ["/api/*"] }),
+      (s) => (s["api"]!["routing"] = { priority: 110, paths: ["/api/*"] }),
       "envstack:services: expected exactly one service with routing { default: true } (the listener's default action; found none among api), found a map",
     ],
     [
@@ -723,39 +758,44 @@ describe("services", () => {
     ],
     [
       "a rule with no condition",
-      route({ priority: 10 }),
+      route({ priority: 110 }),
       "envstack:services.web.routing: expected paths and/or hosts the listener rule matches (or default: true for the default service), found a map",
     ],
     [
       "a rule without a priority",
       route({ hosts: ["web.example.com"] }),
-      "envstack:services.web.routing.priority: expected a rule priority from 1 to 50000, unique among the services (lower is matched first), found nothing (the key is missing)",
+      "envstack:services.web.routing.priority: expected a rule priority from 100 to 49999 (1 to 99 hold the services' test rules, 50000 the default service's), unique among the services (lower is matched first), found nothing (the key is missing)",
     ],
     [
       "a priority above the ALB's range",
-      route({ priority: 50001, paths: ["/web/*"] }),
-      "envstack:services.web.routing.priority: expected a whole number from 1 to 50000, found number 50001",
+      route({ priority: 50000, paths: ["/web/*"] }),
+      "envstack:services.web.routing.priority: expected a rule priority from 100 to 49999 (1 to 99 hold the services' test rules, 50000 the default service's), found number 50000",
+    ],
+    [
+      "a priority the test rules hold",
+      route({ priority: 10, paths: ["/web/*"] }),
+      "envstack:services.web.routing.priority: expected a rule priority from 100 to 49999 (1 to 99 hold the services' test rules, 50000 the default service's), found number 10",
     ],
     [
       "two rules with one priority",
       (s) => {
-        route({ priority: 7, paths: ["/web/*"] })(s);
+        route({ priority: 107, paths: ["/web/*"] })(s);
         s["admin"] = {
           ...structuredClone(s["api"]!),
-          routing: { priority: 7, hosts: ["admin.example.com"] },
+          routing: { priority: 107, hosts: ["admin.example.com"] },
         };
       },
-      "envstack:services.admin.routing.priority: expected a priority no other service uses (services.web has 7), found number 7",
+      "envstack:services.admin.routing.priority: expected a priority no other service uses (services.web has 107), found number 107",
     ],
     [
       "four path patterns in one condition",
-      route({ priority: 10, paths: ["/a/*", "/b/*", "/c/*", "/d/*"] }),
+      route({ priority: 110, paths: ["/a/*", "/b/*", "/c/*", "/d/*"] }),
       "envstack:services.web.routing.paths: expected at most 3 path patterns (an ALB condition's limit), found a list of 4",
     ],
     [
       "six values in one rule",
       route({
-        priority: 10,
+        priority: 110,
         paths: ["/a/*", "/b/*", "/c/*"],
         hosts: ["a.example.com", "b.example.com", "c.example.com"],
       }),
@@ -763,24 +803,29 @@ describe("services", () => {
     ],
     [
       "a path pattern without a leading slash",
-      route({ priority: 10, paths: ["api/*"] }),
+      route({ priority: 110, paths: ["api/*"] }),
       'envstack:services.web.routing.paths[0]: expected a path pattern such as /api/* (letters, digits, _-.$/~"\'@:+& and the wildcards * ?), found string "api/*"',
     ],
     [
       "a host name without a domain",
-      route({ priority: 10, hosts: ["localhost"] }),
+      route({ priority: 110, hosts: ["localhost"] }),
       'envstack:services.web.routing.hosts[0]: expected a host name such as api.example.com (letters, digits, -_. and the wildcards * ?), found string "localhost"',
     ],
     [
-      "a canary share on a worker",
+      "a traffic-shifting rollout on a worker",
       (s) =>
         (s["worker"]!["deployment"] = {
           strategy: "canary",
-          live: "blue",
+          bakeMinutes: 5,
           canaryPercent: 10,
-          nextImage: DIGEST_B,
+          canaryBakeMinutes: 5,
         }),
-      "envstack:services.worker.deployment.canaryPercent: expected 0 for a service without a port (a worker takes no traffic to split; roll it by setting nextImage and flipping deployment.live), found number 10",
+      'envstack:services.worker.deployment.strategy: expected rolling for a service without a port (canary shifts load balancer traffic between two target groups; a worker takes none), found string "canary"',
+    ],
+    [
+      "a bake on a rolling worker",
+      (s) => (s["worker"]!["deployment"] = { strategy: "rolling", bakeMinutes: 5 }),
+      "envstack:services.worker.deployment.bakeMinutes: expected no bakeMinutes with strategy rolling (it shifts no traffic and bakes nothing), found number 5",
     ],
     [
       "web services without the load balancer's certificate",
@@ -817,7 +862,7 @@ describe("services", () => {
       s["admin"] = {
         image: DIGEST_B,
         port: { containerPort: 9000, healthCheckPath: "/ready" },
-        routing: { priority: 20, paths: ["/admin/*"], hosts: ["admin.example.com"] },
+        routing: { priority: 120, paths: ["/admin/*"], hosts: ["admin.example.com"] },
       };
     });
     const spec = parseSpec("stage", values, "Pulumi.stage.yaml");
@@ -826,10 +871,12 @@ describe("services", () => {
       cpu: 1024,
       memoryMb: 2048,
       desiredCount: 3,
-      deployment: { strategy: "blue-green", live: "blue", canaryPercent: 0 },
+      deployment: { strategy: "rolling" },
     });
+    // A web service without a deployment gets the web default; a given one is taken whole.
+    expect(spec.services["admin"]!.deployment).toEqual({ strategy: "blue-green", bakeMinutes: 10 });
     expect(spec.services["admin"]!.routing).toEqual({
-      priority: 20,
+      priority: 120,
       paths: ["/admin/*"],
       hosts: ["admin.example.com"],
     });
@@ -874,7 +921,7 @@ describe("services", () => {
         desiredCount: 3,
         port: { containerPort: 9090, healthCheckPath: "/health" },
         routing: { default: true },
-        deployment: { strategy: "blue-green", live: "green", canaryPercent: 0 },
+        deployment: { strategy: "blue-green", bakeMinutes: 10 },
       },
     });
   });

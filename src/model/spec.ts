@@ -244,6 +244,8 @@ function retiredServiceKey(file: string, old: unknown): ConfigError {
   delete service["certificateArn"];
   delete service["containerPort"];
   delete service["healthCheckPath"];
+  // Its rollout keys (live, canaryPercent) are retired too: the new service takes the default.
+  delete service["deployment"];
   const flow = (value: unknown) =>
     stringify(value, { collectionStyle: "flow", lineWidth: 0 }).trim();
   const services = {
