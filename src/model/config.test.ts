@@ -207,14 +207,21 @@ const BAD: readonly [string, string, string, unknown, string][] = [
     "dev",
     "envstack:services.api.deployment",
     { strategy: "canary", bakeMinutes: 0, canaryPercent: 101, canaryBakeMinutes: 5 },
-    "Pulumi.dev.yaml: envstack:services.api.deployment.canaryPercent: expected a percentage from 0.1 to 100, found number 101",
+    "Pulumi.dev.yaml: envstack:services.api.deployment.canaryPercent: expected a percentage from 0.1 to 100 in steps of 0.1, found number 101",
   ],
   [
     "a linear step below ECS's 3%",
     "prod",
     "envstack:services.api.deployment",
     { strategy: "linear", bakeMinutes: 10, stepPercent: 2, stepBakeMinutes: 1 },
-    "Pulumi.prod.yaml: envstack:services.api.deployment.stepPercent: expected a percentage from 3 to 100, found number 2",
+    "Pulumi.prod.yaml: envstack:services.api.deployment.stepPercent: expected a percentage from 3 to 100 in steps of 0.1, found number 2",
+  ],
+  [
+    "a canary share ECS cannot take",
+    "prod",
+    "envstack:services.api.deployment",
+    { strategy: "canary", bakeMinutes: 10, canaryPercent: 2.55, canaryBakeMinutes: 5 },
+    "Pulumi.prod.yaml: envstack:services.api.deployment.canaryPercent: expected a percentage from 0.1 to 100 in steps of 0.1, found number 2.55",
   ],
   [
     "holds the steps never reach",

@@ -164,10 +164,19 @@ export type RolloutStrategy = (typeof ROLLOUT_STRATEGIES)[number];
 /** The strategies that shift traffic between two target groups (they need a port). */
 export const TRAFFIC_SHIFTING: readonly RolloutStrategy[] = ["blue-green", "canary", "linear"];
 
-/** ECS takes bake times of 0 to 1440 minutes (API_DeploymentConfiguration, API_CanaryConfiguration, API_LinearConfiguration). */
+/**
+ * ECS takes bake times of 0 to 1440 minutes, and shares in multiples of 0.1: a canary's from 0.1,
+ * a linear step's from 3.0, to 100
+ * (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CanaryConfiguration.html,
+ * https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_LinearConfiguration.html).
+ */
 const minutes = int(0, 1440);
 const percent = (min: number, error: string) =>
-  z.number({ error }).min(min, { error }).max(100, { error });
+  z
+    .number({ error })
+    .min(min, { error })
+    .max(100, { error })
+    .refine((v) => Math.abs(v * 10 - Math.round(v * 10)) < 1e-9, { error });
 
 export const deploymentSchema = z.strictObject({
   strategy: z.enum(ROLLOUT_STRATEGIES, { error: ROLLOUT_STRATEGIES.join(", ") }),
@@ -177,11 +186,11 @@ export const deploymentSchema = z.strictObject({
    */
   bakeMinutes: minutes.optional(),
   /** canary: the share of production traffic the new revision takes first (ECS: 0.1 to 100). */
-  canaryPercent: percent(0.1, "a percentage from 0.1 to 100").optional(),
+  canaryPercent: percent(0.1, "a percentage from 0.1 to 100 in steps of 0.1").optional(),
   /** canary: minutes at canaryPercent before the rest shifts. */
   canaryBakeMinutes: minutes.optional(),
   /** linear: the share shifted at each step (ECS: 3 to 100). */
-  stepPercent: percent(3, "a percentage from 3 to 100").optional(),
+  stepPercent: percent(3, "a percentage from 3 to 100 in steps of 0.1").optional(),
   /** linear: minutes between steps. */
   stepBakeMinutes: minutes.optional(),
   /**

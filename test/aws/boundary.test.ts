@@ -49,6 +49,7 @@ describe("the environment's permissions boundary", () => {
       ["WriteTelemetryInRegion", "Allow"],
       ["ReadIam", "Allow"],
       ["PassOnlyThisEnvironmentsRoles", "Allow"],
+      ["InvokeThisEnvironmentsFunctions", "Allow"],
       ["DenyIamWrites", "Deny"],
       ["DenyAssumingRolesOutsideThisEnvironment", "Deny"],
     ]);
@@ -130,7 +131,12 @@ describe("the environment's permissions boundary", () => {
       Resource: `arn:aws:iam::${ACCOUNT}:role/trading-dev-*`,
       Condition: {
         StringEquals: {
-          "iam:PassedToService": ["ecs-tasks.amazonaws.com", "vpc-flow-logs.amazonaws.com"],
+          "iam:PassedToService": [
+            "ecs-tasks.amazonaws.com",
+            "vpc-flow-logs.amazonaws.com",
+            "ecs.amazonaws.com",
+            "lambda.amazonaws.com",
+          ],
         },
       },
     });

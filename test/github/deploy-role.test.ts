@@ -52,6 +52,7 @@ describe("the deploy role's permissions", () => {
       "DenyRemovingBoundaries",
       "DenyChangingTheBoundary",
       "PassOnlyThisEnvironmentsRoles",
+      "FunctionsNamedForThisEnvironment",
       "ServiceLinkedRoles",
       "ReadOwnTrust",
     ]);
@@ -147,7 +148,12 @@ describe("the deploy role's permissions", () => {
       Resource: `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/${SAMPLE.app}-stage-*`,
       Condition: {
         StringEquals: {
-          "iam:PassedToService": ["ecs-tasks.amazonaws.com", "vpc-flow-logs.amazonaws.com"],
+          "iam:PassedToService": [
+            "ecs-tasks.amazonaws.com",
+            "vpc-flow-logs.amazonaws.com",
+            "ecs.amazonaws.com",
+            "lambda.amazonaws.com",
+          ],
         },
       },
     });

@@ -96,13 +96,25 @@ function eachContainer(image: (c: Container) => string): Rule["carriers"] {
 }
 
 const instances = (s: EnvironmentSpec) => 1 + s.database.readReplicas;
-/** Two colours of each service (task definitions, ECS services), of each web service (target groups). */
-const colours = (s: EnvironmentSpec) => 2 * Object.keys(s.services).length;
-const webColours = (s: EnvironmentSpec) =>
-  2 * Object.values(s.services).filter((x) => x.port !== undefined).length;
+/** One ECS service and task definition per service. */
+const perService = (s: EnvironmentSpec) => Object.keys(s.services).length;
+/** The target groups: two for a web service that shifts traffic, one for a rolling one. */
+const targetGroups = (s: EnvironmentSpec) =>
+  Object.values(s.services)
+    .filter((x) => x.port !== undefined)
+    .reduce((n, x) => n + (x.deployment.strategy === "rolling" ? 1 : 2), 0);
 const listeners = () => 2;
+/** The services whose linear rollout holds (the hold hook, second of their lifecycle hooks). */
+const holdHooks = (s: EnvironmentSpec) =>
+  Object.values(s.services).filter((x) => x.deployment.holds !== undefined).length;
+function holdDetails(f: { props: Record<string, unknown> }): object | undefined {
+  const config = f.props["deploymentConfiguration"] as
+    { lifecycleHooks?: { hookDetails?: string }[] } | undefined;
+  const details = config?.lifecycleHooks?.[1]?.hookDetails;
+  return details === undefined ? undefined : (JSON.parse(details) as object);
+}
 const one = () => 1;
-const containers = (s: EnvironmentSpec) => colours(s) * (s.observability.tracing ? 2 : 1);
+const containers = (s: EnvironmentSpec) => perService(s) * (s.observability.tracing ? 2 : 1);
 const logGroups = (s: EnvironmentSpec) => logGroupComponents(s).length;
 const unnamed = (c: Container) => `${c.image.split("@")[0]}@sha256:${"e".repeat(64)}`;
 const otherRegistry = (c: Container) =>
@@ -138,31 +150,60 @@ const RULES: readonly Rule[] = [
   parity("database.backupRetentionDays", one, each(isPrimary, props({ backupRetentionPeriod: 3 }))),
   parity("cache.nodeType", one, each(ofType(REDIS), props({ nodeType: "cache.r7g.xlarge" }))),
   parity("cache.engineVersion", one, each(ofType(REDIS), props({ engineVersion: "6.2" }))),
-  parity("services.<name>.cpu", colours, each(ofType(TASK), props({ cpu: "4096" }))),
-  parity("services.<name>.memoryMb", colours, each(ofType(TASK), props({ memory: "8192" }))),
+  parity("services.<name>.cpu", perService, each(ofType(TASK), props({ cpu: "4096" }))),
+  parity("services.<name>.memoryMb", perService, each(ofType(TASK), props({ memory: "8192" }))),
   parity(
     "services.<name>.desiredCount",
-    colours,
+    perService,
     each(ofType(SERVICE), props({ desiredCount: 12 })),
   ),
   parity(
     "services.<name>.deployment.strategy",
-    colours,
+    perService,
     each(
       ofType(SERVICE),
       props((f) => ({
-        tags: { ...(f.props["tags"] as object), "deployment-strategy": "canary" },
+        deploymentConfiguration: {
+          ...(f.props["deploymentConfiguration"] as object),
+          strategy: "EXTERNAL",
+        },
       })),
     ),
   ),
   parity(
+    "services.<name>.deployment.bakeMinutes",
+    perService,
+    each(
+      ofType(SERVICE),
+      props((f) => ({
+        deploymentConfiguration: {
+          ...(f.props["deploymentConfiguration"] as object),
+          bakeTimeInMinutes: "999",
+        },
+      })),
+    ),
+  ),
+  parity(
+    "services.<name>.deployment.holds",
+    holdHooks,
+    each(
+      (f) => f.type === SERVICE && holdDetails(f) !== undefined,
+      props((f) => {
+        const config = f.props["deploymentConfiguration"] as { lifecycleHooks: object[] };
+        const hooks = [...config.lifecycleHooks];
+        hooks[1] = { ...hooks[1], hookDetails: JSON.stringify({ ...holdDetails(f), holds: [5] }) };
+        return { deploymentConfiguration: { ...config, lifecycleHooks: hooks } };
+      }),
+    ),
+  ),
+  parity(
     "services.<name>.port.containerPort",
-    webColours,
+    targetGroups,
     each(ofType(TARGET_GROUP), props({ port: 9090 })),
   ),
   parity(
     "services.<name>.port.healthCheckPath",
-    webColours,
+    targetGroups,
     each(
       ofType(TARGET_GROUP),
       props((f) => ({ healthCheck: { ...(f.props["healthCheck"] as object), path: "/other" } })),
@@ -190,7 +231,7 @@ const RULES: readonly Rule[] = [
     message:
       /^Set database\.engineVersion to .+ on \S+: dev must run the engine versions stage runs/,
   },
-  // Promotion: every container of every colour's task definition, every service.
+  // Promotion: every container of every task definition, every service.
   ...(["prod-runs-stage-digest", "stage-runs-dev-digest"] as const).flatMap((name) => [
     {
       policy: name,
@@ -217,7 +258,7 @@ const RULES: readonly Rule[] = [
   {
     policy: "services-run-declared-task-definitions",
     title: "a literal ARN of another task definition",
-    count: colours,
+    count: perService,
     carriers: each(ofType(SERVICE), (f) => ({
       props: {
         ...f.props,

@@ -808,9 +808,9 @@ const trustCases: [string, (stack: StackName) => Fixture, (stack: StackName) => 
   ],
   [
     "a service that takes none of the environment's roles",
-    (s) => serviceRole(s, [assume({ Service: ["lambda.amazonaws.com"] })]),
+    (s) => serviceRole(s, [assume({ Service: ["ec2.amazonaws.com"] })]),
     (s) => [
-      `Remove the trust of the service lambda.amazonaws.com from service-task: only ecs-tasks.amazonaws.com, vpc-flow-logs.amazonaws.com take ${s}'s roles.`,
+      `Remove the trust of the service ec2.amazonaws.com from service-task: only ecs-tasks.amazonaws.com, vpc-flow-logs.amazonaws.com, ecs.amazonaws.com, lambda.amazonaws.com take ${s}'s roles.`,
     ],
   ],
   [
