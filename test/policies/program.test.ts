@@ -115,7 +115,7 @@ describe("hand edits to the stage stack's resources", () => {
           {
             policy: "stage-mirrors-prod",
             stack: "stage",
-            resource: `${SERVICE}::service-worker-svc-blue`,
+            resource: `${SERVICE}::service-worker-svc`,
             attribute: "services.worker.desiredCount",
             reason: "One worker while the queue consumer is load-tested this month.",
             owner: "@platform",
@@ -126,7 +126,7 @@ describe("hand edits to the stage stack's resources", () => {
     );
     const found = await checkAll(
       "stage",
-      edit(SERVICE, (f) => f.name.endsWith("-svc-blue"), { desiredCount: 1 }),
+      edit(SERVICE, (f) => f.name.endsWith("-svc"), { desiredCount: 1 }),
       {
         "stage-mirrors-prod": { suppressionsFile: file },
         "suppressions-are-valid": { suppressionsFile: file },
@@ -141,11 +141,11 @@ describe("hand edits to the stage stack's resources", () => {
     ).toEqual([
       [
         "mandatory",
-        "Set services.api.desiredCount to 3 on service-api-svc-blue: stage must mirror prod (stage declares 1).",
+        "Set services.api.desiredCount to 3 on service-api-svc: stage must mirror prod (stage declares 1).",
       ],
       [
         "advisory",
-        "Set services.worker.desiredCount to 2 on service-worker-svc-blue: stage must mirror prod (stage declares 1).",
+        "Set services.worker.desiredCount to 2 on service-worker-svc: stage must mirror prod (stage declares 1).",
       ],
     ]);
   });
@@ -163,14 +163,14 @@ describe("hand edits to the stage stack's resources", () => {
     ]);
   });
 
-  it("compares every colour: one unknown during preview is noted on it, the other still compared", async () => {
+  it("compares every service: one unknown during preview is noted on it, the other still compared", async () => {
     const TASK = "aws:ecs/taskDefinition:TaskDefinition";
     const fixtures = base.map((f) =>
-      f.type !== TASK || !f.name.startsWith("service-api-")
+      f.type !== TASK
         ? f
         : {
             ...f,
-            props: { ...f.props, cpu: f.name.endsWith("blue") ? UNKNOWN.string : "2048" },
+            props: { ...f.props, cpu: f.name.startsWith("service-api-") ? UNKNOWN.string : "2048" },
           },
     );
     const found = (await checkAll("stage", fixtures)).filter(
@@ -180,16 +180,16 @@ describe("hand edits to the stage stack's resources", () => {
       {
         policy: "stage-mirrors-prod",
         enforcementLevel: "advisory",
-        urn: urnOf("stage", TASK, "service-api-task-blue"),
+        urn: urnOf("stage", TASK, "service-api-task"),
         message:
-          "Cannot check services.api.cpu on service-api-task-blue during preview: string value at .cpu can't be known during preview.",
+          "Cannot check services.api.cpu on service-api-task during preview: string value at .cpu can't be known during preview.",
       },
       {
         policy: "stage-mirrors-prod",
         enforcementLevel: "mandatory",
-        urn: urnOf("stage", TASK, "service-api-task-green"),
+        urn: urnOf("stage", TASK, "service-worker-task"),
         message:
-          "Set services.api.cpu to 1024 on service-api-task-green: stage must mirror prod (stage declares 2048).",
+          "Set services.worker.cpu to 512 on service-worker-task: stage must mirror prod (stage declares 2048).",
       },
     ]);
   });
@@ -208,26 +208,49 @@ describe("hand edits to the stage stack's resources", () => {
     ]);
   });
 
-  it("measures capacity on the live colour: the idle one at 0 tasks passes, a cut live one does not", async () => {
+  it("measures each service's capacity on its one ECS service", async () => {
     const SERVICE = "aws:ecs/service:Service";
     const counts = base
       .filter((f) => f.type === SERVICE)
       .map((f) => [f.name, f.props["desiredCount"]]);
     expect(counts.sort()).toEqual([
-      ["service-api-svc-blue", 3],
-      ["service-api-svc-green", 0],
-      ["service-worker-svc-blue", 2],
-      ["service-worker-svc-green", 0],
+      ["service-api-svc", 3],
+      ["service-worker-svc", 2],
     ]);
     // Each service's capacity is its own: the api's 3 does not cover a worker cut to 1.
     expect(
       await checkStack_(
         "stage-mirrors-prod",
-        edit(SERVICE, (f) => f.name.endsWith("blue"), { desiredCount: 1 }),
+        edit(SERVICE, (f) => f.name === "service-worker-svc", { desiredCount: 1 }),
       ),
     ).toEqual([
-      "Set services.api.desiredCount to 3 on service-api-svc-blue: stage must mirror prod (stage declares 1).",
-      "Set services.worker.desiredCount to 2 on service-worker-svc-blue: stage must mirror prod (stage declares 1).",
+      "Set services.worker.desiredCount to 2 on service-worker-svc: stage must mirror prod (stage declares 1).",
+    ]);
+  });
+
+  it("compares the rollout ECS runs: a hand-edited strategy, bake or ladder is caught", async () => {
+    const SERVICE = "aws:ecs/service:Service";
+    const api = (f: Fixture) => f.name === "service-api-svc";
+    const config = base.find(api)!.props["deploymentConfiguration"] as {
+      lifecycleHooks: { hookDetails: string }[];
+    };
+    const hold = JSON.parse(config.lifecycleHooks[1]!.hookDetails) as Record<string, unknown>;
+    const edited = edit(SERVICE, api, {
+      deploymentConfiguration: {
+        ...config,
+        strategy: "BLUE_GREEN",
+        bakeTimeInMinutes: "0",
+        lifecycleHooks: [
+          config.lifecycleHooks[0],
+          { ...config.lifecycleHooks[1], hookDetails: JSON.stringify({ ...hold, holds: [50] }) },
+        ],
+      },
+    });
+    const found = await checkStack_("stage-mirrors-prod", edited);
+    expect(found.map((m) => m.split(" on ")[0])).toEqual([
+      "Set services.api.deployment.strategy to LINEAR",
+      "Set services.api.deployment.bakeMinutes to 15",
+      "Set services.api.deployment.holds to [5,25,50]",
     ]);
   });
 
@@ -255,22 +278,25 @@ describe("hand edits to the stage stack's resources", () => {
     ]);
   });
 
-  it("compares a web service's listener rule: its conditions and priority", async () => {
+  it("compares a web service's production rule: its conditions and priority, not its test rule's", async () => {
     const RULE = "aws:lb/listenerRule:ListenerRule";
-    const rule: Fixture = {
-      type: RULE,
-      name: "service-api-rule",
-      props: {
-        priority: 10,
-        conditions: [{ pathPattern: { values: ["/api/*"] } }],
-        tags: { component: "service", service: "api" },
-      },
-    };
-    // Prod's api is the default service: a rule for it in stage is routing prod does not have.
-    expect(await checkStack_("stage-mirrors-prod", [...base, rule])).toEqual([
-      "Set services.api.routing.priority to nothing on service-api-rule: stage must mirror prod (stage declares 10).",
-      'Set services.api.routing to nothing on service-api-rule: stage must mirror prod (stage declares [{"pathPattern":{"values":["/api/*"]}}]).',
+    const production = (f: Fixture) => f.type === RULE && f.name === "service-api-rule";
+    expect(base.filter(production)).toHaveLength(1);
+    // Prod's api is the default service: its rule catches every path, behind all others.
+    expect(
+      await checkStack_(
+        "stage-mirrors-prod",
+        edit(RULE, production, {
+          priority: 110,
+          conditions: [{ pathPattern: { values: ["/api/*"] } }],
+        }),
+      ),
+    ).toEqual([
+      "Set services.api.routing.priority to 50000 on service-api-rule: stage must mirror prod (stage declares 110).",
+      'Set services.api.routing to [{"pathPattern":{"values":["/*"]}}] on service-api-rule: stage must mirror prod (stage declares [{"pathPattern":{"values":["/api/*"]}}]).',
     ]);
+    // The test rule matches its header, whatever the routing: never a parity finding.
+    expect(await checkStack_("stage-mirrors-prod", base)).toEqual([]);
   });
 
   async function checkStack_(name: string, fixtures: Fixture[]): Promise<string[]> {
