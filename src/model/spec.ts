@@ -195,7 +195,7 @@ export function parseSpec(
   if (isPlainObject(input["services"])) {
     // A service's deployment is taken whole when given (its keys depend on its strategy), else
     // the web or worker default.
-    const { deployment: _web, ...defaults } = serviceDefaultsFor(stack);
+    const defaults = { ...serviceDefaultsFor(stack), deployment: undefined };
     input["services"] = Object.fromEntries(
       Object.entries(input["services"]).map(([name, s]) => {
         const merged = withDefaults(defaults, s);
