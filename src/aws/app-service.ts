@@ -127,7 +127,9 @@ export class AppService extends pulumi.ComponentResource {
     const region = aws.getRegionOutput({}, { parent: this });
     const shifts = web !== undefined && TRAFFIC_SHIFTING.includes(deployment.strategy);
     if (shifts && args.rollout === undefined) {
-      throw new Error(`service ${service}: a ${deployment.strategy} rollout needs its rollout roles and hook`);
+      throw new Error(
+        `service ${service}: a ${deployment.strategy} rollout needs its rollout roles and hook`,
+      );
     }
 
     const ingress = web

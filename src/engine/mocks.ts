@@ -102,7 +102,9 @@ function computedOutputs(
     // arn:aws:elasticloadbalancing:<region>:<account>:listener-rule/app/<lb>/<lb id>/<listener id>/<rule id>
     // (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/listener-rules.html).
     case "aws:lb/listenerRule:ListenerRule":
-      return { arn: arn(`listener-rule/app/service-alb/50dc6c495c0c9188/f2f7dc8efc522ab2/${name}`) };
+      return {
+        arn: arn(`listener-rule/app/service-alb/50dc6c495c0c9188/f2f7dc8efc522ab2/${name}`),
+      };
     case "github:index/repositoryRuleset:RepositoryRuleset": {
       let hash = 0;
       for (const ch of name) hash = (hash * 31 + ch.charCodeAt(0)) % 9_000_000;

@@ -263,7 +263,7 @@ const BAD: readonly [string, string, string, unknown, string][] = [
     "prod",
     "envstack:services.api.deployment",
     { strategy: "blue-green", bakeMinutes: 10, live: "blue" },
-    "Pulumi.prod.yaml: envstack:services.api.deployment.live: expected a known key: one of strategy, bakeMinutes, canaryPercent, canaryBakeMinutes, stepPercent, stepBakeMinutes, holds, holdMinutes, found unknown key with string \"blue\"",
+    'Pulumi.prod.yaml: envstack:services.api.deployment.live: expected a known key: one of strategy, bakeMinutes, canaryPercent, canaryBakeMinutes, stepPercent, stepBakeMinutes, holds, holdMinutes, found unknown key with string "blue"',
   ],
   [
     "retention CloudWatch does not offer",

@@ -256,7 +256,11 @@ export const routingSchema = z.strictObject({
   /** The service the listener's default action sends what no rule matches to. */
   default: z.boolean({ error: "true or false" }).optional(),
   /** Rule priority: lower is evaluated first, unique per listener. */
-  priority: int(ROUTED_RULE_PRIORITIES.first, ROUTED_RULE_PRIORITIES.last, PRIORITY_PHRASE).optional(),
+  priority: int(
+    ROUTED_RULE_PRIORITIES.first,
+    ROUTED_RULE_PRIORITIES.last,
+    PRIORITY_PHRASE,
+  ).optional(),
   paths: z
     .array(
       z

@@ -64,9 +64,7 @@ export function urnOf(stack: string, project: string, declared: Declared): strin
 /** The image each service of a stack runs. */
 function newestImages(file: string, stack: StackName): Record<string, string> {
   const { services } = loadSpecFromFile(file, stack);
-  return Object.fromEntries(
-    Object.entries(services).map(([name, s]) => [name, s.image]),
-  );
+  return Object.fromEntries(Object.entries(services).map(([name, s]) => [name, s.image]));
 }
 
 /**
