@@ -10,7 +10,12 @@ import {
   type RoutingConfig,
 } from "../model";
 import { componentTags, physicalName, type Naming } from "./naming";
-import { TEST_TRAFFIC_HEADER, ecsDeploymentConfiguration, type SmokeHookDetails } from "./rollout";
+import {
+  TEST_TRAFFIC_HEADER,
+  ecsDeploymentConfiguration,
+  type SmokeHookDetails,
+  type VerifyHookDetails,
+} from "./rollout";
 
 /**
  * The two target groups of a service that shifts traffic: ECS registers the new revision's
@@ -36,6 +41,11 @@ export interface AppServiceWeb {
   readonly loadBalancerSecurityGroupId: pulumi.Input<string>;
   /** The load balancer's DNS name: where the smoke test sends its requests. No default. */
   readonly loadBalancerDnsName: pulumi.Input<string>;
+  /**
+   * The app's health URL on production traffic (the default service's health path): what the
+   * post-shift verification requests. No default.
+   */
+  readonly appHealthUrl: pulumi.Input<string>;
 }
 
 /** What ECS needs to shift traffic, run the rollout hook and roll back on alarm. */
@@ -119,6 +129,8 @@ export class AppService extends pulumi.ComponentResource {
   public readonly primaryTargetGroupArn?: pulumi.Output<string>;
   /** The service's production and test listener rules; none for a worker. */
   public readonly listenerRuleArns: pulumi.Output<string>[];
+  /** The alarms that roll the service's deployments back; none without a traffic shift. */
+  public readonly rollbackAlarmNames: readonly string[];
 
   constructor(name: string, args: AppServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("envstack:aws:AppService", name, {}, opts);
@@ -337,6 +349,12 @@ export class AppService extends pulumi.ComponentResource {
                   url: pulumi.interpolate`https://${web.loadBalancerDnsName}${web.healthCheckPath}`,
                 } satisfies SmokeHookDetails),
                 hold: holdHookDetails(service, deployment),
+                verify: pulumi.jsonStringify({
+                  check: "verify",
+                  service,
+                  url: web.appHealthUrl,
+                  alarms: rollout.rollbackAlarmNames,
+                } satisfies VerifyHookDetails),
               }
             : undefined,
         ),
@@ -386,6 +404,7 @@ export class AppService extends pulumi.ComponentResource {
     this.targetGroupArnSuffixes = targetGroups.map((tg) => tg.arnSuffix);
     this.primaryTargetGroupArn = targetGroups[0]?.arn;
     this.listenerRuleArns = rules.map((r) => r.arn);
+    this.rollbackAlarmNames = rollout ? [...rollout.rollbackAlarmNames] : [];
     this.registerOutputs({
       securityGroupId: this.securityGroupId,
       listenerRuleArns: this.listenerRuleArns,

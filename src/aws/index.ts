@@ -280,14 +280,21 @@ export function declareAwsEnvironment(
       cacheEndpoint: cache.configurationEndpoint,
       logGroups: observability.logGroupNames,
       roleArns: access.roleArns,
-      // What each ECS service must run after the update; the deploy job checks it
-      // (envstack verify-deploy).
+      // What the deploy job checks after the update (envstack verify-deploy): the task
+      // definition each ECS service must run, the app's health URL and the rollback alarms that
+      // must not be in ALARM, by ECS service name.
       ecsServices: {
         cluster: services.clusterName,
         taskDefinitions: Object.assign(
           {},
           ...Object.values(services.services).map((s) => s.taskDefinitions),
         ) as Record<string, pulumi.Output<string>>,
+        ...(services.appHealthUrl ? { healthUrl: services.appHealthUrl } : {}),
+        rollbackAlarms: Object.fromEntries(
+          Object.values(services.services)
+            .filter((s) => s.rollbackAlarmNames.length > 0)
+            .map((s) => [s.serviceName, s.rollbackAlarmNames]),
+        ),
       },
       alarmTopicArn: observability.alarmTopicArn,
       deployRoleArn: deployRole.roleArn,

@@ -13,6 +13,13 @@ export const TEST_TRAFFIC_HEADER = "x-envstack-test-traffic";
 export const SMOKE_ATTEMPTS = 5;
 export const SMOKE_RETRY_SECONDS = 15;
 
+/**
+ * Attempts the post-shift verification makes (15 s apart) before it fails the deployment: the
+ * app's health on production traffic. A rollback alarm in ALARM fails it at once.
+ */
+export const VERIFY_ATTEMPTS = 5;
+export const VERIFY_RETRY_SECONDS = 15;
+
 /** The smoke test's details: what ECS hands the rollout hook at POST_TEST_TRAFFIC_SHIFT. */
 export interface SmokeHookDetails {
   readonly check: "smoke";
@@ -21,11 +28,26 @@ export interface SmokeHookDetails {
   readonly url: pulumi.Input<string>;
 }
 
+/**
+ * The post-shift verification's details: what ECS hands the rollout hook at
+ * POST_PRODUCTION_TRAFFIC_SHIFT, when every production request reaches the new revision and the
+ * old one still runs (the rollback window of the bake has not begun).
+ */
+export interface VerifyHookDetails {
+  readonly check: "verify";
+  readonly service: string;
+  /** The app's health URL through the production listener (no test header). */
+  readonly url: pulumi.Input<string>;
+  /** The service's rollback alarms: none may be in ALARM. */
+  readonly alarms: readonly string[];
+}
+
 /** The hook a traffic-shifting service runs, with its details already serialized. */
 export interface RolloutHooks {
   readonly hookFunctionArn: pulumi.Input<string>;
   readonly hookRoleArn: pulumi.Input<string>;
   readonly smoke: pulumi.Input<string>;
+  readonly verify: pulumi.Input<string>;
   /** The hold hook's details (src/model/rollout.ts holdHookDetails); unset without holds. */
   readonly hold?: string;
 }
@@ -47,8 +69,10 @@ export interface RolloutHooks {
  *
  * The smoke test runs at POST_TEST_TRAFFIC_SHIFT (test traffic on the new revision, production
  * traffic still on the old); the holds at PRODUCTION_TRAFFIC_SHIFT, which ECS invokes at every
- * step of a linear or canary shift
+ * step of a linear or canary shift; the post-shift verification at POST_PRODUCTION_TRAFFIC_SHIFT
  * (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeploymentLifecycleHook.html).
+ * The hooks are listed smoke, hold (when set), verify: the parity check reads the hold hook's
+ * details at HOLD_HOOK_INDEX, and the verify hook's details carry none of its fields.
  */
 export function ecsDeploymentConfiguration(
   deployment: DeploymentConfig,
@@ -87,6 +111,7 @@ export function ecsDeploymentConfiguration(
           lifecycleHooks: [
             hook("POST_TEST_TRAFFIC_SHIFT", hooks.smoke),
             ...(hooks.hold !== undefined ? [hook("PRODUCTION_TRAFFIC_SHIFT", hooks.hold)] : []),
+            hook("POST_PRODUCTION_TRAFFIC_SHIFT", hooks.verify),
           ],
         }
       : {}),
@@ -94,10 +119,13 @@ export function ecsDeploymentConfiguration(
 }
 
 /**
- * The rollout hook's code (Node.js, ES module, no dependencies). ECS invokes it with the hook's
- * hookDetails and expects `hookStatus` SUCCEEDED, FAILED (roll back) or IN_PROGRESS (invoke again
- * after `callBackDelay` seconds, with the hookDetails returned)
+ * The rollout hook's code (Node.js, ES module). ECS invokes it with the hook's hookDetails and
+ * expects `hookStatus` SUCCEEDED, FAILED (roll back) or IN_PROGRESS (invoke again after
+ * `callBackDelay` seconds, with the hookDetails returned)
  * (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-lifecycle-hooks.html).
+ * It calls AWS with the SDK for JavaScript v3 the Node.js runtime provides, loaded only when a
+ * check needs it (https://docs.aws.amazon.com/lambda/latest/dg/lambda-nodejs.html: the nodejs22.x
+ * runtime includes the SDK v3); `makeHandler` takes another SDK for the tests.
  *
  * - smoke: GET the service's health path through the load balancer with the test header; a 2xx
  *   or 3xx passes, anything else is retried, and the deployment rolls back after the last
@@ -106,15 +134,27 @@ export function ecsDeploymentConfiguration(
  * - hold: when ECS reports the new revision's production share (productionTrafficWeights) at a
  *   listed hold, wait holdMinutes before the shift goes on; ECS's rollback alarms keep watching
  *   meanwhile. Whether ECS reports the share before or after the step it is about to take is not
- *   documented, so a hold keeps traffic at the listed share or one step below it.
+ *   documented, so a hold keeps traffic at the listed share or one step below it. ECS runs the
+ *   PRODUCTION_TRAFFIC_SHIFT hooks during a rollback too (same page): a rollback is never held. The
+ *   hook asks ECS whether the service's deployment is rolling back (ListServiceDeployments,
+ *   ROLLBACK_REQUESTED or ROLLBACK_IN_PROGRESS:
+ *   https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ListServiceDeployments.html), and
+ *   lets the shift go on when it cannot tell.
+ * - verify: after production traffic has shifted, while the old revision still runs: none of the
+ *   service's rollback alarms may be in ALARM (FAILED at once) and the app's health URL must answer
+ *   2xx or 3xx on production traffic (retried, FAILED after the last attempt). An alarm state it
+ *   cannot read counts as a failed attempt.
  * - anything else fails: an unrecognized hook never lets a revision through.
  */
 export const ROLLOUT_HOOK_SOURCE = `import http from "node:http";
 import https from "node:https";
 
 const HEADER = ${JSON.stringify(TEST_TRAFFIC_HEADER)};
-const ATTEMPTS = ${SMOKE_ATTEMPTS};
-const RETRY_SECONDS = ${SMOKE_RETRY_SECONDS};
+const SMOKE_ATTEMPTS = ${SMOKE_ATTEMPTS};
+const SMOKE_RETRY_SECONDS = ${SMOKE_RETRY_SECONDS};
+const VERIFY_ATTEMPTS = ${VERIFY_ATTEMPTS};
+const VERIFY_RETRY_SECONDS = ${VERIFY_RETRY_SECONDS};
+const ROLLING_BACK = ["ROLLBACK_REQUESTED", "ROLLBACK_IN_PROGRESS"];
 
 function detailsOf(event) {
   const details = event?.hookDetails;
@@ -138,20 +178,59 @@ function statusOf(url, headers) {
   });
 }
 
+const healthy = (status) => status >= 200 && status < 400;
+
+/** The SDK for JavaScript v3 as the Lambda runtime provides it. */
+async function runtimeSdk() {
+  const [ecs, cloudwatch] = await Promise.all([import("@aws-sdk/client-ecs"), import("@aws-sdk/client-cloudwatch")]);
+  return { ecs, cloudwatch };
+}
+
+/** The two questions the hook asks AWS, over the given SDK's clients. */
+function awsOf({ ecs, cloudwatch }) {
+  const ecsClient = new ecs.ECSClient({});
+  const cloudwatchClient = new cloudwatch.CloudWatchClient({});
+  return {
+    // arn:<partition>:ecs:<region>:<account>:service/<cluster>/<service>
+    async rollingBack(serviceArn) {
+      const [, cluster, service] = String(serviceArn).split(":").slice(5).join(":").split("/");
+      const answer = await ecsClient.send(
+        new ecs.ListServiceDeploymentsCommand({ cluster, service, status: ROLLING_BACK }),
+      );
+      return (answer.serviceDeployments ?? []).length > 0;
+    },
+    async alarmsFiring(names) {
+      const answer = await cloudwatchClient.send(
+        new cloudwatch.DescribeAlarmsCommand({ AlarmNames: names, AlarmTypes: ["MetricAlarm"] }),
+      );
+      return (answer.MetricAlarms ?? []).filter((a) => a.StateValue === "ALARM").map((a) => a.AlarmName);
+    },
+  };
+}
+
 async function smoke(details) {
   const status = await statusOf(details.url, { [HEADER]: details.service });
   const attempt = (Number(details.attempt) || 0) + 1;
   console.log(JSON.stringify({ check: "smoke", service: details.service, url: details.url, status, attempt }));
-  if (status >= 200 && status < 400) return { hookStatus: "SUCCEEDED" };
-  if (attempt >= ATTEMPTS) return { hookStatus: "FAILED" };
-  return { hookStatus: "IN_PROGRESS", callBackDelay: RETRY_SECONDS, hookDetails: { ...details, attempt } };
+  if (healthy(status)) return { hookStatus: "SUCCEEDED" };
+  if (attempt >= SMOKE_ATTEMPTS) return { hookStatus: "FAILED" };
+  return { hookStatus: "IN_PROGRESS", callBackDelay: SMOKE_RETRY_SECONDS, hookDetails: { ...details, attempt } };
 }
 
-function hold(details, event, now) {
+async function hold(details, event, now, aws) {
   const weights = event?.productionTrafficWeights ?? {};
   const share = Number(weights[event?.targetServiceRevisionArn] ?? 0);
   const holds = Array.isArray(details.holds) ? details.holds.map(Number) : [];
   if (!holds.includes(share)) return { hookStatus: "SUCCEEDED" };
+  try {
+    if (await (await aws()).rollingBack(event?.serviceArn)) {
+      console.log(JSON.stringify({ check: "hold", service: details.service, share, rollingBack: true }));
+      return { hookStatus: "SUCCEEDED" };
+    }
+  } catch (error) {
+    console.log(JSON.stringify({ check: "hold", service: details.service, share, error: String(error) }));
+    return { hookStatus: "SUCCEEDED" };
+  }
   const since = Number(details.holdingSince) || now;
   const waited = now - since;
   const total = Number(details.holdMinutes) * 60000;
@@ -161,13 +240,39 @@ function hold(details, event, now) {
   return { hookStatus: "IN_PROGRESS", callBackDelay: Math.min(60, left), hookDetails: { ...details, holdingSince: since } };
 }
 
-export async function handler(event) {
-  const details = detailsOf(event);
-  if (details.check === "smoke" && typeof details.url === "string") return smoke(details);
-  if (details.check === "hold") return hold(details, event, Date.now());
-  console.log(JSON.stringify({ error: "unrecognized hook details", details }));
-  return { hookStatus: "FAILED" };
+async function verify(details, aws) {
+  const attempt = (Number(details.attempt) || 0) + 1;
+  let firing;
+  let error;
+  try {
+    firing = await (await aws()).alarmsFiring(details.alarms.map(String));
+  } catch (caught) {
+    error = String(caught);
+  }
+  const status = await statusOf(details.url, {});
+  console.log(JSON.stringify({ check: "verify", service: details.service, url: details.url, status, firing, error, attempt }));
+  if (firing !== undefined && firing.length > 0) return { hookStatus: "FAILED" };
+  if (firing !== undefined && healthy(status)) return { hookStatus: "SUCCEEDED" };
+  if (attempt >= VERIFY_ATTEMPTS) return { hookStatus: "FAILED" };
+  return { hookStatus: "IN_PROGRESS", callBackDelay: VERIFY_RETRY_SECONDS, hookDetails: { ...details, attempt } };
 }
+
+/** The handler over an SDK (the runtime's by default) and a clock. */
+export function makeHandler({ sdk = runtimeSdk, now = Date.now } = {}) {
+  let clients;
+  const aws = async () => (clients ??= awsOf(await sdk()));
+  return async (event) => {
+    const details = detailsOf(event);
+    if (details.check === "smoke" && typeof details.url === "string") return smoke(details);
+    if (details.check === "hold") return hold(details, event, now(), aws);
+    if (details.check === "verify" && typeof details.url === "string" && Array.isArray(details.alarms))
+      return verify(details, aws);
+    console.log(JSON.stringify({ error: "unrecognized hook details", details }));
+    return { hookStatus: "FAILED" };
+  };
+}
+
+export const handler = makeHandler();
 `;
 
 export interface RolloutArgs {
@@ -177,6 +282,8 @@ export interface RolloutArgs {
   readonly logGroupName: pulumi.Input<string>;
   /** The environment's permissions boundary, carried by every role here. No default. */
   readonly permissionsBoundaryArn: pulumi.Input<string>;
+  /** The environment's ECS cluster: the hook reads its services' deployments. No default. */
+  readonly clusterName: string;
 }
 
 /**
@@ -240,7 +347,7 @@ export class Rollout extends pulumi.ComponentResource {
     const execution = role(
       "rollout-hook",
       "lambda.amazonaws.com",
-      "The rollout hook's own permissions: its log group",
+      "The rollout hook's own permissions: its log group, the services' deployments and alarms",
     );
     const functionName = physicalName(naming, "rollout-hook", 64);
     const logGroupArn = pulumi.interpolate`arn:${partition.partition}:logs:*:${identity.accountId}:log-group:${args.logGroupName}`;
@@ -257,6 +364,24 @@ export class Rollout extends pulumi.ComponentResource {
               Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
               Resource: pulumi.interpolate`${logGroupArn}:*`,
             },
+            {
+              // Whether a service's deployment is rolling back (a hold never holds a rollback):
+              // the service resource type
+              // (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelasticcontainerservice.html).
+              Sid: "ReadServiceDeployments",
+              Effect: "Allow",
+              Action: "ecs:ListServiceDeployments",
+              Resource: pulumi.interpolate`arn:${partition.partition}:ecs:*:${identity.accountId}:service/${args.clusterName}/*`,
+            },
+            {
+              // The rollback alarms' states for the post-shift verification; DescribeAlarms takes
+              // the alarm resource type
+              // (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html).
+              Sid: "ReadEnvironmentAlarms",
+              Effect: "Allow",
+              Action: "cloudwatch:DescribeAlarms",
+              Resource: pulumi.interpolate`arn:${partition.partition}:cloudwatch:*:${identity.accountId}:alarm:${physicalName(naming, "*", 255)}`,
+            },
           ],
         }),
       },
@@ -266,7 +391,8 @@ export class Rollout extends pulumi.ComponentResource {
       `${name}-hook`,
       {
         name: functionName,
-        description: "Smoke-tests a new revision on test traffic and holds linear shifts",
+        description:
+          "Smoke-tests a new revision on test traffic, holds linear shifts, verifies after the shift",
         runtime: "nodejs22.x",
         handler: "index.handler",
         code: new pulumi.asset.AssetArchive({

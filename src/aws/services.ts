@@ -61,6 +61,8 @@ export class Services extends pulumi.ComponentResource {
   public readonly services: Readonly<Record<string, AppService>>;
   /** The load balancer's DNS name; undefined when every service is a worker. */
   public readonly loadBalancerDnsName?: pulumi.Output<string>;
+  /** The app's health URL: the default service's health path through the HTTPS listener. */
+  public readonly appHealthUrl?: pulumi.Output<string>;
   public readonly loadBalancerArnSuffix?: pulumi.Output<string>;
   public readonly httpsListenerArn?: pulumi.Output<string>;
   /** The web services' production and test listener rules. */
@@ -251,10 +253,17 @@ export class Services extends pulumi.ComponentResource {
           naming,
           logGroupName: args.rolloutLogGroupName,
           permissionsBoundaryArn: args.permissionsBoundaryArn,
+          clusterName,
         },
         { parent: this },
       );
     }
+
+    const defaultService = web.find(([, s]) => s.routing?.default === true);
+    const appHealthUrl =
+      alb && defaultService
+        ? pulumi.interpolate`https://${alb.dnsName}${defaultService[1].port!.healthCheckPath}`
+        : undefined;
 
     const services: Record<string, AppService> = {};
     for (const [service, config] of Object.entries(args.services)) {
@@ -279,6 +288,7 @@ export class Services extends pulumi.ComponentResource {
                   testRulePriority: TEST_RULE_PRIORITIES.first + Math.max(0, shiftIndex),
                   loadBalancerSecurityGroupId: albSg.id,
                   loadBalancerDnsName: alb.dnsName,
+                  appHealthUrl: appHealthUrl!,
                 }
               : undefined,
           rollout:
@@ -306,8 +316,9 @@ export class Services extends pulumi.ComponentResource {
 
     let https: aws.lb.Listener | undefined;
     if (alb) {
-      const defaultService = web.find(([, s]) => s.routing?.default === true)?.[0];
-      const primary = defaultService ? services[defaultService]!.primaryTargetGroupArn : undefined;
+      const primary = defaultService
+        ? services[defaultService[0]]!.primaryTargetGroupArn
+        : undefined;
       if (!primary) throw new Error("services with a port need a default service");
       https = new aws.lb.Listener(
         `${name}-https`,
@@ -349,6 +360,7 @@ export class Services extends pulumi.ComponentResource {
     this.clusterArn = cluster.arn;
     this.services = services;
     this.loadBalancerDnsName = alb?.dnsName;
+    this.appHealthUrl = appHealthUrl;
     this.loadBalancerArnSuffix = alb?.arnSuffix;
     this.httpsListenerArn = https?.arn;
     this.listenerRuleArns = Object.values(services).flatMap((s) => s.listenerRuleArns);

@@ -17,7 +17,7 @@ Commands:
   branch-flow    Check a pull request's base and head branches against the promotion model.
   codeowners     Write .github/CODEOWNERS from the prod stack file (--check: compare only).
   release-notes  The record of a prod release: image digests, the stage deployment, approvers.
-  verify-deploy  After pulumi up: every ECS service runs the task definition the update declared.
+  verify-deploy  After pulumi up: each service runs what the update declared; alarms quiet; app up.
   workflows      Write the deploy workflows from the environments (--check: compare only).
 
 Run \`envstack <command> --help\` for a command's options.`;

@@ -74,9 +74,12 @@ function credentials(stack: StackName, prefix: string): string {
 }
 
 const VERIFY = `      - name: Verify the deploy
-        # The update waits for each ECS service to be stable, and a deployment the circuit breaker
-        # rolled back is stable too: check that every service runs the task definition this update
-        # declared. pulumi/actions sets each stack output as a step output (objects as JSON):
+        # The update waits for each ECS service to be stable, and a deployment ECS rolled back is
+        # stable too: check that every service runs the task definition this update declared, that
+        # none of its rollback alarms is in ALARM and that the app's health URL answers. ECS rolls
+        # back by itself until the bake ends (alarms, the post-shift verification hook); a failure
+        # here, after it, fails the job (docs/RUNBOOK.md). pulumi/actions sets each stack output as
+        # a step output (objects as JSON):
         # https://github.com/pulumi/actions/blob/26be09b14ba2fcf9381bffcbbf6f06a6691425af/src/run.ts
         env:
           ECS_SERVICES: \${{ steps.up.outputs.ecsServices }}
@@ -87,8 +90,17 @@ const VERIFY = `      - name: Verify the deploy
           mapfile -t names < <(jq -r '.taskDefinitions | keys[]' "$RUNNER_TEMP/ecs-expected.json")
           aws ecs describe-services --cluster "$cluster" --services "\${names[@]}" --output json \\
             > "$RUNNER_TEMP/ecs-described.json"
+          mapfile -t alarms < <(jq -r '.rollbackAlarms // {} | .[] | .[]' "$RUNNER_TEMP/ecs-expected.json")
+          echo '{"MetricAlarms": []}' > "$RUNNER_TEMP/ecs-alarms.json"
+          if (( \${#alarms[@]} > 0 )); then
+            # DescribeAlarms takes at most 100 names a call:
+            # https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DescribeAlarms.html
+            printf '%s\\n' "\${alarms[@]}" |
+              xargs -n 100 aws cloudwatch describe-alarms --output json --alarm-names |
+              jq -s '{MetricAlarms: (map(.MetricAlarms) | add)}' > "$RUNNER_TEMP/ecs-alarms.json"
+          fi
           npx envstack verify-deploy --expected "$RUNNER_TEMP/ecs-expected.json" \\
-            --described "$RUNNER_TEMP/ecs-described.json"`;
+            --described "$RUNNER_TEMP/ecs-described.json" --alarms "$RUNNER_TEMP/ecs-alarms.json"`;
 
 /** Where a deploy job sits: its key in the workflow, and the job it waits for on a trunk. */
 interface Placement {

@@ -147,6 +147,12 @@ function weights(run: ProgramRun, rule?: string): Record<string, number> {
   );
 }
 
+/** The default service's health path (the app's health URL's path). */
+function defaultHealthPath(run: ProgramRun): string {
+  const web = Object.values(run.spec.services).find((s) => s.routing?.default === true);
+  return web!.port!.healthCheckPath;
+}
+
 function containers(task: RegisteredResource): { name: string; image: string }[] {
   return json(task.inputs["containerDefinitions"]);
 }
@@ -856,9 +862,27 @@ describe.each(environments().names)("every stack (%s)", (stack) => {
             ];
           }),
         ),
+        // The default service's health path, and every traffic-shifting service's rollback
+        // alarms: what verify-deploy checks after the update.
+        healthUrl: `https://${dns}${defaultHealthPath(run)}`,
+        rollbackAlarms: Object.fromEntries(
+          ofType(run, T.ecsService)
+            .filter((svc) => svc.inputs["alarms"] !== undefined)
+            .map((svc) => [
+              svc.inputs["name"],
+              (svc.inputs["alarms"] as { alarmNames: string[] }).alarmNames,
+            ]),
+        ),
       },
       alarmTopicArn: `arn:aws:sns:${SAMPLE.region}:${MOCK_ACCOUNT_ID}:${SAMPLE.app}-${stack}-alarms`,
     });
+    const rollbackAlarms = (run.outputs["ecsServices"] as { rollbackAlarms: object })
+      .rollbackAlarms;
+    expect(Object.keys(rollbackAlarms)).toEqual(
+      Object.entries(run.spec.services)
+        .filter(([, s]) => s.deployment.strategy !== "rolling")
+        .map(([name]) => `${SAMPLE.app}-${stack}-${name}`),
+    );
     expect(Object.keys(run.outputs["roleArns"] as object).sort()).toEqual(
       Object.entries(run.spec.access)
         .filter(([, l]) => l !== "none")
@@ -1083,6 +1107,13 @@ describe("rollouts", () => {
           lifecycleStages: ["POST_TEST_TRAFFIC_SHIFT"],
           hookDetails: expect.any(String) as unknown,
         },
+        {
+          hookTargetArn: hookFunction("prod"),
+          roleArn: invokeRole("prod"),
+          targetType: "AWS_LAMBDA",
+          lifecycleStages: ["POST_PRODUCTION_TRAFFIC_SHIFT"],
+          hookDetails: expect.any(String) as unknown,
+        },
       ],
     });
     // The smoke test asks the api's health path through the load balancer, as test traffic.
@@ -1090,6 +1121,17 @@ describe("rollouts", () => {
       check: "smoke",
       service: "api",
       url: expect.stringMatching(/^https:\/\/[^/]+\/health$/) as unknown,
+    });
+    // After the shift: the app's health URL on production traffic, and the service's rollback
+    // alarms, the same ones ECS watches.
+    const svc = one(run, T.ecsService, "service-api-svc");
+    const alarms = (svc.inputs["alarms"] as { alarmNames: string[] }).alarmNames;
+    expect(alarms).toHaveLength(4);
+    expect(JSON.parse(config.lifecycleHooks![1]!.hookDetails)).toEqual({
+      check: "verify",
+      service: "api",
+      url: expect.stringMatching(/^https:\/\/[^/]+\/health$/) as unknown,
+      alarms,
     });
   });
 
@@ -1111,6 +1153,7 @@ describe("rollouts", () => {
     expect(config.linearConfiguration).toBeUndefined();
     expect(config.lifecycleHooks!.map((h) => h.lifecycleStages)).toEqual([
       ["POST_TEST_TRAFFIC_SHIFT"],
+      ["POST_PRODUCTION_TRAFFIC_SHIFT"],
     ]);
   });
 
@@ -1132,10 +1175,11 @@ describe("rollouts", () => {
       linearConfiguration: { stepPercent: 5, stepBakeTimeInMinutes: "0" },
     });
     expect(config.canaryConfiguration).toBeUndefined();
-    const [smoke, hold] = config.lifecycleHooks!;
-    expect([smoke!.lifecycleStages, hold!.lifecycleStages]).toEqual([
+    const [smoke, hold, verify] = config.lifecycleHooks!;
+    expect([smoke, hold, verify].map((h) => h!.lifecycleStages)).toEqual([
       ["POST_TEST_TRAFFIC_SHIFT"],
       ["PRODUCTION_TRAFFIC_SHIFT"],
+      ["POST_PRODUCTION_TRAFFIC_SHIFT"],
     ]);
     expect(hold).toMatchObject({
       hookTargetArn: hookFunction("prod"),
@@ -1160,6 +1204,7 @@ describe("rollouts", () => {
     });
     expect(configurationOf(run).lifecycleHooks!.map((h) => h.lifecycleStages)).toEqual([
       ["POST_TEST_TRAFFIC_SHIFT"],
+      ["POST_PRODUCTION_TRAFFIC_SHIFT"],
     ]);
   });
 
@@ -1213,6 +1258,27 @@ describe("rollouts", () => {
         Action: "lambda:InvokeFunction",
         Resource: expect.stringMatching(/function:.*-prod-rollout-hook$/) as unknown,
       }),
+    ]);
+    // The hook itself reads only its environment's service deployments and alarms.
+    const own = JSON.parse(
+      String(one(run, T.rolePolicy, "service-rollout-rollout-hook").inputs["policy"]),
+    ) as { Statement: { Sid: string; Action: string; Resource: string }[] };
+    expect(own.Statement.map((s) => [s.Sid, s.Action, s.Resource])).toEqual([
+      [
+        "WriteOwnLogs",
+        ["logs:CreateLogStream", "logs:PutLogEvents"],
+        `arn:aws:logs:*:${MOCK_ACCOUNT_ID}:log-group:/prod/${SAMPLE.app}/rollout-hook:*`,
+      ],
+      [
+        "ReadServiceDeployments",
+        "ecs:ListServiceDeployments",
+        `arn:aws:ecs:*:${MOCK_ACCOUNT_ID}:service/${SAMPLE.app}-prod-cluster/*`,
+      ],
+      [
+        "ReadEnvironmentAlarms",
+        "cloudwatch:DescribeAlarms",
+        `arn:aws:cloudwatch:*:${MOCK_ACCOUNT_ID}:alarm:${SAMPLE.app}-prod-*`,
+      ],
     ]);
   });
 });

@@ -453,8 +453,9 @@ function checkDeploys(workflows: readonly Workflow[], model: PipelineModel, prob
 
 /**
  * A deploy checks, after `pulumi up`, that every ECS service runs the task definition the update
- * declared (`envstack verify-deploy` over the step output ecsServices): a deployment the circuit
- * breaker rolled back is stable too, so the update alone does not fail.
+ * declared, that no rollback alarm is in ALARM and that the app answers (`envstack verify-deploy`
+ * over the step output ecsServices and the alarms' states): a deployment ECS rolled back is
+ * stable too, so the update alone does not fail.
  */
 function checkVerify(i: JobInstance, up: number, problems: string[]): void {
   const where = `${i.workflow.file}: job ${i.id}`;
@@ -469,6 +470,15 @@ function checkVerify(i: JobInstance, up: number, problems: string[]): void {
   if (i.steps[verify]!.env["ECS_SERVICES"] !== "${{ steps.up.outputs.ecsServices }}") {
     problems.push(
       `${where}: the verify step must read ECS_SERVICES from steps.up.outputs.ecsServices`,
+    );
+  }
+  const run = i.steps[verify]!.run ?? "";
+  if (
+    !/aws cloudwatch describe-alarms\b/.test(run) ||
+    !/envstack verify-deploy[^\n]*(\\\n[^\n]*)*--alarms /.test(run)
+  ) {
+    problems.push(
+      `${where}: the verify step must describe the rollback alarms and pass them (--alarms)`,
     );
   }
   const release = i.steps.findIndex((s) => s.id === "release");

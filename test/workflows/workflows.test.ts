@@ -434,6 +434,13 @@ describe("checkWorkflows reports drift from src/model", () => {
     expect(checkWorkflows(releaseFirst)).toEqual([
       "deploy-prod.yml: job deploy: the release must come after the deploy is verified",
     ]);
+    const noAlarms = mutated("deploy-prod.yml", (doc) => {
+      const step = node(doc, "jobs", "deploy", "steps", verifyStep(doc));
+      step["run"] = String(step["run"]).replace(/ --alarms "[^"]*"/, "");
+    });
+    expect(checkWorkflows(noAlarms)).toEqual([
+      "deploy-prod.yml: job deploy: the verify step must describe the rollback alarms and pass them (--alarms)",
+    ]);
   });
 
   it("credentials after the Pulumi step", () => {
