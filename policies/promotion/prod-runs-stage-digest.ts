@@ -8,7 +8,7 @@ export const prodRunsStageDigest: StackPolicyDefinition = {
     "Checks whether every prod service is declared in stage, whether each service's newest image is exactly the image committed for that service in stage, and whether every container of every prod task definition runs an image both Pulumi.prod.yaml and Pulumi.stage.yaml name for the same service.",
   severity: "critical",
   remediationSteps:
-    "Promote with `envstack promote --to prod` (or `--service <name>` for one service), which copies stage's committed images into Pulumi.prod.yaml; do not edit image references in code. A new service is declared in stage first. Sidecar images (observability.xrayDaemonImage) go to stage first. While a rollout or rollback holds a service's nextImage, its other colour may keep prod's previous services.<name>.image (a build of the same repository). This policy cannot be suppressed.",
+    "Promote with `envstack promote --to prod` (or `--service <name>` for one service), which copies stage's committed images into Pulumi.prod.yaml; do not edit image references in code. A new service is declared in stage first. Sidecar images (observability.xrayDaemonImage) go to stage first. This policy cannot be suppressed.",
   levels: { development: "disabled", "production-like": "disabled", production: "mandatory" },
   suppressible: false,
   settings: stackFileSettings,

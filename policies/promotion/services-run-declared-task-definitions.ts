@@ -9,7 +9,7 @@ export const servicesRunDeclaredTaskDefinitions: StackPolicyDefinition = {
   severity: "critical",
   documentation: "https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateService.html",
   remediationSteps:
-    "Pass the declared task definition's `arn` output as the service's taskDefinition (the service component does for each colour). A literal family or ARN passes only when it names a declared family, and its revision cannot be checked before the update; a looked-up or foreign task definition runs images no stack file names. This policy cannot be suppressed.",
+    "Pass the declared task definition's `arn` output as the service's taskDefinition (the service component does). A literal family or ARN passes only when it names a declared family, and its revision cannot be checked before the update; a looked-up or foreign task definition runs images no stack file names. This policy cannot be suppressed.",
   levels: { development: "advisory", "production-like": "mandatory", production: "mandatory" },
   suppressible: false,
   validateStack: (args, report, { stack }) => {
