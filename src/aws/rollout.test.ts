@@ -4,8 +4,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { holdHookDetails, type DeploymentConfig } from "../model";
+import { holdHookDetails, migrateHookDetails, type DeploymentConfig } from "../model";
 import {
+  MIGRATE_POLL_SECONDS,
+  MIGRATION_STARTED_BY_PREFIX,
   ROLLOUT_HOOK_SOURCE,
   SMOKE_ATTEMPTS,
   TEST_TRAFFIC_HEADER,
@@ -18,9 +20,11 @@ type HookResult = {
   hookDetails?: Record<string, unknown>;
 };
 type Handler = (event: unknown) => Promise<HookResult>;
+type CreateHandler = (getEcs: () => unknown) => Handler;
 
 /** The hook's code exactly as the Lambda function runs it, imported as an ES module. */
 let handler: Handler;
+let createHandler: CreateHandler;
 let server: Server;
 let base = "";
 const seen: IncomingHttpHeaders[] = [];
@@ -30,7 +34,12 @@ beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), "rollout-hook-"));
   const file = join(dir, "index.mjs");
   writeFileSync(file, ROLLOUT_HOOK_SOURCE);
-  handler = ((await import(pathToFileURL(file).href)) as { handler: Handler }).handler;
+  const hook = (await import(pathToFileURL(file).href)) as {
+    handler: Handler;
+    createHandler: CreateHandler;
+  };
+  handler = hook.handler;
+  createHandler = hook.createHandler;
   server = createServer((req, res) => {
     seen.push(req.headers);
     res.statusCode = answer;
@@ -130,6 +139,219 @@ describe("the rollout hook's holds", () => {
   });
 });
 
+/**
+ * A stand-in for the SDK's ECS client: each method answers from its script in turn (an Error is
+ * thrown), and every call is recorded.
+ */
+function fakeEcs(script: Partial<Record<EcsMethod, unknown[]>>) {
+  const calls: [EcsMethod, Record<string, unknown>][] = [];
+  const answer = (method: EcsMethod) => async (input: Record<string, unknown>) => {
+    calls.push([method, input]);
+    const next = script[method]?.shift();
+    if (next === undefined) throw new Error(`unexpected ${method}`);
+    if (next instanceof Error) throw next;
+    return next;
+  };
+  const client = {
+    describeServiceRevisions: answer("describeServiceRevisions"),
+    runTask: answer("runTask"),
+    describeTasks: answer("describeTasks"),
+    stopTask: answer("stopTask"),
+  };
+  return { calls, run: createHandler(() => client) };
+}
+type EcsMethod = "describeServiceRevisions" | "runTask" | "describeTasks" | "stopTask";
+
+// https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DescribeServiceRevisions.html,
+// API_RunTask.html, API_DescribeTasks.html, API_StopTask.html: response shapes, `failures[]`.
+describe("the rollout hook's migration", () => {
+  const cluster = "arn:aws:ecs:eu-west-1:123456789012:cluster/trading-stage-cluster";
+  const revisionArn =
+    "arn:aws:ecs:eu-west-1:123456789012:service-revision/trading-stage-cluster/trading-stage-api/42";
+  const taskDefinition = "arn:aws:ecs:eu-west-1:123456789012:task-definition/trading-stage-api:7";
+  const taskArn = "arn:aws:ecs:eu-west-1:123456789012:task/trading-stage-cluster/abc123";
+  const network = {
+    awsvpcConfiguration: {
+      subnets: ["subnet-1"],
+      securityGroups: ["sg-1"],
+      assignPublicIp: "DISABLED",
+    },
+  };
+  const details = migrateHookDetails("api", {
+    command: ["./migrate", "up"],
+    version: "2024.06.1",
+    timeoutMinutes: 20,
+  })!;
+  const start = { hookDetails: details, targetServiceRevisionArn: revisionArn };
+  const revision = {
+    serviceRevisions: [
+      {
+        serviceRevisionArn: revisionArn,
+        clusterArn: cluster,
+        taskDefinition,
+        launchType: "FARGATE",
+        platformVersion: "LATEST",
+        networkConfiguration: network,
+      },
+    ],
+    failures: [],
+  };
+  const started = { tasks: [{ taskArn, lastStatus: "PROVISIONING" }], failures: [] };
+  const stopped = (exitCode?: number) => ({
+    tasks: [
+      {
+        taskArn,
+        lastStatus: "STOPPED",
+        stoppedReason: "Essential container in task exited",
+        containers: [{ name: "api", ...(exitCode === undefined ? {} : { exitCode }) }],
+      },
+    ],
+    failures: [],
+  });
+
+  it("runs the target revision's task definition in its network, with the command and MIGRATION_VERSION", async () => {
+    const ecs = fakeEcs({ describeServiceRevisions: [revision], runTask: [started] });
+    const first = await ecs.run(start);
+    expect(first).toEqual({
+      hookStatus: "IN_PROGRESS",
+      callBackDelay: MIGRATE_POLL_SECONDS,
+      hookDetails: { ...JSON.parse(details), taskArn, cluster, startedAt: expect.any(Number) },
+    });
+    expect(ecs.calls).toEqual([
+      ["describeServiceRevisions", { serviceRevisionArns: [revisionArn] }],
+      [
+        "runTask",
+        {
+          cluster,
+          taskDefinition,
+          count: 1,
+          launchType: "FARGATE",
+          platformVersion: "LATEST",
+          networkConfiguration: network,
+          startedBy: `${MIGRATION_STARTED_BY_PREFIX}api`,
+          overrides: {
+            containerOverrides: [
+              {
+                name: "api",
+                command: ["./migrate", "up"],
+                environment: [{ name: "MIGRATION_VERSION", value: "2024.06.1" }],
+              },
+            ],
+          },
+        },
+      ],
+    ]);
+  });
+
+  it("passes once the task stopped with exit code 0, waiting while it runs", async () => {
+    const ecs = fakeEcs({
+      describeServiceRevisions: [revision],
+      runTask: [started],
+      describeTasks: [{ tasks: [{ taskArn, lastStatus: "RUNNING" }], failures: [] }, stopped(0)],
+    });
+    const first = await ecs.run(start);
+    const second = await ecs.run({ hookDetails: first.hookDetails });
+    expect(second).toEqual({
+      hookStatus: "IN_PROGRESS",
+      callBackDelay: MIGRATE_POLL_SECONDS,
+      hookDetails: first.hookDetails,
+    });
+    expect(await ecs.run({ hookDetails: JSON.stringify(second.hookDetails) })).toEqual({
+      hookStatus: "SUCCEEDED",
+    });
+    expect(ecs.calls.filter(([m]) => m === "describeTasks").map(([, i]) => i)).toEqual([
+      { cluster, tasks: [taskArn] },
+      { cluster, tasks: [taskArn] },
+    ]);
+    expect(ecs.calls.some(([m]) => m === "stopTask")).toBe(false);
+  });
+
+  it.each([
+    ["a nonzero exit code", stopped(3)],
+    ["no exit code (the container never ran)", stopped()],
+    ["a task ECS no longer knows", { tasks: [], failures: [{ arn: taskArn, reason: "MISSING" }] }],
+  ])("fails the deployment on %s", async (_case, answer) => {
+    const ecs = fakeEcs({
+      describeServiceRevisions: [revision],
+      runTask: [started],
+      describeTasks: [answer],
+    });
+    const first = await ecs.run(start);
+    expect(await ecs.run({ hookDetails: first.hookDetails })).toEqual({ hookStatus: "FAILED" });
+  });
+
+  it("stops the task and fails once timeoutMinutes have passed", async () => {
+    const ecs = fakeEcs({
+      describeServiceRevisions: [revision],
+      runTask: [started],
+      describeTasks: [{ tasks: [{ taskArn, lastStatus: "RUNNING" }], failures: [] }],
+      stopTask: [{ task: { taskArn, lastStatus: "RUNNING", desiredStatus: "STOPPED" } }],
+    });
+    const first = await ecs.run(start);
+    const late = {
+      ...first.hookDetails,
+      startedAt: Number(first.hookDetails!["startedAt"]) - 20 * 60000,
+    };
+    expect(await ecs.run({ hookDetails: late })).toEqual({ hookStatus: "FAILED" });
+    expect(ecs.calls.at(-1)).toEqual([
+      "stopTask",
+      { cluster, task: taskArn, reason: "envstack: migration exceeded 20 minutes" },
+    ]);
+  });
+
+  it("keeps watching a running migration through a failed look, until its timeout", async () => {
+    const ecs = fakeEcs({
+      describeServiceRevisions: [revision],
+      runTask: [started],
+      describeTasks: [new Error("ThrottlingException"), new Error("ThrottlingException")],
+    });
+    const first = await ecs.run(start);
+    expect((await ecs.run({ hookDetails: first.hookDetails })).hookStatus).toBe("IN_PROGRESS");
+    const late = { ...first.hookDetails, startedAt: 0 };
+    expect(await ecs.run({ hookDetails: late })).toEqual({ hookStatus: "FAILED" });
+  });
+
+  it.each([
+    [
+      "RunTask reports failures",
+      {
+        describeServiceRevisions: [revision],
+        runTask: [{ tasks: [], failures: [{ arn: taskDefinition, reason: "RESOURCE:ENI" }] }],
+      },
+    ],
+    [
+      "RunTask is refused",
+      { describeServiceRevisions: [revision], runTask: [new Error("AccessDeniedException")] },
+    ],
+    [
+      "the revision is missing",
+      {
+        describeServiceRevisions: [
+          { serviceRevisions: [], failures: [{ arn: revisionArn, reason: "MISSING" }] },
+        ],
+      },
+    ],
+  ])("fails the deployment before any traffic moves when %s", async (_case, script) => {
+    const ecs = fakeEcs(script as Partial<Record<EcsMethod, unknown[]>>);
+    expect(await ecs.run(start)).toEqual({ hookStatus: "FAILED" });
+    expect(ecs.calls.filter(([m]) => m === "runTask").length).toBeLessThanOrEqual(1);
+  });
+
+  it("fails without a target revision in the payload, calling nothing", async () => {
+    const ecs = fakeEcs({});
+    expect(await ecs.run({ hookDetails: details })).toEqual({ hookStatus: "FAILED" });
+    expect(ecs.calls).toEqual([]);
+  });
+
+  it("leaves the smoke and hold checks to the exported handler unchanged", async () => {
+    const ecs = fakeEcs({});
+    expect(await ecs.run({ hookDetails: { check: "hold", holds: [5], holdMinutes: 1 } })).toEqual({
+      hookStatus: "SUCCEEDED",
+    });
+    expect(ecs.calls).toEqual([]);
+  });
+});
+
 describe("ecsDeploymentConfiguration", () => {
   const hooks = {
     hookFunctionArn: "fn",
@@ -172,6 +394,29 @@ describe("ecsDeploymentConfiguration", () => {
         hookDetails: '{"check":"hold"}',
       },
     ]);
+  });
+
+  it("runs the migration at PRE_SCALE_UP, after the smoke and hold hooks in the list, only when set", () => {
+    const deployment: DeploymentConfig = { strategy: "blue-green", bakeMinutes: 0 };
+    expect(
+      ecsDeploymentConfiguration(deployment, {
+        ...hooks,
+        hold: undefined,
+        migrate: '{"check":"migrate"}',
+      }).lifecycleHooks,
+    ).toEqual([
+      expect.objectContaining({ lifecycleStages: ["POST_TEST_TRAFFIC_SHIFT"] }),
+      {
+        hookTargetArn: "fn",
+        roleArn: "role",
+        targetType: "AWS_LAMBDA",
+        lifecycleStages: ["PRE_SCALE_UP"],
+        hookDetails: '{"check":"migrate"}',
+      },
+    ]);
+    expect(
+      ecsDeploymentConfiguration(deployment, { ...hooks, hold: undefined }).lifecycleHooks,
+    ).toEqual([expect.objectContaining({ lifecycleStages: ["POST_TEST_TRAFFIC_SHIFT"] })]);
   });
 
   it("gives ECS its bake times as strings, as the provider takes them", () => {

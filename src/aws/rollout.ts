@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { ECS_STRATEGIES, type DeploymentConfig } from "../model";
+import { ECS_STRATEGIES, MIGRATE_STAGE, type DeploymentConfig } from "../model";
 import { componentTags, physicalName, type Naming } from "./naming";
 
 /**
@@ -12,6 +12,11 @@ export const TEST_TRAFFIC_HEADER = "x-envstack-test-traffic";
 /** Attempts the smoke test makes (15 s apart) before it fails the deployment. */
 export const SMOKE_ATTEMPTS = 5;
 export const SMOKE_RETRY_SECONDS = 15;
+
+/** Seconds between the migration hook's looks at its task. */
+export const MIGRATE_POLL_SECONDS = 30;
+/** `startedBy` of a migration task: who started it, as ECS lists it (up to 128 characters). */
+export const MIGRATION_STARTED_BY_PREFIX = "envstack-migrate-";
 
 /** The smoke test's details: what ECS hands the rollout hook at POST_TEST_TRAFFIC_SHIFT. */
 export interface SmokeHookDetails {
@@ -28,6 +33,8 @@ export interface RolloutHooks {
   readonly smoke: pulumi.Input<string>;
   /** The hold hook's details (src/model/rollout.ts holdHookDetails); unset without holds. */
   readonly hold?: string;
+  /** The migration hook's details (src/model/rollout.ts migrateHookDetails); unset without migrations. */
+  readonly migrate?: string;
 }
 
 /**
@@ -47,8 +54,10 @@ export interface RolloutHooks {
  *
  * The smoke test runs at POST_TEST_TRAFFIC_SHIFT (test traffic on the new revision, production
  * traffic still on the old); the holds at PRODUCTION_TRAFFIC_SHIFT, which ECS invokes at every
- * step of a linear or canary shift
+ * step of a linear or canary shift; the migration at PRE_SCALE_UP, before the new revision starts
  * (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeploymentLifecycleHook.html).
+ * The migration hook comes last in the list: the smoke and hold hooks keep their places, and the
+ * policies find the migration by its stage.
  */
 export function ecsDeploymentConfiguration(
   deployment: DeploymentConfig,
@@ -87,6 +96,7 @@ export function ecsDeploymentConfiguration(
           lifecycleHooks: [
             hook("POST_TEST_TRAFFIC_SHIFT", hooks.smoke),
             ...(hooks.hold !== undefined ? [hook("PRODUCTION_TRAFFIC_SHIFT", hooks.hold)] : []),
+            ...(hooks.migrate !== undefined ? [hook(MIGRATE_STAGE, hooks.migrate)] : []),
           ],
         }
       : {}),
@@ -107,6 +117,16 @@ export function ecsDeploymentConfiguration(
  *   listed hold, wait holdMinutes before the shift goes on; ECS's rollback alarms keep watching
  *   meanwhile. Whether ECS reports the share before or after the step it is about to take is not
  *   documented, so a hold keeps traffic at the listed share or one step below it.
+ * - migrate: at PRE_SCALE_UP (the new revision not started, the old one serving all traffic),
+ *   describe the target service revision ECS hands the hook (`targetServiceRevisionArn`) and run
+ *   one task of its task definition, in its network configuration, with the migration's command
+ *   and MIGRATION_VERSION: the migration runs exactly the image being deployed. Then look at the
+ *   task every MIGRATE_POLL_SECONDS: stopped with the container's exit code 0 passes; any other
+ *   exit (or none) fails, and ECS rolls back before any traffic moved; past timeoutMinutes the
+ *   task is stopped and the hook fails. ECS calls come from the AWS SDK for JavaScript v3 the
+ *   Node.js runtime includes (https://docs.aws.amazon.com/lambda/latest/dg/lambda-nodejs.html#nodejs-sdk-included),
+ *   loaded on first use, so the module has no dependency to bundle; `createHandler` takes another
+ *   client (the tests' fake).
  * - anything else fails: an unrecognized hook never lets a revision through.
  */
 export const ROLLOUT_HOOK_SOURCE = `import http from "node:http";
@@ -161,14 +181,197 @@ function hold(details, event, now) {
   return { hookStatus: "IN_PROGRESS", callBackDelay: Math.min(60, left), hookDetails: { ...details, holdingSince: since } };
 }
 
-export async function handler(event) {
+const MIGRATE_POLL_SECONDS = ${MIGRATE_POLL_SECONDS};
+const STARTED_BY = ${JSON.stringify(MIGRATION_STARTED_BY_PREFIX)};
+
+let runtimeClient;
+async function runtimeEcs() {
+  runtimeClient ??= new (await import("@aws-sdk/client-ecs")).ECS({});
+  return runtimeClient;
+}
+
+function reasonOf(error) {
+  return error instanceof Error ? \`\${error.name}: \${error.message}\` : String(error);
+}
+
+// RunTask: https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RunTask.html
+// DescribeServiceRevisions: https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DescribeServiceRevisions.html
+async function startMigration(details, event, now, ecs, log) {
+  const revisionArn = event?.targetServiceRevisionArn;
+  if (typeof revisionArn !== "string") {
+    log({ error: "no targetServiceRevisionArn in the hook's payload" });
+    return { hookStatus: "FAILED" };
+  }
+  const described = await ecs.describeServiceRevisions({ serviceRevisionArns: [revisionArn] });
+  const revision = (described?.serviceRevisions ?? []).find((r) => r?.serviceRevisionArn === revisionArn) ?? described?.serviceRevisions?.[0];
+  if (typeof revision?.taskDefinition !== "string") {
+    log({ error: "service revision not found", revisionArn, failures: described?.failures ?? [] });
+    return { hookStatus: "FAILED" };
+  }
+  const capacity = revision.capacityProviderStrategy ?? [];
+  const run = await ecs.runTask({
+    cluster: revision.clusterArn,
+    taskDefinition: revision.taskDefinition,
+    count: 1,
+    ...(capacity.length > 0 ? { capacityProviderStrategy: capacity } : { launchType: revision.launchType ?? "FARGATE" }),
+    ...(revision.platformVersion ? { platformVersion: revision.platformVersion } : {}),
+    ...(revision.networkConfiguration ? { networkConfiguration: revision.networkConfiguration } : {}),
+    startedBy: (STARTED_BY + details.service).slice(0, 128),
+    overrides: {
+      containerOverrides: [
+        {
+          name: details.container,
+          command: details.command,
+          environment: [{ name: "MIGRATION_VERSION", value: String(details.version) }],
+        },
+      ],
+    },
+  });
+  const taskArn = run?.tasks?.[0]?.taskArn;
+  if ((run?.failures ?? []).length > 0 || typeof taskArn !== "string") {
+    log({ error: "RunTask started no task", failures: run?.failures ?? [] });
+    return { hookStatus: "FAILED" };
+  }
+  log({ started: taskArn, taskDefinition: revision.taskDefinition });
+  return {
+    hookStatus: "IN_PROGRESS",
+    callBackDelay: MIGRATE_POLL_SECONDS,
+    hookDetails: { ...details, taskArn, cluster: revision.clusterArn, startedAt: now },
+  };
+}
+
+// DescribeTasks: https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DescribeTasks.html
+// StopTask: https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_StopTask.html
+async function watchMigration(details, now, ecs, log) {
+  const { taskArn, cluster } = details;
+  const described = await ecs.describeTasks({ cluster, tasks: [taskArn] });
+  const task = (described?.tasks ?? []).find((t) => t?.taskArn === taskArn);
+  if (task === undefined) {
+    log({ error: "migration task not found", taskArn, failures: described?.failures ?? [] });
+    return { hookStatus: "FAILED" };
+  }
+  if (task.lastStatus === "STOPPED") {
+    const container = (task.containers ?? []).find((c) => c?.name === details.container);
+    const exitCode = container?.exitCode;
+    log({ taskArn, stopped: task.stoppedReason, exitCode: exitCode ?? null, reason: container?.reason });
+    return { hookStatus: exitCode === 0 ? "SUCCEEDED" : "FAILED" };
+  }
+  const waited = now - Number(details.startedAt);
+  const limit = Number(details.timeoutMinutes) * 60000;
+  if (!(waited < limit)) {
+    await ecs.stopTask({ cluster, task: taskArn, reason: \`envstack: migration exceeded \${details.timeoutMinutes} minutes\` });
+    log({ error: "migration timed out: task stopped", taskArn, waitedSeconds: Math.round(waited / 1000) });
+    return { hookStatus: "FAILED" };
+  }
+  log({ taskArn, lastStatus: task.lastStatus, waitedSeconds: Math.round(waited / 1000) });
+  return { hookStatus: "IN_PROGRESS", callBackDelay: MIGRATE_POLL_SECONDS, hookDetails: details };
+}
+
+async function migrate(details, event, now, getEcs) {
+  const log = (fields) => console.log(JSON.stringify({ check: "migrate", service: details.service, version: details.version, ...fields }));
+  if (!Array.isArray(details.command) || typeof details.container !== "string") {
+    log({ error: "migration details without command or container" });
+    return { hookStatus: "FAILED" };
+  }
+  try {
+    const ecs = await getEcs();
+    return typeof details.taskArn === "string"
+      ? await watchMigration(details, now, ecs, log)
+      : await startMigration(details, event, now, ecs, log);
+  } catch (error) {
+    // A migration under way is not abandoned on a failed look (a throttled call): it is looked at
+    // again until its timeout; past it, the hook fails whatever the look's outcome.
+    const watching =
+      typeof details.taskArn === "string" &&
+      now - Number(details.startedAt) < Number(details.timeoutMinutes) * 60000;
+    log({ error: reasonOf(error), retrying: watching });
+    if (watching) return { hookStatus: "IN_PROGRESS", callBackDelay: MIGRATE_POLL_SECONDS, hookDetails: details };
+    return { hookStatus: "FAILED" };
+  }
+}
+
+async function dispatch(event, getEcs) {
   const details = detailsOf(event);
   if (details.check === "smoke" && typeof details.url === "string") return smoke(details);
   if (details.check === "hold") return hold(details, event, Date.now());
+  if (details.check === "migrate") return migrate(details, event, Date.now(), getEcs);
   console.log(JSON.stringify({ error: "unrecognized hook details", details }));
   return { hookStatus: "FAILED" };
 }
+
+/** The hook with its ECS client: \`getEcs\` returns an object with the SDK's ECS methods. */
+export function createHandler(getEcs) {
+  return (event) => dispatch(event, getEcs);
+}
+
+export const handler = createHandler(runtimeEcs);
 `;
+
+/** What the migration hook may run: the environment's cluster, task definitions and roles. */
+export interface RolloutMigrations {
+  /** The environment's cluster: the only one the hook describes, runs and stops tasks in. No default. */
+  readonly clusterName: string;
+  readonly clusterArn: pulumi.Input<string>;
+  /** Task definition families of the services with migrations: the only ones it runs. No default. */
+  readonly taskFamilies: readonly string[];
+  /** The task and execution roles the tasks run with: the only roles it passes. No default. */
+  readonly taskRoleArn: pulumi.Input<string>;
+  readonly executionRoleArn: pulumi.Input<string>;
+}
+
+/**
+ * The hook role's statements for migrations, each action scoped as tightly as the Service
+ * Authorization Reference allows
+ * (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelasticcontainerservice.html):
+ * DescribeServiceRevisions on the cluster's service revisions
+ * (`service-revision/<cluster>/<service>/<id>`), RunTask on the migrating services' task
+ * definition families with the `ecs:cluster` condition, DescribeTasks and StopTask on the
+ * cluster's tasks (`task/<cluster>/<id>`, also under `ecs:cluster`); PassRole on the task and
+ * execution roles, to ECS tasks only, as RunTask requires
+ * (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-iam-roles.html,
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html).
+ */
+export function migrationStatements(
+  arn: {
+    readonly partition: pulumi.Input<string>;
+    readonly region: pulumi.Input<string>;
+    readonly accountId: pulumi.Input<string>;
+  },
+  m: RolloutMigrations,
+): Record<string, unknown>[] {
+  const ecs = (resource: string) =>
+    pulumi.interpolate`arn:${arn.partition}:ecs:${arn.region}:${arn.accountId}:${resource}`;
+  const inCluster = { ArnEquals: { "ecs:cluster": m.clusterArn } };
+  return [
+    {
+      Sid: "DescribeTheRevisionBeingDeployed",
+      Effect: "Allow",
+      Action: "ecs:DescribeServiceRevisions",
+      Resource: ecs(`service-revision/${m.clusterName}/*`),
+    },
+    {
+      Sid: "RunMigrationTasks",
+      Effect: "Allow",
+      Action: "ecs:RunTask",
+      Resource: m.taskFamilies.map((family) => ecs(`task-definition/${family}:*`)),
+      Condition: inCluster,
+    },
+    {
+      Sid: "WatchAndStopMigrationTasks",
+      Effect: "Allow",
+      Action: ["ecs:DescribeTasks", "ecs:StopTask"],
+      Resource: ecs(`task/${m.clusterName}/*`),
+      Condition: inCluster,
+    },
+    {
+      Sid: "PassTheTaskRoles",
+      Effect: "Allow",
+      Action: "iam:PassRole",
+      Resource: [m.taskRoleArn, m.executionRoleArn],
+      Condition: { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } },
+    },
+  ];
+}
 
 export interface RolloutArgs {
   /** Stack and app: physical names. No default. */
@@ -177,6 +380,8 @@ export interface RolloutArgs {
   readonly logGroupName: pulumi.Input<string>;
   /** The environment's permissions boundary, carried by every role here. No default. */
   readonly permissionsBoundaryArn: pulumi.Input<string>;
+  /** What the migration hook runs. Defaults to none: the hook's role gets no ECS permission. */
+  readonly migrations?: RolloutMigrations;
 }
 
 /**
@@ -257,6 +462,16 @@ export class Rollout extends pulumi.ComponentResource {
               Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
               Resource: pulumi.interpolate`${logGroupArn}:*`,
             },
+            ...(args.migrations
+              ? migrationStatements(
+                  {
+                    partition: partition.partition,
+                    region: aws.getRegionOutput({}, { parent: this }).region,
+                    accountId: identity.accountId,
+                  },
+                  args.migrations,
+                )
+              : []),
           ],
         }),
       },
