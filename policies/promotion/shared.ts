@@ -1,11 +1,19 @@
 import type { PolicyResource } from "@pulumi/policy";
-import { environments, type EnvironmentSpec, type StackName } from "../../src/model";
+import {
+  environments,
+  hookDetailsAt,
+  MIGRATE_STAGE,
+  type EnvironmentSpec,
+  type StackName,
+} from "../../src/model";
 import { baselineOf } from "../baselines";
 import {
   isRecord,
+  isUnknown,
   ofType,
   parseJson,
   read,
+  show,
   whenKnown,
   type Report,
   type StackPolicyDefinition,
@@ -90,6 +98,42 @@ export function namedImages(spec: EnvironmentSpec): ReadonlyMap<string, readonly
   return named;
 }
 
+/** An ECS service's migration hook: the version it migrates to (undefined: not a string). */
+export interface DeclaredMigration {
+  readonly ecsService: PolicyResource;
+  readonly version: string | undefined;
+}
+
+/**
+ * The migration each ECS service runs: the `version` of its lifecycle hook at PRE_SCALE_UP
+ * (src/model/rollout.ts migrateHookDetails), read off the declared resource so that a hand-edit in
+ * code is seen too. A service without such a hook runs no migration; one unknown during preview is
+ * an advisory note on it.
+ */
+export function declaredMigrations(
+  resources: readonly PolicyResource[],
+  report: Report,
+): DeclaredMigration[] {
+  const out: DeclaredMigration[] = [];
+  for (const r of ofType(resources, ECS_SERVICE)) {
+    const details = whenKnown(() =>
+      hookDetailsAt(r.props["deploymentConfiguration"], MIGRATE_STAGE),
+    );
+    if (isUnknown(details)) {
+      report(`Cannot check the migration version of ${r.name} during preview: ${details.reason}.`, {
+        level: "advisory",
+        urn: r.urn,
+      });
+      continue;
+    }
+    if (details === undefined || details === null) continue;
+    const parsed = typeof details === "string" ? parseJson(details) : details;
+    const version = isRecord(parsed) ? parsed["version"] : undefined;
+    out.push({ ecsService: r, version: typeof version === "string" ? version : undefined });
+  }
+  return out;
+}
+
 /** The service a task definition runs, by its `service` tag, when known. */
 export function serviceOf(taskDefinition: PolicyResource): string | undefined {
   const tags = whenKnown(() => taskDefinition.props["tags"] as unknown);
@@ -146,6 +190,28 @@ export function promotedFrom(
         );
       }
       allowed.set(name, new Set([validated.image, service.image]));
+      const version = service.migrations?.version;
+      const validatedVersion = validated.migrations?.version;
+      if (version !== undefined && version !== validatedVersion) {
+        report(
+          validatedVersion === undefined
+            ? `Declare services.${name}.migrations in ${source}'s stack file first, or remove it from ${target}'s: ${target} migrates only to versions ${source} ran (${target} declares version ${version}, ${source} no migration).`
+            : `Set services.${name}.migrations.version to ${validatedVersion}: ${target} migrates to exactly the version committed for ${source} (${target} declares ${version}).`,
+        );
+      }
+    }
+    // The migration each ECS service runs is the one its stack file names for the service, which
+    // the check above holds to the source's: like a container's image, read off the resource.
+    for (const { ecsService, version } of declaredMigrations(args.resources, report)) {
+      const service = serviceOf(ecsService);
+      const named = service === undefined ? undefined : own.spec.services[service]?.migrations;
+      if (named !== undefined && version === named.version) continue;
+      report(
+        named === undefined
+          ? `Remove the ${MIGRATE_STAGE} migration hook from ${ecsService.name}, or declare services.${service ?? "<name>"}.migrations in ${target}'s stack file: ${target} runs only the migrations its stack file names (found version ${show(version)}).`
+          : `Run migration version ${named.version} in the ${MIGRATE_STAGE} hook of ${ecsService.name}: service ${service} migrates only to the version its stack file names, which ${source} ran (found ${show(version)}).`,
+        { urn: ecsService.urn },
+      );
     }
     const named = namedImages(own.spec);
     const sourceSidecar = from.spec.observability.xrayDaemonImage;

@@ -4,9 +4,11 @@ import {
   DEFAULT_RULE_PRIORITY,
   TRAFFIC_SHIFTING,
   holdHookDetails,
+  migrateHookDetails,
   ruleConditions,
   serviceColourSuffix,
   type DeploymentConfig,
+  type MigrationsConfig,
   type RoutingConfig,
 } from "../model";
 import { componentTags, physicalName, type Naming } from "./naming";
@@ -24,6 +26,11 @@ import {
  */
 export const COLOURS = ["blue", "green"] as const;
 export type Colour = (typeof COLOURS)[number];
+
+/** The family of a service's task definitions, `<app>-<stack>-<service>`. */
+export function taskFamily(naming: Naming, service: string): string {
+  return physicalName(naming, service, 255);
+}
 
 /** Where a service with a port sits on the environment's load balancer. */
 export interface AppServiceWeb {
@@ -75,6 +82,11 @@ export interface AppServiceArgs {
   readonly desiredCount: number;
   /** How a new revision rolls out (validated: traffic shifting only with `web`). No default. */
   readonly deployment: DeploymentConfig;
+  /**
+   * The database migration the rollout hook runs before each rollout (validated: only with a
+   * traffic-shifting rollout). Defaults to none.
+   */
+  readonly migrations?: MigrationsConfig;
   /** The load balancer side; unset for a worker (no target group, no rule, no ingress). */
   readonly web?: AppServiceWeb;
   /** Needed when `web` is set and the strategy shifts traffic. */
@@ -274,7 +286,7 @@ export class AppService extends pulumi.ComponentResource {
       }
     }
 
-    const family = physicalName(naming, service, 255);
+    const family = taskFamily(naming, service);
     const task = new aws.ecs.TaskDefinition(
       `${name}-task`,
       {
@@ -355,6 +367,7 @@ export class AppService extends pulumi.ComponentResource {
                   url: web.appHealthUrl,
                   alarms: rollout.rollbackAlarmNames,
                 } satisfies VerifyHookDetails),
+                migrate: migrateHookDetails(service, args.migrations),
               }
             : undefined,
         ),

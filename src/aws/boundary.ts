@@ -178,6 +178,17 @@ export function environmentBoundaryPolicy(input: BoundaryInput): PolicyDocument 
       Resource: "*",
       Condition: { StringEquals: inRegion },
     },
+    {
+      // The rollout hook's migration task carries no tags (RunTask tags nothing unless asked, and
+      // tagging on create is a further permission), so stopping it at its timeout is bounded by
+      // the cluster in its ARN instead: `task/<cluster>/<id>`, the environment's clusters being
+      // named `<app>-<stack>-*`
+      // (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelasticcontainerservice.html).
+      Sid: "StopTasksInThisEnvironmentsClusters",
+      Effect: "Allow",
+      Action: "ecs:StopTask",
+      Resource: `arn:${partition}:ecs:${region}:${accountId}:task/${named}*/*`,
+    },
     environmentPathStatement(partition, region, accountId, scope),
     {
       // RDS names the master user secret `rds!db-<id>`, outside the environment's path, and the

@@ -4,8 +4,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { HOLD_HOOK_INDEX, holdHookDetails, type DeploymentConfig } from "../model";
 import {
+  HOLD_HOOK_INDEX,
+  holdHookDetails,
+  migrateHookDetails,
+  type DeploymentConfig,
+} from "../model";
+import {
+  MIGRATE_POLL_SECONDS,
+  MIGRATION_STARTED_BY_PREFIX,
   ROLLOUT_HOOK_SOURCE,
   SMOKE_ATTEMPTS,
   TEST_TRAFFIC_HEADER,
@@ -19,44 +26,30 @@ type HookResult = {
   hookDetails?: Record<string, unknown>;
 };
 type Handler = (event: unknown) => Promise<HookResult>;
-type MakeHandler = (deps?: { sdk?: () => Promise<unknown>; now?: () => number }) => Handler;
+type CreateHandler = (getAws: () => Promise<unknown>, now?: () => number) => Handler;
 
 /**
- * A stand-in for the SDK for JavaScript v3 modules the hook loads (@aws-sdk/client-ecs and
- * @aws-sdk/client-cloudwatch): each client's `send` records the command's name and input and
- * answers with what the test set for it, or throws it when it is an Error.
+ * Stand-ins for the SDK's ECS and CloudWatch clients the hold and verify checks call: each
+ * method records its call and answers what the test set for it, or throws it when it is an Error.
  */
-class FakeSdk {
-  readonly sent: { command: string; input: unknown }[] = [];
-  readonly answers: Record<string, unknown> = {};
-  modules() {
-    const send = async (command: { name: string; input: unknown }) => {
-      this.sent.push({ command: command.name, input: command.input });
-      const answer = this.answers[command.name];
-      if (answer instanceof Error) throw answer;
-      return answer ?? {};
-    };
-    const command = (name: string) =>
-      class {
-        readonly name = name;
-        constructor(readonly input: unknown) {}
-      };
-    class Client {
-      send = send;
-    }
-    return {
-      ecs: {
-        ECSClient: Client,
-        ListServiceDeploymentsCommand: command("ListServiceDeployments"),
-      },
-      cloudwatch: { CloudWatchClient: Client, DescribeAlarmsCommand: command("DescribeAlarms") },
-    };
-  }
+function fakeAws(answers: { listServiceDeployments?: unknown; describeAlarms?: unknown }) {
+  const calls: [string, unknown][] = [];
+  const method = (name: keyof typeof answers) => async (input: unknown) => {
+    calls.push([name, input]);
+    const answer = answers[name];
+    if (answer instanceof Error) throw answer;
+    return answer ?? {};
+  };
+  const run = createHandler(async () => ({
+    ecs: { listServiceDeployments: method("listServiceDeployments") },
+    cloudwatch: { describeAlarms: method("describeAlarms") },
+  }));
+  return { calls, run };
 }
 
 /** The hook's code exactly as the Lambda function runs it, imported as an ES module. */
 let handler: Handler;
-let makeHandler: MakeHandler;
+let createHandler: CreateHandler;
 let server: Server;
 let base = "";
 const seen: IncomingHttpHeaders[] = [];
@@ -68,10 +61,10 @@ beforeAll(async () => {
   writeFileSync(file, ROLLOUT_HOOK_SOURCE);
   const hook = (await import(pathToFileURL(file).href)) as {
     handler: Handler;
-    makeHandler: MakeHandler;
+    createHandler: CreateHandler;
   };
   handler = hook.handler;
-  makeHandler = hook.makeHandler;
+  createHandler = hook.createHandler;
   server = createServer((req, res) => {
     seen.push(req.headers);
     res.statusCode = answer;
@@ -155,49 +148,43 @@ describe("the rollout hook's holds", () => {
   });
   /** A hook whose ECS answers that no deployment of the service is rolling back. */
   const steady = () => {
-    const sdk = new FakeSdk();
-    sdk.answers["ListServiceDeployments"] = { serviceDeployments: [] };
-    return { sdk, handler: makeHandler({ sdk: async () => sdk.modules() }) };
+    const aws = fakeAws({ listServiceDeployments: { serviceDeployments: [] } });
+    return { calls: aws.calls, handler: aws.run };
   };
 
   it("lets the steps between holds pass at once, without asking ECS", async () => {
-    const { sdk, handler } = steady();
+    const { calls, handler } = steady();
     for (const share of [0, 10, 20, 30, 55, 100])
       expect(await handler(at(share))).toEqual({ hookStatus: "SUCCEEDED" });
-    expect(sdk.sent).toEqual([]);
+    expect(calls).toEqual([]);
   });
 
   it("asks ECS whether the service's deployment is rolling back, by cluster and service", async () => {
-    const { sdk, handler } = steady();
+    const { calls, handler } = steady();
     expect((await handler(at(5))).hookStatus).toBe("IN_PROGRESS");
-    expect(sdk.sent).toEqual([
-      {
-        command: "ListServiceDeployments",
-        input: {
+    expect(calls).toEqual([
+      [
+        "listServiceDeployments",
+        {
           cluster: "trading-prod-cluster",
           service: "trading-prod-api",
           status: ["ROLLBACK_REQUESTED", "ROLLBACK_IN_PROGRESS"],
         },
-      },
+      ],
     ]);
   });
 
   it("never holds a rollback: ECS runs the traffic shift hooks when it rolls back too", async () => {
-    const sdk = new FakeSdk();
-    sdk.answers["ListServiceDeployments"] = {
-      serviceDeployments: [{ status: "ROLLBACK_IN_PROGRESS" }],
-    };
-    const rollingBack = makeHandler({ sdk: async () => sdk.modules() });
-    expect(await rollingBack(at(50))).toEqual({ hookStatus: "SUCCEEDED" });
+    const rollingBack = fakeAws({
+      listServiceDeployments: { serviceDeployments: [{ status: "ROLLBACK_IN_PROGRESS" }] },
+    });
+    expect(await rollingBack.run(at(50))).toEqual({ hookStatus: "SUCCEEDED" });
   });
 
   it("lets the shift go on when it cannot tell whether a rollback runs", async () => {
-    const sdk = new FakeSdk();
-    sdk.answers["ListServiceDeployments"] = new Error("AccessDeniedException");
-    expect(await makeHandler({ sdk: async () => sdk.modules() })(at(25))).toEqual({
-      hookStatus: "SUCCEEDED",
-    });
-    const noSdk = makeHandler({ sdk: () => Promise.reject(new Error("Cannot find package")) });
+    const refused = fakeAws({ listServiceDeployments: new Error("AccessDeniedException") });
+    expect(await refused.run(at(25))).toEqual({ hookStatus: "SUCCEEDED" });
+    const noSdk = createHandler(() => Promise.reject(new Error("Cannot find package")));
     expect(await noSdk(at(25))).toEqual({ hookStatus: "SUCCEEDED" });
   });
 
@@ -232,29 +219,30 @@ describe("the rollout hook's post-shift verification", () => {
     }),
   });
   const withAlarms = (states: Record<string, string> | Error) => {
-    const sdk = new FakeSdk();
-    sdk.answers["DescribeAlarms"] =
-      states instanceof Error
-        ? states
-        : {
-            MetricAlarms: Object.entries(states).map(([AlarmName, StateValue]) => ({
-              AlarmName,
-              StateValue,
-            })),
-          };
-    return { sdk, handler: makeHandler({ sdk: async () => sdk.modules() }) };
+    const aws = fakeAws({
+      describeAlarms:
+        states instanceof Error
+          ? states
+          : {
+              MetricAlarms: Object.entries(states).map(([AlarmName, StateValue]) => ({
+                AlarmName,
+                StateValue,
+              })),
+            },
+    });
+    return { calls: aws.calls, handler: aws.run };
   };
   const quiet = Object.fromEntries(alarms.map((a) => [a, "OK"]));
 
   it("passes when the app answers on production traffic and no rollback alarm fires", async () => {
     answer = 200;
     seen.length = 0;
-    const { sdk, handler } = withAlarms(quiet);
+    const { calls, handler } = withAlarms(quiet);
     expect(await handler(verify())).toEqual({ hookStatus: "SUCCEEDED" });
     // Production traffic: no test header.
     expect(seen.map((h) => h[TEST_TRAFFIC_HEADER])).toEqual([undefined]);
-    expect(sdk.sent).toEqual([
-      { command: "DescribeAlarms", input: { AlarmNames: alarms, AlarmTypes: ["MetricAlarm"] } },
+    expect(calls).toEqual([
+      ["describeAlarms", { AlarmNames: alarms, AlarmTypes: ["MetricAlarm"] }],
     ]);
   });
 
@@ -297,6 +285,219 @@ describe("the rollout hook's post-shift verification", () => {
       { check: "verify", service: "api", url: `${base}/health` },
     ])
       expect(await handler({ hookDetails: details })).toEqual({ hookStatus: "FAILED" });
+  });
+});
+
+/**
+ * A stand-in for the SDK's ECS client: each method answers from its script in turn (an Error is
+ * thrown), and every call is recorded.
+ */
+function fakeEcs(script: Partial<Record<EcsMethod, unknown[]>>) {
+  const calls: [EcsMethod, Record<string, unknown>][] = [];
+  const answer = (method: EcsMethod) => async (input: Record<string, unknown>) => {
+    calls.push([method, input]);
+    const next = script[method]?.shift();
+    if (next === undefined) throw new Error(`unexpected ${method}`);
+    if (next instanceof Error) throw next;
+    return next;
+  };
+  const client = {
+    describeServiceRevisions: answer("describeServiceRevisions"),
+    runTask: answer("runTask"),
+    describeTasks: answer("describeTasks"),
+    stopTask: answer("stopTask"),
+  };
+  return { calls, run: createHandler(async () => ({ ecs: client })) };
+}
+type EcsMethod = "describeServiceRevisions" | "runTask" | "describeTasks" | "stopTask";
+
+// https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DescribeServiceRevisions.html,
+// API_RunTask.html, API_DescribeTasks.html, API_StopTask.html: response shapes, `failures[]`.
+describe("the rollout hook's migration", () => {
+  const cluster = "arn:aws:ecs:eu-west-1:123456789012:cluster/trading-stage-cluster";
+  const revisionArn =
+    "arn:aws:ecs:eu-west-1:123456789012:service-revision/trading-stage-cluster/trading-stage-api/42";
+  const taskDefinition = "arn:aws:ecs:eu-west-1:123456789012:task-definition/trading-stage-api:7";
+  const taskArn = "arn:aws:ecs:eu-west-1:123456789012:task/trading-stage-cluster/abc123";
+  const network = {
+    awsvpcConfiguration: {
+      subnets: ["subnet-1"],
+      securityGroups: ["sg-1"],
+      assignPublicIp: "DISABLED",
+    },
+  };
+  const details = migrateHookDetails("api", {
+    command: ["./migrate", "up"],
+    version: "2024.06.1",
+    timeoutMinutes: 20,
+  })!;
+  const start = { hookDetails: details, targetServiceRevisionArn: revisionArn };
+  const revision = {
+    serviceRevisions: [
+      {
+        serviceRevisionArn: revisionArn,
+        clusterArn: cluster,
+        taskDefinition,
+        launchType: "FARGATE",
+        platformVersion: "LATEST",
+        networkConfiguration: network,
+      },
+    ],
+    failures: [],
+  };
+  const started = { tasks: [{ taskArn, lastStatus: "PROVISIONING" }], failures: [] };
+  const stopped = (exitCode?: number) => ({
+    tasks: [
+      {
+        taskArn,
+        lastStatus: "STOPPED",
+        stoppedReason: "Essential container in task exited",
+        containers: [{ name: "api", ...(exitCode === undefined ? {} : { exitCode }) }],
+      },
+    ],
+    failures: [],
+  });
+
+  it("runs the target revision's task definition in its network, with the command and MIGRATION_VERSION", async () => {
+    const ecs = fakeEcs({ describeServiceRevisions: [revision], runTask: [started] });
+    const first = await ecs.run(start);
+    expect(first).toEqual({
+      hookStatus: "IN_PROGRESS",
+      callBackDelay: MIGRATE_POLL_SECONDS,
+      hookDetails: { ...JSON.parse(details), taskArn, cluster, startedAt: expect.any(Number) },
+    });
+    expect(ecs.calls).toEqual([
+      ["describeServiceRevisions", { serviceRevisionArns: [revisionArn] }],
+      [
+        "runTask",
+        {
+          cluster,
+          taskDefinition,
+          count: 1,
+          launchType: "FARGATE",
+          platformVersion: "LATEST",
+          networkConfiguration: network,
+          startedBy: `${MIGRATION_STARTED_BY_PREFIX}api`,
+          overrides: {
+            containerOverrides: [
+              {
+                name: "api",
+                command: ["./migrate", "up"],
+                environment: [{ name: "MIGRATION_VERSION", value: "2024.06.1" }],
+              },
+            ],
+          },
+        },
+      ],
+    ]);
+  });
+
+  it("passes once the task stopped with exit code 0, waiting while it runs", async () => {
+    const ecs = fakeEcs({
+      describeServiceRevisions: [revision],
+      runTask: [started],
+      describeTasks: [{ tasks: [{ taskArn, lastStatus: "RUNNING" }], failures: [] }, stopped(0)],
+    });
+    const first = await ecs.run(start);
+    const second = await ecs.run({ hookDetails: first.hookDetails });
+    expect(second).toEqual({
+      hookStatus: "IN_PROGRESS",
+      callBackDelay: MIGRATE_POLL_SECONDS,
+      hookDetails: first.hookDetails,
+    });
+    expect(await ecs.run({ hookDetails: JSON.stringify(second.hookDetails) })).toEqual({
+      hookStatus: "SUCCEEDED",
+    });
+    expect(ecs.calls.filter(([m]) => m === "describeTasks").map(([, i]) => i)).toEqual([
+      { cluster, tasks: [taskArn] },
+      { cluster, tasks: [taskArn] },
+    ]);
+    expect(ecs.calls.some(([m]) => m === "stopTask")).toBe(false);
+  });
+
+  it.each([
+    ["a nonzero exit code", stopped(3)],
+    ["no exit code (the container never ran)", stopped()],
+    ["a task ECS no longer knows", { tasks: [], failures: [{ arn: taskArn, reason: "MISSING" }] }],
+  ])("fails the deployment on %s", async (_case, answer) => {
+    const ecs = fakeEcs({
+      describeServiceRevisions: [revision],
+      runTask: [started],
+      describeTasks: [answer],
+    });
+    const first = await ecs.run(start);
+    expect(await ecs.run({ hookDetails: first.hookDetails })).toEqual({ hookStatus: "FAILED" });
+  });
+
+  it("stops the task and fails once timeoutMinutes have passed", async () => {
+    const ecs = fakeEcs({
+      describeServiceRevisions: [revision],
+      runTask: [started],
+      describeTasks: [{ tasks: [{ taskArn, lastStatus: "RUNNING" }], failures: [] }],
+      stopTask: [{ task: { taskArn, lastStatus: "RUNNING", desiredStatus: "STOPPED" } }],
+    });
+    const first = await ecs.run(start);
+    const late = {
+      ...first.hookDetails,
+      startedAt: Number(first.hookDetails!["startedAt"]) - 20 * 60000,
+    };
+    expect(await ecs.run({ hookDetails: late })).toEqual({ hookStatus: "FAILED" });
+    expect(ecs.calls.at(-1)).toEqual([
+      "stopTask",
+      { cluster, task: taskArn, reason: "envstack: migration exceeded 20 minutes" },
+    ]);
+  });
+
+  it("keeps watching a running migration through a failed look, until its timeout", async () => {
+    const ecs = fakeEcs({
+      describeServiceRevisions: [revision],
+      runTask: [started],
+      describeTasks: [new Error("ThrottlingException"), new Error("ThrottlingException")],
+    });
+    const first = await ecs.run(start);
+    expect((await ecs.run({ hookDetails: first.hookDetails })).hookStatus).toBe("IN_PROGRESS");
+    const late = { ...first.hookDetails, startedAt: 0 };
+    expect(await ecs.run({ hookDetails: late })).toEqual({ hookStatus: "FAILED" });
+  });
+
+  it.each([
+    [
+      "RunTask reports failures",
+      {
+        describeServiceRevisions: [revision],
+        runTask: [{ tasks: [], failures: [{ arn: taskDefinition, reason: "RESOURCE:ENI" }] }],
+      },
+    ],
+    [
+      "RunTask is refused",
+      { describeServiceRevisions: [revision], runTask: [new Error("AccessDeniedException")] },
+    ],
+    [
+      "the revision is missing",
+      {
+        describeServiceRevisions: [
+          { serviceRevisions: [], failures: [{ arn: revisionArn, reason: "MISSING" }] },
+        ],
+      },
+    ],
+  ])("fails the deployment before any traffic moves when %s", async (_case, script) => {
+    const ecs = fakeEcs(script as Partial<Record<EcsMethod, unknown[]>>);
+    expect(await ecs.run(start)).toEqual({ hookStatus: "FAILED" });
+    expect(ecs.calls.filter(([m]) => m === "runTask").length).toBeLessThanOrEqual(1);
+  });
+
+  it("fails without a target revision in the payload, calling nothing", async () => {
+    const ecs = fakeEcs({});
+    expect(await ecs.run({ hookDetails: details })).toEqual({ hookStatus: "FAILED" });
+    expect(ecs.calls).toEqual([]);
+  });
+
+  it("leaves the smoke and hold checks to the exported handler unchanged", async () => {
+    const ecs = fakeEcs({});
+    expect(await ecs.run({ hookDetails: { check: "hold", holds: [5], holdMinutes: 1 } })).toEqual({
+      hookStatus: "SUCCEEDED",
+    });
+    expect(ecs.calls).toEqual([]);
   });
 });
 
@@ -364,6 +565,33 @@ describe("ecsDeploymentConfiguration", () => {
     expect(hooksOf(config).map((h) => h.lifecycleStages)).toEqual([
       ["POST_TEST_TRAFFIC_SHIFT"],
       ["POST_PRODUCTION_TRAFFIC_SHIFT"],
+    ]);
+  });
+
+  it("runs the migration at PRE_SCALE_UP, last in the list, only when set", () => {
+    const deployment: DeploymentConfig = { strategy: "blue-green", bakeMinutes: 0 };
+    expect(
+      ecsDeploymentConfiguration(deployment, {
+        ...hooks,
+        hold: undefined,
+        migrate: '{"check":"migrate"}',
+      }).lifecycleHooks,
+    ).toEqual([
+      expect.objectContaining({ lifecycleStages: ["POST_TEST_TRAFFIC_SHIFT"] }),
+      expect.objectContaining({ lifecycleStages: ["POST_PRODUCTION_TRAFFIC_SHIFT"] }),
+      {
+        hookTargetArn: "fn",
+        roleArn: "role",
+        targetType: "AWS_LAMBDA",
+        lifecycleStages: ["PRE_SCALE_UP"],
+        hookDetails: '{"check":"migrate"}',
+      },
+    ]);
+    expect(
+      ecsDeploymentConfiguration(deployment, { ...hooks, hold: undefined }).lifecycleHooks,
+    ).toEqual([
+      expect.objectContaining({ lifecycleStages: ["POST_TEST_TRAFFIC_SHIFT"] }),
+      expect.objectContaining({ lifecycleStages: ["POST_PRODUCTION_TRAFFIC_SHIFT"] }),
     ]);
   });
 

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { ECS_STRATEGIES, type DeploymentConfig } from "../model";
+import { ECS_STRATEGIES, MIGRATE_STAGE, type DeploymentConfig } from "../model";
 import { componentTags, physicalName, type Naming } from "./naming";
 
 /**
@@ -19,6 +19,11 @@ export const SMOKE_RETRY_SECONDS = 15;
  */
 export const VERIFY_ATTEMPTS = 5;
 export const VERIFY_RETRY_SECONDS = 15;
+
+/** Seconds between the migration hook's looks at its task. */
+export const MIGRATE_POLL_SECONDS = 30;
+/** `startedBy` of a migration task: who started it, as ECS lists it (up to 128 characters). */
+export const MIGRATION_STARTED_BY_PREFIX = "envstack-migrate-";
 
 /** The smoke test's details: what ECS hands the rollout hook at POST_TEST_TRAFFIC_SHIFT. */
 export interface SmokeHookDetails {
@@ -50,6 +55,8 @@ export interface RolloutHooks {
   readonly verify: pulumi.Input<string>;
   /** The hold hook's details (src/model/rollout.ts holdHookDetails); unset without holds. */
   readonly hold?: string;
+  /** The migration hook's details (src/model/rollout.ts migrateHookDetails); unset without migrations. */
+  readonly migrate?: string;
 }
 
 /**
@@ -69,10 +76,12 @@ export interface RolloutHooks {
  *
  * The smoke test runs at POST_TEST_TRAFFIC_SHIFT (test traffic on the new revision, production
  * traffic still on the old); the holds at PRODUCTION_TRAFFIC_SHIFT, which ECS invokes at every
- * step of a linear or canary shift; the post-shift verification at POST_PRODUCTION_TRAFFIC_SHIFT
+ * step of a linear or canary shift; the post-shift verification at POST_PRODUCTION_TRAFFIC_SHIFT;
+ * the migration at PRE_SCALE_UP, before the new revision starts
  * (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeploymentLifecycleHook.html).
- * The hooks are listed smoke, hold (when set), verify: the parity check reads the hold hook's
- * details at HOLD_HOOK_INDEX, and the verify hook's details carry none of its fields.
+ * The hooks are listed smoke, hold (when set), verify, migrate (when set): the parity check reads
+ * the hold hook's details at HOLD_HOOK_INDEX (the others' details carry none of its fields), and
+ * the policies find the migration by its stage.
  */
 export function ecsDeploymentConfiguration(
   deployment: DeploymentConfig,
@@ -112,6 +121,7 @@ export function ecsDeploymentConfiguration(
             hook("POST_TEST_TRAFFIC_SHIFT", hooks.smoke),
             ...(hooks.hold !== undefined ? [hook("PRODUCTION_TRAFFIC_SHIFT", hooks.hold)] : []),
             hook("POST_PRODUCTION_TRAFFIC_SHIFT", hooks.verify),
+            ...(hooks.migrate !== undefined ? [hook(MIGRATE_STAGE, hooks.migrate)] : []),
           ],
         }
       : {}),
@@ -123,9 +133,10 @@ export function ecsDeploymentConfiguration(
  * expects `hookStatus` SUCCEEDED, FAILED (roll back) or IN_PROGRESS (invoke again after
  * `callBackDelay` seconds, with the hookDetails returned)
  * (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-lifecycle-hooks.html).
- * It calls AWS with the SDK for JavaScript v3 the Node.js runtime provides, loaded only when a
- * check needs it (https://docs.aws.amazon.com/lambda/latest/dg/lambda-nodejs.html: the nodejs22.x
- * runtime includes the SDK v3); `makeHandler` takes another SDK for the tests.
+ * AWS calls go through the SDK for JavaScript v3 the Node.js runtime includes
+ * (https://docs.aws.amazon.com/lambda/latest/dg/lambda-nodejs.html#nodejs-sdk-included), loaded
+ * on first use, so the module has no dependency to bundle; `createHandler` takes other clients
+ * (the tests' fakes).
  *
  * - smoke: GET the service's health path through the load balancer with the test header; a 2xx
  *   or 3xx passes, anything else is retried, and the deployment rolls back after the last
@@ -144,6 +155,13 @@ export function ecsDeploymentConfiguration(
  *   service's rollback alarms may be in ALARM (FAILED at once) and the app's health URL must answer
  *   2xx or 3xx on production traffic (retried, FAILED after the last attempt). An alarm state it
  *   cannot read counts as a failed attempt.
+ * - migrate: at PRE_SCALE_UP (the new revision not started, the old one serving all traffic),
+ *   describe the target service revision ECS hands the hook (`targetServiceRevisionArn`) and run
+ *   one task of its task definition, in its network configuration, with the migration's command
+ *   and MIGRATION_VERSION: the migration runs exactly the image being deployed. Then look at the
+ *   task every MIGRATE_POLL_SECONDS: stopped with the container's exit code 0 passes; any other
+ *   exit (or none) fails, and ECS rolls back before any traffic moved; past timeoutMinutes the
+ *   task is stopped and the hook fails.
  * - anything else fails: an unrecognized hook never lets a revision through.
  */
 export const ROLLOUT_HOOK_SOURCE = `import http from "node:http";
@@ -180,32 +198,28 @@ function statusOf(url, headers) {
 
 const healthy = (status) => status >= 200 && status < 400;
 
-/** The SDK for JavaScript v3 as the Lambda runtime provides it. */
-async function runtimeSdk() {
-  const [ecs, cloudwatch] = await Promise.all([import("@aws-sdk/client-ecs"), import("@aws-sdk/client-cloudwatch")]);
-  return { ecs, cloudwatch };
+let runtimeClients;
+/** The runtime's SDK clients, made on first use: { ecs, cloudwatch }. */
+async function runtimeAws() {
+  if (runtimeClients === undefined) {
+    const [{ ECS }, { CloudWatch }] = await Promise.all([import("@aws-sdk/client-ecs"), import("@aws-sdk/client-cloudwatch")]);
+    runtimeClients = { ecs: new ECS({}), cloudwatch: new CloudWatch({}) };
+  }
+  return runtimeClients;
 }
 
-/** The two questions the hook asks AWS, over the given SDK's clients. */
-function awsOf({ ecs, cloudwatch }) {
-  const ecsClient = new ecs.ECSClient({});
-  const cloudwatchClient = new cloudwatch.CloudWatchClient({});
-  return {
-    // arn:<partition>:ecs:<region>:<account>:service/<cluster>/<service>
-    async rollingBack(serviceArn) {
-      const [, cluster, service] = String(serviceArn).split(":").slice(5).join(":").split("/");
-      const answer = await ecsClient.send(
-        new ecs.ListServiceDeploymentsCommand({ cluster, service, status: ROLLING_BACK }),
-      );
-      return (answer.serviceDeployments ?? []).length > 0;
-    },
-    async alarmsFiring(names) {
-      const answer = await cloudwatchClient.send(
-        new cloudwatch.DescribeAlarmsCommand({ AlarmNames: names, AlarmTypes: ["MetricAlarm"] }),
-      );
-      return (answer.MetricAlarms ?? []).filter((a) => a.StateValue === "ALARM").map((a) => a.AlarmName);
-    },
-  };
+// https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ListServiceDeployments.html
+async function rollingBack(ecs, serviceArn) {
+  // arn:<partition>:ecs:<region>:<account>:service/<cluster>/<service>
+  const [, cluster, service] = String(serviceArn).split(":").slice(5).join(":").split("/");
+  const answer = await ecs.listServiceDeployments({ cluster, service, status: ROLLING_BACK });
+  return (answer?.serviceDeployments ?? []).length > 0;
+}
+
+// https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DescribeAlarms.html
+async function alarmsFiring(cloudwatch, names) {
+  const answer = await cloudwatch.describeAlarms({ AlarmNames: names, AlarmTypes: ["MetricAlarm"] });
+  return (answer?.MetricAlarms ?? []).filter((a) => a.StateValue === "ALARM").map((a) => a.AlarmName);
 }
 
 async function smoke(details) {
@@ -217,13 +231,13 @@ async function smoke(details) {
   return { hookStatus: "IN_PROGRESS", callBackDelay: SMOKE_RETRY_SECONDS, hookDetails: { ...details, attempt } };
 }
 
-async function hold(details, event, now, aws) {
+async function hold(details, event, now, getAws) {
   const weights = event?.productionTrafficWeights ?? {};
   const share = Number(weights[event?.targetServiceRevisionArn] ?? 0);
   const holds = Array.isArray(details.holds) ? details.holds.map(Number) : [];
   if (!holds.includes(share)) return { hookStatus: "SUCCEEDED" };
   try {
-    if (await (await aws()).rollingBack(event?.serviceArn)) {
+    if (await rollingBack((await getAws()).ecs, event?.serviceArn)) {
       console.log(JSON.stringify({ check: "hold", service: details.service, share, rollingBack: true }));
       return { hookStatus: "SUCCEEDED" };
     }
@@ -240,12 +254,12 @@ async function hold(details, event, now, aws) {
   return { hookStatus: "IN_PROGRESS", callBackDelay: Math.min(60, left), hookDetails: { ...details, holdingSince: since } };
 }
 
-async function verify(details, aws) {
+async function verify(details, getAws) {
   const attempt = (Number(details.attempt) || 0) + 1;
   let firing;
   let error;
   try {
-    firing = await (await aws()).alarmsFiring(details.alarms.map(String));
+    firing = await alarmsFiring((await getAws()).cloudwatch, details.alarms.map(String));
   } catch (caught) {
     error = String(caught);
   }
@@ -257,23 +271,196 @@ async function verify(details, aws) {
   return { hookStatus: "IN_PROGRESS", callBackDelay: VERIFY_RETRY_SECONDS, hookDetails: { ...details, attempt } };
 }
 
-/** The handler over an SDK (the runtime's by default) and a clock. */
-export function makeHandler({ sdk = runtimeSdk, now = Date.now } = {}) {
-  let clients;
-  const aws = async () => (clients ??= awsOf(await sdk()));
-  return async (event) => {
-    const details = detailsOf(event);
-    if (details.check === "smoke" && typeof details.url === "string") return smoke(details);
-    if (details.check === "hold") return hold(details, event, now(), aws);
-    if (details.check === "verify" && typeof details.url === "string" && Array.isArray(details.alarms))
-      return verify(details, aws);
-    console.log(JSON.stringify({ error: "unrecognized hook details", details }));
+const MIGRATE_POLL_SECONDS = ${MIGRATE_POLL_SECONDS};
+const STARTED_BY = ${JSON.stringify(MIGRATION_STARTED_BY_PREFIX)};
+
+function reasonOf(error) {
+  return error instanceof Error ? \`\${error.name}: \${error.message}\` : String(error);
+}
+
+// RunTask: https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RunTask.html
+// DescribeServiceRevisions: https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DescribeServiceRevisions.html
+async function startMigration(details, event, now, ecs, log) {
+  const revisionArn = event?.targetServiceRevisionArn;
+  if (typeof revisionArn !== "string") {
+    log({ error: "no targetServiceRevisionArn in the hook's payload" });
     return { hookStatus: "FAILED" };
+  }
+  const described = await ecs.describeServiceRevisions({ serviceRevisionArns: [revisionArn] });
+  const revision = (described?.serviceRevisions ?? []).find((r) => r?.serviceRevisionArn === revisionArn) ?? described?.serviceRevisions?.[0];
+  if (typeof revision?.taskDefinition !== "string") {
+    log({ error: "service revision not found", revisionArn, failures: described?.failures ?? [] });
+    return { hookStatus: "FAILED" };
+  }
+  const capacity = revision.capacityProviderStrategy ?? [];
+  const run = await ecs.runTask({
+    cluster: revision.clusterArn,
+    taskDefinition: revision.taskDefinition,
+    count: 1,
+    ...(capacity.length > 0 ? { capacityProviderStrategy: capacity } : { launchType: revision.launchType ?? "FARGATE" }),
+    ...(revision.platformVersion ? { platformVersion: revision.platformVersion } : {}),
+    ...(revision.networkConfiguration ? { networkConfiguration: revision.networkConfiguration } : {}),
+    startedBy: (STARTED_BY + details.service).slice(0, 128),
+    overrides: {
+      containerOverrides: [
+        {
+          name: details.container,
+          command: details.command,
+          environment: [{ name: "MIGRATION_VERSION", value: String(details.version) }],
+        },
+      ],
+    },
+  });
+  const taskArn = run?.tasks?.[0]?.taskArn;
+  if ((run?.failures ?? []).length > 0 || typeof taskArn !== "string") {
+    log({ error: "RunTask started no task", failures: run?.failures ?? [] });
+    return { hookStatus: "FAILED" };
+  }
+  log({ started: taskArn, taskDefinition: revision.taskDefinition });
+  return {
+    hookStatus: "IN_PROGRESS",
+    callBackDelay: MIGRATE_POLL_SECONDS,
+    hookDetails: { ...details, taskArn, cluster: revision.clusterArn, startedAt: now },
   };
 }
 
-export const handler = makeHandler();
+// DescribeTasks: https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DescribeTasks.html
+// StopTask: https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_StopTask.html
+async function watchMigration(details, now, ecs, log) {
+  const { taskArn, cluster } = details;
+  const described = await ecs.describeTasks({ cluster, tasks: [taskArn] });
+  const task = (described?.tasks ?? []).find((t) => t?.taskArn === taskArn);
+  if (task === undefined) {
+    log({ error: "migration task not found", taskArn, failures: described?.failures ?? [] });
+    return { hookStatus: "FAILED" };
+  }
+  if (task.lastStatus === "STOPPED") {
+    const container = (task.containers ?? []).find((c) => c?.name === details.container);
+    const exitCode = container?.exitCode;
+    log({ taskArn, stopped: task.stoppedReason, exitCode: exitCode ?? null, reason: container?.reason });
+    return { hookStatus: exitCode === 0 ? "SUCCEEDED" : "FAILED" };
+  }
+  const waited = now - Number(details.startedAt);
+  const limit = Number(details.timeoutMinutes) * 60000;
+  if (!(waited < limit)) {
+    await ecs.stopTask({ cluster, task: taskArn, reason: \`envstack: migration exceeded \${details.timeoutMinutes} minutes\` });
+    log({ error: "migration timed out: task stopped", taskArn, waitedSeconds: Math.round(waited / 1000) });
+    return { hookStatus: "FAILED" };
+  }
+  log({ taskArn, lastStatus: task.lastStatus, waitedSeconds: Math.round(waited / 1000) });
+  return { hookStatus: "IN_PROGRESS", callBackDelay: MIGRATE_POLL_SECONDS, hookDetails: details };
+}
+
+async function migrate(details, event, now, getEcs) {
+  const log = (fields) => console.log(JSON.stringify({ check: "migrate", service: details.service, version: details.version, ...fields }));
+  if (!Array.isArray(details.command) || typeof details.container !== "string") {
+    log({ error: "migration details without command or container" });
+    return { hookStatus: "FAILED" };
+  }
+  try {
+    const ecs = await getEcs();
+    return typeof details.taskArn === "string"
+      ? await watchMigration(details, now, ecs, log)
+      : await startMigration(details, event, now, ecs, log);
+  } catch (error) {
+    // A migration under way is not abandoned on a failed look (a throttled call): it is looked at
+    // again until its timeout; past it, the hook fails whatever the look's outcome.
+    const watching =
+      typeof details.taskArn === "string" &&
+      now - Number(details.startedAt) < Number(details.timeoutMinutes) * 60000;
+    log({ error: reasonOf(error), retrying: watching });
+    if (watching) return { hookStatus: "IN_PROGRESS", callBackDelay: MIGRATE_POLL_SECONDS, hookDetails: details };
+    return { hookStatus: "FAILED" };
+  }
+}
+
+async function dispatch(event, getAws, now) {
+  const details = detailsOf(event);
+  if (details.check === "smoke" && typeof details.url === "string") return smoke(details);
+  if (details.check === "hold") return hold(details, event, now(), getAws);
+  if (details.check === "verify" && typeof details.url === "string" && Array.isArray(details.alarms))
+    return verify(details, getAws);
+  if (details.check === "migrate") return migrate(details, event, now(), async () => (await getAws()).ecs);
+  console.log(JSON.stringify({ error: "unrecognized hook details", details }));
+  return { hookStatus: "FAILED" };
+}
+
+/**
+ * The hook over its AWS clients: \`getAws\` resolves to { ecs, cloudwatch }, objects with the
+ * SDK's ECS and CloudWatch methods; \`now\` is the clock.
+ */
+export function createHandler(getAws, now = Date.now) {
+  return (event) => dispatch(event, getAws, now);
+}
+
+export const handler = createHandler(runtimeAws);
 `;
+
+/** What the migration hook may run: the environment's cluster, task definitions and roles. */
+export interface RolloutMigrations {
+  /** The environment's cluster: the only one the hook describes, runs and stops tasks in. No default. */
+  readonly clusterName: string;
+  readonly clusterArn: pulumi.Input<string>;
+  /** Task definition families of the services with migrations: the only ones it runs. No default. */
+  readonly taskFamilies: readonly string[];
+  /** The task and execution roles the tasks run with: the only roles it passes. No default. */
+  readonly taskRoleArn: pulumi.Input<string>;
+  readonly executionRoleArn: pulumi.Input<string>;
+}
+
+/**
+ * The hook role's statements for migrations, each action scoped as tightly as the Service
+ * Authorization Reference allows
+ * (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelasticcontainerservice.html):
+ * DescribeServiceRevisions on the cluster's service revisions
+ * (`service-revision/<cluster>/<service>/<id>`), RunTask on the migrating services' task
+ * definition families with the `ecs:cluster` condition, DescribeTasks and StopTask on the
+ * cluster's tasks (`task/<cluster>/<id>`, also under `ecs:cluster`); PassRole on the task and
+ * execution roles, to ECS tasks only, as RunTask requires
+ * (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-iam-roles.html,
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html).
+ */
+export function migrationStatements(
+  arn: {
+    readonly partition: pulumi.Input<string>;
+    readonly region: pulumi.Input<string>;
+    readonly accountId: pulumi.Input<string>;
+  },
+  m: RolloutMigrations,
+): Record<string, unknown>[] {
+  const ecs = (resource: string) =>
+    pulumi.interpolate`arn:${arn.partition}:ecs:${arn.region}:${arn.accountId}:${resource}`;
+  const inCluster = { ArnEquals: { "ecs:cluster": m.clusterArn } };
+  return [
+    {
+      Sid: "DescribeTheRevisionBeingDeployed",
+      Effect: "Allow",
+      Action: "ecs:DescribeServiceRevisions",
+      Resource: ecs(`service-revision/${m.clusterName}/*`),
+    },
+    {
+      Sid: "RunMigrationTasks",
+      Effect: "Allow",
+      Action: "ecs:RunTask",
+      Resource: m.taskFamilies.map((family) => ecs(`task-definition/${family}:*`)),
+      Condition: inCluster,
+    },
+    {
+      Sid: "WatchAndStopMigrationTasks",
+      Effect: "Allow",
+      Action: ["ecs:DescribeTasks", "ecs:StopTask"],
+      Resource: ecs(`task/${m.clusterName}/*`),
+      Condition: inCluster,
+    },
+    {
+      Sid: "PassTheTaskRoles",
+      Effect: "Allow",
+      Action: "iam:PassRole",
+      Resource: [m.taskRoleArn, m.executionRoleArn],
+      Condition: { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } },
+    },
+  ];
+}
 
 export interface RolloutArgs {
   /** Stack and app: physical names. No default. */
@@ -284,6 +471,8 @@ export interface RolloutArgs {
   readonly permissionsBoundaryArn: pulumi.Input<string>;
   /** The environment's ECS cluster: the hook reads its services' deployments. No default. */
   readonly clusterName: string;
+  /** What the migration hook runs. Defaults to none: the hook's role runs no task. */
+  readonly migrations?: RolloutMigrations;
 }
 
 /**
@@ -305,6 +494,7 @@ export class Rollout extends pulumi.ComponentResource {
     const tags = componentTags("rollout");
     const partition = aws.getPartitionOutput({}, { parent: this });
     const identity = aws.getCallerIdentityOutput({}, { parent: this });
+    const region = aws.getRegionOutput({}, { parent: this });
     const trust = (service: string) =>
       pulumi.jsonStringify({
         Version: "2012-10-17",
@@ -347,7 +537,7 @@ export class Rollout extends pulumi.ComponentResource {
     const execution = role(
       "rollout-hook",
       "lambda.amazonaws.com",
-      "The rollout hook's own permissions: its log group, the services' deployments and alarms",
+      "The rollout hook's own permissions: its log group, the services' deployments and alarms, migration tasks",
     );
     const functionName = physicalName(naming, "rollout-hook", 64);
     const logGroupArn = pulumi.interpolate`arn:${partition.partition}:logs:*:${identity.accountId}:log-group:${args.logGroupName}`;
@@ -371,7 +561,7 @@ export class Rollout extends pulumi.ComponentResource {
               Sid: "ReadServiceDeployments",
               Effect: "Allow",
               Action: "ecs:ListServiceDeployments",
-              Resource: pulumi.interpolate`arn:${partition.partition}:ecs:*:${identity.accountId}:service/${args.clusterName}/*`,
+              Resource: pulumi.interpolate`arn:${partition.partition}:ecs:${region.region}:${identity.accountId}:service/${args.clusterName}/*`,
             },
             {
               // The rollback alarms' states for the post-shift verification; DescribeAlarms takes
@@ -380,8 +570,18 @@ export class Rollout extends pulumi.ComponentResource {
               Sid: "ReadEnvironmentAlarms",
               Effect: "Allow",
               Action: "cloudwatch:DescribeAlarms",
-              Resource: pulumi.interpolate`arn:${partition.partition}:cloudwatch:*:${identity.accountId}:alarm:${physicalName(naming, "*", 255)}`,
+              Resource: pulumi.interpolate`arn:${partition.partition}:cloudwatch:${region.region}:${identity.accountId}:alarm:${physicalName(naming, "*", 255)}`,
             },
+            ...(args.migrations
+              ? migrationStatements(
+                  {
+                    partition: partition.partition,
+                    region: region.region,
+                    accountId: identity.accountId,
+                  },
+                  args.migrations,
+                )
+              : []),
           ],
         }),
       },
@@ -392,7 +592,7 @@ export class Rollout extends pulumi.ComponentResource {
       {
         name: functionName,
         description:
-          "Smoke-tests a new revision on test traffic, holds linear shifts, verifies after the shift",
+          "Migrates, smoke-tests a new revision on test traffic, holds linear shifts, verifies after the shift",
         runtime: "nodejs22.x",
         handler: "index.handler",
         code: new pulumi.asset.AssetArchive({

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { TEST_RULE_PRIORITIES, TRAFFIC_SHIFTING, type ServiceConfig } from "../model";
-import { AppService } from "./app-service";
+import { AppService, taskFamily } from "./app-service";
 import { componentTags, physicalName, type Naming } from "./naming";
 import { rollbackAlarmNames } from "./observability";
 import { Rollout } from "./rollout";
@@ -242,6 +242,7 @@ export class Services extends pulumi.ComponentResource {
     const shifting = Object.keys(args.services)
       .filter((s) => shiftsTraffic(args.services[s]!))
       .sort();
+    const migrating = shifting.filter((s) => args.services[s]!.migrations !== undefined);
     let rollout: Rollout | undefined;
     if (shifting.length > 0) {
       if (args.rolloutLogGroupName === undefined) {
@@ -254,6 +255,17 @@ export class Services extends pulumi.ComponentResource {
           logGroupName: args.rolloutLogGroupName,
           permissionsBoundaryArn: args.permissionsBoundaryArn,
           clusterName,
+          ...(migrating.length > 0
+            ? {
+                migrations: {
+                  clusterName,
+                  clusterArn: cluster.arn,
+                  taskFamilies: migrating.map((s) => taskFamily(naming, s)),
+                  taskRoleArn: taskRole.arn,
+                  executionRoleArn: executionRole.arn,
+                },
+              }
+            : {}),
         },
         { parent: this },
       );
@@ -278,6 +290,7 @@ export class Services extends pulumi.ComponentResource {
           memoryMb: config.memoryMb,
           desiredCount: config.desiredCount,
           deployment: config.deployment,
+          ...(config.migrations !== undefined ? { migrations: config.migrations } : {}),
           web:
             config.port && config.routing && albSg && alb && listenerArn
               ? {

@@ -24,9 +24,10 @@ import { renderText } from "./reports/text";
 
 export const PROMOTE_USAGE = `Usage: envstack promote --to <stack> [--from <stack>] [--service <name>] [--dry-run] [--summary <file>]
 
-Copies the source stack's images (services.<name>.image, pinned by digest) into the target's
-stack file, one service or all of them, and nothing else, keeping the file's comments and
-layout. Promotion goes one step forward: dev to stage, stage to prod. A service the target
+Copies the source stack's images (services.<name>.image, pinned by digest) and migration
+versions (services.<name>.migrations.version, where the target declares the service's
+migrations) into the target's stack file, one service or all of them, and nothing else,
+keeping the file's comments and layout. Promotion goes one step forward: dev to stage, stage to prod. A service the target
 does not declare yet is not promoted: declare it there first (its size, port and routing).
 
 Refuses (exit 1) when the source stack fails the gate, when an image to promote is not pinned
@@ -35,7 +36,8 @@ by digest, or when --service names a service either stack does not declare.
 Options:
       --from <stack>          The stack to promote from (default: the one before --to).
       --to <stack>            The stack to promote to (stage or prod).
-      --service <name>        Promote this service's image only (default: every service).
+      --service <name>        Promote this service's image and migration version only
+                              (default: every service).
   -n, --dry-run               Print the change without writing it.
       --summary <file>        Also write the change as Markdown, for the pull request a
                               reviewer approves (gh pr create --body-file <file>).
@@ -51,9 +53,14 @@ Options:
 
 Exit codes: 0 promoted (or nothing to change); 1 refused; 2 bad usage or invalid config.`;
 
-const imagePath = (service: string) => ["config", `${NAMESPACE}:services`, service, "image"];
+const servicePath = (service: string, ...key: string[]) => [
+  "config",
+  `${NAMESPACE}:services`,
+  service,
+  ...key,
+];
 
-export interface ImageChange {
+export interface StackFileChange {
   readonly file: string;
   readonly service: string;
   readonly before: string | undefined;
@@ -62,11 +69,14 @@ export interface ImageChange {
   readonly text: string;
 }
 
-/** The image as YAML source in the scalar style the file already uses. */
-function scalarSource(image: string, type: string | undefined): string {
-  if (type === Scalar.QUOTE_DOUBLE) return JSON.stringify(image);
-  if (type === Scalar.QUOTE_SINGLE) return `'${image.replace(/'/g, "''")}'`;
-  return image;
+/**
+ * The value as YAML source in the scalar style the file already uses; a plain scalar YAML would
+ * read as another type (a version such as 42 or 1.10) is double-quoted.
+ */
+function scalarSource(value: string, type: string | undefined): string {
+  if (type === Scalar.QUOTE_DOUBLE) return JSON.stringify(value);
+  if (type === Scalar.QUOTE_SINGLE) return `'${value.replace(/'/g, "''")}'`;
+  return parseDocument(value).toJS() === value ? value : JSON.stringify(value);
 }
 
 /**
@@ -75,34 +85,63 @@ function scalarSource(image: string, type: string | undefined): string {
  * (comments, flow lists, quoting, blank lines, the other services) stays as written. A file
  * without the key gets it added through the Document API.
  */
-export function setImage(text: string, file: string, service: string, image: string): ImageChange {
-  const IMAGE_PATH = imagePath(service);
+export function setImage(
+  text: string,
+  file: string,
+  service: string,
+  image: string,
+): StackFileChange {
+  return setServiceScalar(text, file, service, ["image"], image);
+}
+
+/**
+ * Sets `envstack:services.<service>.migrations.version` in a stack file's text, as setImage sets
+ * the image: only the scalar's bytes change. The caller sets it only where the target declares
+ * the service's migrations (their command is the target's own).
+ */
+export function setMigrationVersion(
+  text: string,
+  file: string,
+  service: string,
+  version: string,
+): StackFileChange {
+  return setServiceScalar(text, file, service, ["migrations", "version"], version);
+}
+
+function setServiceScalar(
+  text: string,
+  file: string,
+  service: string,
+  key: readonly string[],
+  value: string,
+): StackFileChange {
+  const at = servicePath(service, ...key);
   const doc = parseDocument(text);
   if (doc.errors.length > 0) {
     throw new ConfigErrors([
       new ConfigError(file, "(document)", "valid YAML", doc.errors[0]!.message.split("\n")[0]!),
     ]);
   }
-  const node = doc.getIn(IMAGE_PATH, true);
+  const node = doc.getIn(at, true);
   if (isScalar(node) && node.range) {
     const [start, end] = node.range;
     const before = typeof node.value === "string" ? node.value : String(node.value);
-    const next = `${text.slice(0, start)}${scalarSource(image, node.type)}${text.slice(end)}`;
-    const check = parseDocument(next).getIn(IMAGE_PATH);
-    if (check !== image) {
+    const next = `${text.slice(0, start)}${scalarSource(value, node.type)}${text.slice(end)}`;
+    const check = parseDocument(next).getIn(at);
+    if (check !== value) {
       throw new ConfigErrors([
         new ConfigError(
           file,
-          `${NAMESPACE}:services.${service}.image`,
+          `${NAMESPACE}:services.${service}.${key.join(".")}`,
           "a value the file can hold",
-          image,
+          value,
         ),
       ]);
     }
-    return { file, service, before, after: image, text: next };
+    return { file, service, before, after: value, text: next };
   }
-  doc.setIn(IMAGE_PATH, image);
-  return { file, service, before: undefined, after: image, text: doc.toString() };
+  doc.setIn(at, value);
+  return { file, service, before: undefined, after: value, text: doc.toString() };
 }
 
 interface PromoteArgs {
@@ -181,6 +220,13 @@ interface SummaryRow {
   readonly before: string | undefined;
   /** The image it runs after the promotion; undefined when it is not promoted. */
   readonly after: string | undefined;
+  /** The migration version before and after, when either stack migrates the service. */
+  readonly migration?: {
+    readonly before: string | undefined;
+    readonly after: string | undefined;
+    /** Why the source's version is not copied, when it is not. */
+    readonly held?: string;
+  };
 }
 
 const code = (text: string) => `\`${text.replace(/`/g, "")}\``;
@@ -194,22 +240,34 @@ export function promotionSummary(
   targetFile: string,
   rows: readonly SummaryRow[],
 ): string {
-  const changed = rows.filter((r) => r.after !== undefined && r.before !== r.after);
+  const migrated = (r: SummaryRow) =>
+    r.migration?.after !== undefined && r.migration.before !== r.migration.after;
+  const changed = rows.filter(
+    (r) => (r.after !== undefined && r.before !== r.after) || migrated(r),
+  );
+  const migration = (r: SummaryRow) => {
+    const m = r.migration;
+    if (m === undefined) return "none";
+    if (m.held !== undefined)
+      return `${m.before === undefined ? "none" : code(m.before)} (${m.held})`;
+    if (m.before === m.after) return `${code(m.after!)} unchanged`;
+    return `${m.before === undefined ? "(unset)" : code(m.before)} → ${code(m.after!)}`;
+  };
   const lines = [
     `## Promote ${args.from} → ${args.to}`,
     "",
     changed.length > 0
-      ? `${changed.length} service(s) of ${args.to} take the image ${args.from} runs, which passed the gate in ${args.from} (no mandatory violation). Only these image digests change in \`${targetFile}\`; every other setting stays ${args.to}'s.`
-      : `${args.to} already runs ${args.from}'s images: nothing changes.`,
+      ? `${changed.length} service(s) of ${args.to} take the image ${args.from} runs and the migration version it migrated to, which passed the gate in ${args.from} (no mandatory violation). Only these image digests and migration versions change in \`${targetFile}\`; every other setting stays ${args.to}'s.`
+      : `${args.to} already runs ${args.from}'s images and migration versions: nothing changes.`,
     "",
-    `| Service | ${args.to} runs now | after the merge |`,
-    "| --- | --- | --- |",
+    `| Service | ${args.to} runs now | after the merge | migration version |`,
+    "| --- | --- | --- | --- |",
     ...rows.map((r) =>
       r.after === undefined
-        ? `| ${r.service} | not declared | not promoted: declare it in ${args.to} first |`
+        ? `| ${r.service} | not declared | not promoted: declare it in ${args.to} first | — |`
         : r.before === r.after
-          ? `| ${r.service} | ${code(r.after)} | unchanged |`
-          : `| ${r.service} | ${r.before === undefined ? "(unset)" : code(r.before)} | ${code(r.after)} |`,
+          ? `| ${r.service} | ${code(r.after)} | unchanged | ${migration(r)} |`
+          : `| ${r.service} | ${r.before === undefined ? "(unset)" : code(r.before)} | ${code(r.after)} | ${migration(r)} |`,
     ),
     "",
   ];
@@ -268,7 +326,7 @@ export async function runPromote(argv: readonly string[], io: Io = processIo): P
       return EXIT.violations;
     }
     let text = readTargetFile(targetFile);
-    const changes: ImageChange[] = [];
+    const changes: StackFileChange[] = [];
     const lines: string[] = [];
     const rows: SummaryRow[] = [];
     for (const service of selected) {
@@ -281,30 +339,77 @@ export async function runPromote(argv: readonly string[], io: Io = processIo): P
         continue;
       }
       const change = setImage(text, targetFile, service, source.services[service]!.image);
-      rows.push({ service, before: change.before, after: change.after });
       if (change.before === change.after) {
         lines.push(
           `${displayPath(targetFile)}: ${key}: already ${args.from}'s (${change.after})\n`,
         );
-        continue;
+      } else {
+        text = change.text;
+        changes.push(change);
+        lines.push(
+          `${displayPath(targetFile)}: ${key} (${args.from} → ${args.to})\n` +
+            `  - ${change.before ?? "(unset)"}\n` +
+            `  + ${change.after}\n`,
+        );
       }
-      text = change.text;
-      changes.push(change);
-      lines.push(
-        `${displayPath(targetFile)}: ${key} (${args.from} → ${args.to})\n` +
-          `  - ${change.before ?? "(unset)"}\n` +
-          `  + ${change.after}\n`,
-      );
+      // The migration version travels with the image: the target migrates to what the source did.
+      const version = source.services[service]!.migrations?.version;
+      const current = target.services[service]!.migrations?.version;
+      const versionKey = `${NAMESPACE}:services.${service}.migrations.version`;
+      let migration: SummaryRow["migration"];
+      if (version === undefined) {
+        migration =
+          current === undefined
+            ? undefined
+            : { before: current, after: current, held: `${args.from} declares no migration` };
+        if (current !== undefined)
+          lines.push(
+            `${displayPath(targetFile)}: ${versionKey}: not promoted: ${args.from} declares no migration for ${service} (remove ${args.to}'s, or declare it in ${args.from})\n`,
+          );
+      } else if (current === undefined) {
+        migration = {
+          before: undefined,
+          after: undefined,
+          held: `declare services.${service}.migrations in ${args.to} first`,
+        };
+        lines.push(
+          `${displayPath(targetFile)}: ${versionKey}: not promoted: ${args.to} declares no migrations for service ${service} (declare them there first: their command)\n`,
+        );
+      } else {
+        const step = setMigrationVersion(text, targetFile, service, version);
+        migration = { before: step.before, after: step.after };
+        if (step.before === step.after) {
+          lines.push(
+            `${displayPath(targetFile)}: ${versionKey}: already ${args.from}'s (${step.after})\n`,
+          );
+        } else {
+          text = step.text;
+          changes.push(step);
+          lines.push(
+            `${displayPath(targetFile)}: ${versionKey} (${args.from} → ${args.to})\n` +
+              `  - ${step.before ?? "(unset)"}\n` +
+              `  + ${step.after}\n`,
+          );
+        }
+      }
+      rows.push({
+        service,
+        before: change.before,
+        after: change.after,
+        ...(migration !== undefined ? { migration } : {}),
+      });
     }
     io.stdout(lines.join(""));
     if (args.summary !== undefined) {
       emit(io, promotionSummary(args, displayPath(targetFile), rows), args.summary);
     }
     if (changes.length === 0) {
-      io.stdout(`${args.to} already runs ${args.from}'s images; nothing to promote.\n`);
+      io.stdout(
+        `${args.to} already runs ${args.from}'s images and migration versions; nothing to promote.\n`,
+      );
       return EXIT.ok;
     }
-    // The target must stay valid with the new images; refuse rather than write a broken file.
+    // The target must stay valid with the new values; refuse rather than write a broken file.
     parseSpec(args.to, readStackConfigText(text, targetFile), targetFile);
     if (args.dryRun) {
       io.stdout("Dry run: nothing written.\n");

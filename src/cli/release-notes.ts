@@ -22,7 +22,7 @@ import { defaultProjectDir } from "../engine/paths";
 export const RELEASE_NOTES_USAGE = `Usage: envstack release-notes --stack <name> --tag <tag> --commit <sha> [options]
 
 Prints the record of a release, in Markdown, for the GitHub release the deploy job creates: the
-image digest of every service the stack runs, the deployment of the stack before it that ran those
+image digest and migration version of every service the stack runs, the deployment of the stack before it that ran those
 digests, and who approved the deployment. GitHub appends the changes since the previous release
 (\`gh release create --generate-notes\`).
 
@@ -106,6 +106,8 @@ export interface ReleaseRecord {
   readonly commit: string;
   /** Every service's image, as the released stack file names it. */
   readonly images: Readonly<Record<string, string>>;
+  /** The migration version of each service that migrates, as the released stack file names it. */
+  readonly migrations?: Readonly<Record<string, string>>;
   /** The stack promoted from, when there is one. */
   readonly source?: StackName;
   /** The source stack's deployment that ran these images, when one was found. */
@@ -172,11 +174,14 @@ export function releaseNotesMarkdown(record: ReleaseRecord): string {
     "",
     `Deployed from commit \`${record.commit}\`.`,
     "",
-    "| Service | Image |",
-    "| --- | --- |",
+    "| Service | Image | Migration version |",
+    "| --- | --- | --- |",
     ...Object.entries(record.images)
       .sort(([a], [b]) => a.localeCompare(b))
-      .map(([name, image]) => `| ${cell(name)} | \`${cell(image)}\` |`),
+      .map(([name, image]) => {
+        const version = record.migrations?.[name];
+        return `| ${cell(name)} | \`${cell(image)}\` | ${version === undefined ? "none" : `\`${cell(version)}\``} |`;
+      }),
     "",
   ];
   if (record.source !== undefined) {
@@ -262,8 +267,12 @@ export function runReleaseNotes(argv: readonly string[], io: Io = processIo): nu
         `--commit: expected a full 40-hex commit SHA, found ${JSON.stringify(commit)}`,
       );
     }
-    const images = imagesOf(
-      loadSpecFromFile(stackFileOf(stackFiles(projectDir), stack), stack).services,
+    const released = loadSpecFromFile(stackFileOf(stackFiles(projectDir), stack), stack);
+    const images = imagesOf(released.services);
+    const migrations = Object.fromEntries(
+      Object.entries(released.services).flatMap(([name, s]) =>
+        s.migrations === undefined ? [] : [[name, s.migrations.version] as const],
+      ),
     );
     const approvals =
       values.approvals !== undefined
@@ -311,6 +320,7 @@ export function runReleaseNotes(argv: readonly string[], io: Io = processIo): nu
       tag,
       commit,
       images,
+      migrations,
       ...(source !== undefined ? { source } : {}),
       ...validation,
       approvers: approversOf(approvals, stack),

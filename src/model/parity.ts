@@ -1,4 +1,4 @@
-import { ECS_STRATEGIES, HOLD_HOOK_INDEX } from "./rollout";
+import { ECS_STRATEGIES, HOLD_HOOK_INDEX, MIGRATE_STAGE, hookDetailsAt } from "./rollout";
 import { DEFAULT_RULE_PRIORITY, type EnvstackConfig, type RoutingConfig } from "./schema";
 
 /** The placeholder for a service's name in per-service parity keys: `services.<name>.cpu`. */
@@ -32,6 +32,11 @@ export type Measure =
       readonly unlessSet?: readonly ResourceFilter[];
       /** When the property holds a JSON document (a hook's details): the path within it. */
       readonly json?: string;
+      /**
+       * When `path` is an ECS service's deploymentConfiguration: the hookDetails of its lifecycle
+       * hook at this stage are read (then `json` within them), wherever the hook sits in the list.
+       */
+      readonly hookAt?: string;
     }
   /** The largest value: the one resource holding it is measured (the live colour's capacity). */
   | { readonly kind: "max"; readonly path: string }
@@ -114,6 +119,11 @@ const holdHook = (field: string): ParityObservation => ({
     path: `deploymentConfiguration.lifecycleHooks.${HOLD_HOOK_INDEX}.hookDetails`,
     json: field,
   },
+});
+/** A value of the migration hook's details (the ECS service's hook at PRE_SCALE_UP, when set). */
+const migrateHook = (field: string): ParityObservation => ({
+  type: ECS_SERVICE,
+  measure: { kind: "value", path: "deploymentConfiguration", hookAt: MIGRATE_STAGE, json: field },
 });
 const rolloutOf = (c: EnvstackConfig, name: string | undefined) =>
   name === undefined ? undefined : c.services[name]?.deployment;
@@ -300,6 +310,22 @@ export const PARITY: readonly ParityAttribute[] = [
     rule: "must-equal",
     note: "Same time at each hold.",
     observed: holdHook("holdMinutes"),
+  },
+  {
+    key: `services.${SERVICE}.migrations.command`,
+    rule: "must-equal",
+    note: "Same migration, run the same way: the command of the migration hook on the ECS service (set in both or in neither).",
+    observed: migrateHook("command"),
+  },
+  {
+    key: `services.${SERVICE}.migrations.version`,
+    rule: "may-differ",
+    note: "The promotion policy governs it: prod migrates to the version committed for stage.",
+  },
+  {
+    key: `services.${SERVICE}.migrations.timeoutMinutes`,
+    rule: "may-differ",
+    note: "Prod's data may take longer to migrate than stage's.",
   },
   {
     key: `services.${SERVICE}.image`,
@@ -548,7 +574,8 @@ function eachInstance(
   for (const r of resources.filter((x) => x.type === observation.type)) {
     try {
       if (!(observation.where ?? []).every((f) => matches(r, f))) continue;
-      const raw = readPath(r.props, m.path);
+      const at = readPath(r.props, m.path);
+      const raw = m.hookAt === undefined ? at : hookDetailsAt(at, m.hookAt);
       const value = m.json === undefined ? raw : readPath(parseJson(raw), m.json);
       const optional = m.unlessSet !== undefined && m.unlessSet.every((f) => matches(r, f));
       if (!optional) required += 1;

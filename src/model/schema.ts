@@ -289,6 +289,41 @@ export const routingSchema = z.strictObject({
     .optional(),
 });
 
+/** `MIGRATION_VERSION`: the schema version a migration brings the database to. */
+export const MIGRATION_VERSION = /^[A-Za-z0-9._-]{1,64}$/;
+/** Minutes a migration may run when `timeoutMinutes` is unset. */
+export const DEFAULT_MIGRATION_TIMEOUT_MINUTES = 30;
+/**
+ * RunTask takes at most 8192 characters of overrides, JSON formatting included
+ * (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RunTask.html, `overrides`): the
+ * command keeps well within it, leaving room for the container's name and MIGRATION_VERSION.
+ */
+export const MAX_MIGRATION_COMMAND_CHARS = 4096;
+
+/**
+ * A service's database migration: a one-off ECS task of the revision being deployed, run with
+ * `command` and `MIGRATION_VERSION` before the revision starts (the rollout hook at PRE_SCALE_UP).
+ */
+export const migrationsSchema = z.strictObject({
+  /** The container's command for the migration, one argument per item. No default. */
+  command: z
+    .array(z.string().min(1, { error: "a non-empty argument" }), {
+      error: 'a list of command arguments such as ["./migrate", "up"]',
+    })
+    .min(1, { error: "at least one argument (the migration tool)" })
+    .refine((c) => JSON.stringify(c).length <= MAX_MIGRATION_COMMAND_CHARS, {
+      error: `a command of at most ${MAX_MIGRATION_COMMAND_CHARS} characters as JSON (RunTask's overrides hold 8192)`,
+    }),
+  /** The schema version the migration brings the database to, passed as MIGRATION_VERSION. */
+  version: z
+    .string({ error: 'a version string such as "2024.06.1" or "42"' })
+    .regex(MIGRATION_VERSION, {
+      error: 'a version of 1 to 64 letters, digits, ".", "_" and "-", such as "2024.06.1" or "42"',
+    }),
+  /** Minutes the migration may run before it is stopped and the deployment rolled back. */
+  timeoutMinutes: int(1, 1440).optional(),
+});
+
 export const serviceSchema = z.strictObject({
   image,
   cpu: z.union(
@@ -302,6 +337,8 @@ export const serviceSchema = z.strictObject({
   /** Which requests reach the service; only with a port. */
   routing: routingSchema.optional(),
   deployment: deploymentSchema,
+  /** The database migration run before each rollout; only with blue-green, canary or linear. */
+  migrations: migrationsSchema.optional(),
 });
 
 export const servicesSchema = z
@@ -429,6 +466,7 @@ export type ServiceConfig = EnvstackConfig["services"][string];
 export type DeploymentConfig = ServiceConfig["deployment"];
 export type RoutingConfig = NonNullable<ServiceConfig["routing"]>;
 export type PortConfig = NonNullable<ServiceConfig["port"]>;
+export type MigrationsConfig = NonNullable<ServiceConfig["migrations"]>;
 export type ObservabilityConfig = EnvstackConfig["observability"];
 export type AccessConfig = EnvstackConfig["access"];
 export type GithubConfig = EnvstackConfig["github"];
@@ -688,6 +726,16 @@ function rolloutIssues(
       path: at("deployment", "strategy"),
       expected: `rolling for a service without a port (${strategy} shifts load balancer traffic between two target groups; a worker takes none)`,
       found: strategy,
+    });
+  }
+  if (service.migrations !== undefined && !TRAFFIC_SHIFTING.includes(strategy)) {
+    // ECS runs lifecycle hooks in BLUE_GREEN, CANARY and LINEAR deployments only
+    // (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-lifecycle-hooks.html,
+    // https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeploymentConfiguration.html).
+    issues.push({
+      path: at("migrations"),
+      expected: `no migrations with strategy ${strategy}: migrations run from the rollout hook at PRE_SCALE_UP, and ECS runs lifecycle hooks only in blue-green, canary and linear deployments (give the service a port and one of those strategies)`,
+      found: service.migrations,
     });
   }
   const holds = deployment.holds;

@@ -41,6 +41,7 @@ describe("the environment's permissions boundary", () => {
       ["CreateResourcesTaggedForThisEnvironment", "Allow"],
       ["DenyRetaggingOtherEnvironments", "Deny"],
       ["TaskDefinitionsInRegion", "Allow"],
+      ["StopTasksInThisEnvironmentsClusters", "Allow"],
       ["ParametersSecretsAndLogsUnderTheEnvironmentPath", "Allow"],
       ["ReadRdsManagedSecrets", "Allow"],
       ["UseKeysTaggedForThisEnvironment", "Allow"],
@@ -97,6 +98,22 @@ describe("the environment's permissions boundary", () => {
       "UseKeysTaggedForThisEnvironment",
       "GrantKeysTaggedForThisEnvironmentToServices",
     ]);
+  });
+
+  it("stops only tasks of the environment's clusters (the migration task carries no tags)", () => {
+    expect(statement("StopTasksInThisEnvironmentsClusters")).toEqual({
+      Sid: "StopTasksInThisEnvironmentsClusters",
+      Effect: "Allow",
+      Action: "ecs:StopTask",
+      Resource: `arn:aws:ecs:eu-west-1:${ACCOUNT}:task/trading-dev-*/*`,
+    });
+    // The migration hook's other actions: reads bounded by region, RunTask by the task
+    // definition's env/app tags, PassRole by the environment's role names.
+    expect(statement("DescribeInRegion").Action).toEqual(expect.arrayContaining(["ecs:Describe*"]));
+    expect(statement("OperateResourcesTaggedForThisEnvironment").Action).toContain("ecs:*");
+    expect(statement("PassOnlyThisEnvironmentsRoles").Condition).toEqual({
+      StringEquals: { "iam:PassedToService": expect.arrayContaining(["ecs-tasks.amazonaws.com"]) },
+    });
   });
 
   it("reaches parameters, secrets and log groups only under /<stack>/<app>/", () => {

@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { POLICY_CATALOG } from "../../policies/catalog";
-import { promotionSummary, setImage } from "../../src/cli/promote";
+import { promotionSummary, setImage, setMigrationVersion } from "../../src/cli/promote";
 import { loadSpecFromFile, type StackName } from "../../src/model";
 import { editFile, runCli, scratchProject } from "./helpers";
 
@@ -23,27 +23,53 @@ const STAGE_WORKER = `123456789012.dkr.ecr.${SAMPLE.region}.amazonaws.com/${SAMP
 describe("promotionSummary", () => {
   it("shows each service as changed, unchanged or not promoted", () => {
     const text = promotionSummary({ from: "stage", to: "prod" }, "Pulumi.prod.yaml", [
-      { service: "api", before: "r/api@sha256:1", after: "r/api@sha256:2" },
+      {
+        service: "api",
+        before: "r/api@sha256:1",
+        after: "r/api@sha256:2",
+        migration: { before: "41", after: "42" },
+      },
       { service: "worker", before: "r/w@sha256:3", after: "r/w@sha256:3" },
+      {
+        service: "jobs",
+        before: "r/j@sha256:4",
+        after: "r/j@sha256:4",
+        migration: { before: "7", after: "8" },
+      },
+      {
+        service: "admin",
+        before: "r/a@sha256:5",
+        after: "r/a@sha256:5",
+        migration: { before: "3", after: "3" },
+      },
+      {
+        service: "search",
+        before: "r/s@sha256:6",
+        after: "r/s@sha256:6",
+        migration: { before: undefined, after: undefined, held: "declare it in prod first" },
+      },
       { service: "web", before: undefined, after: undefined },
     ]);
     expect(text.split("\n")).toEqual([
       "## Promote stage → prod",
       "",
-      "1 service(s) of prod take the image stage runs, which passed the gate in stage (no mandatory violation). Only these image digests change in `Pulumi.prod.yaml`; every other setting stays prod's.",
+      "2 service(s) of prod take the image stage runs and the migration version it migrated to, which passed the gate in stage (no mandatory violation). Only these image digests and migration versions change in `Pulumi.prod.yaml`; every other setting stays prod's.",
       "",
-      "| Service | prod runs now | after the merge |",
-      "| --- | --- | --- |",
-      "| api | `r/api@sha256:1` | `r/api@sha256:2` |",
-      "| worker | `r/w@sha256:3` | unchanged |",
-      "| web | not declared | not promoted: declare it in prod first |",
+      "| Service | prod runs now | after the merge | migration version |",
+      "| --- | --- | --- | --- |",
+      "| api | `r/api@sha256:1` | `r/api@sha256:2` | `41` → `42` |",
+      "| worker | `r/w@sha256:3` | unchanged | none |",
+      "| jobs | `r/j@sha256:4` | unchanged | `7` → `8` |",
+      "| admin | `r/a@sha256:5` | unchanged | `3` unchanged |",
+      "| search | `r/s@sha256:6` | unchanged | none (declare it in prod first) |",
+      "| web | not declared | not promoted: declare it in prod first | — |",
       "",
     ]);
     expect(
       promotionSummary({ from: "stage", to: "prod" }, "f", [
-        { service: "api", before: "a", after: "a" },
+        { service: "api", before: "a", after: "a", migration: { before: "1", after: "1" } },
       ]),
-    ).toContain("prod already runs stage's images: nothing changes.");
+    ).toContain("prod already runs stage's images and migration versions: nothing changes.");
   });
 });
 
@@ -94,13 +120,54 @@ describe("setImage", () => {
   });
 });
 
+describe("setMigrationVersion", () => {
+  const text = [
+    "config:",
+    "  envstack:services:",
+    "    api:",
+    "      migrations:",
+    '        command: ["./migrate", "up"]',
+    "        version: v7 # the schema",
+    "    web: { migrations: { command: [m], version: '3' } }",
+    "",
+  ].join("\n");
+
+  it("changes only the version scalar, quoting one YAML would read as a number", () => {
+    const change = setMigrationVersion(text, "Pulumi.prod.yaml", "api", "42");
+    expect([change.before, change.after]).toEqual(["v7", "42"]);
+    expect(changedLines(text, change.text)).toEqual([
+      ["        version: v7 # the schema", '        version: "42" # the schema'],
+    ]);
+    expect(changedLines(text, setMigrationVersion(text, "f", "api", "v8").text)).toEqual([
+      ["        version: v7 # the schema", "        version: v8 # the schema"],
+    ]);
+  });
+
+  it("keeps a flow map's quoting", () => {
+    expect(changedLines(text, setMigrationVersion(text, "f", "web", "4").text)).toEqual([
+      [
+        "    web: { migrations: { command: [m], version: '3' } }",
+        "    web: { migrations: { command: [m], version: '4' } }",
+      ],
+    ]);
+  });
+});
+
 describe("envstack promote (end to end)", () => {
-  it("copies dev's digests into stage, service by service, and nothing else", async () => {
+  it("copies dev's digests and migration versions into stage, service by service, and nothing else", async () => {
     const dir = scratchProject();
     const target = path.join(dir, "Pulumi.stage.yaml");
+    const stageVersion = loadSpecFromFile(target, "stage").services["api"]!.migrations!.version;
+    const devVersion = `${stageVersion}.1`;
+    editFile(
+      path.join(dir, "Pulumi.dev.yaml"),
+      `version: "${stageVersion}"`,
+      `version: "${devVersion}"`,
+    );
     const before = fs.readFileSync(target, "utf8");
     const change = (key: string, from: string, to: string) =>
       `${target}: envstack:services.${key}.image (dev → stage)\n  - ${from}\n  + ${to}\n`;
+    const migration = `${target}: envstack:services.api.migrations.version (dev → stage)\n  - ${stageVersion}\n  + ${devVersion}\n`;
     const dry = await runCli([
       "promote",
       "--from",
@@ -115,6 +182,7 @@ describe("envstack promote (end to end)", () => {
     expect(dry.code).toBe(0);
     expect(dry.stdout).toBe(
       change("api", STAGE_IMAGE, DEV_IMAGE) +
+        migration +
         change("worker", STAGE_WORKER, DEV_WORKER) +
         "Dry run: nothing written.\n",
     );
@@ -124,12 +192,14 @@ describe("envstack promote (end to end)", () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toBe(
       change("api", STAGE_IMAGE, DEV_IMAGE) +
+        migration +
         change("worker", STAGE_WORKER, DEV_WORKER) +
         `Wrote ${target}.\n`,
     );
     const after = fs.readFileSync(target, "utf8");
     expect(changedLines(before, after)).toEqual([
       [`      image: ${STAGE_IMAGE}`, `      image: ${DEV_IMAGE}`],
+      [`        version: "${stageVersion}"`, `        version: "${devVersion}"`],
       [`      image: ${STAGE_WORKER}`, `      image: ${DEV_WORKER}`],
     ]);
     expect(after).toContain("# Promoted from dev; prod receives exactly these digests");
@@ -138,8 +208,9 @@ describe("envstack promote (end to end)", () => {
     expect(again.code).toBe(0);
     expect(again.stdout).toBe(
       `${target}: envstack:services.api.image: already dev's (${DEV_IMAGE})\n` +
+        `${target}: envstack:services.api.migrations.version: already dev's (${devVersion})\n` +
         `${target}: envstack:services.worker.image: already dev's (${DEV_WORKER})\n` +
-        "stage already runs dev's images; nothing to promote.\n",
+        "stage already runs dev's images and migration versions; nothing to promote.\n",
     );
   });
 
@@ -190,8 +261,37 @@ describe("envstack promote (end to end)", () => {
       expect(text).toContain(`| ${name} | \`${stage[name]!.image}\` | \`${service.image}\` |`);
     }
     expect(text).toContain(
-      `Only these image digests change in \`${path.join(dir, "Pulumi.stage.yaml")}\``,
+      `Only these image digests and migration versions change in \`${path.join(dir, "Pulumi.stage.yaml")}\``,
     );
+    for (const [name, service] of Object.entries(stage)) {
+      if (service.migrations === undefined) continue;
+      expect(text).toContain(`| \`${service.migrations.version}\` unchanged |`);
+      expect(text.split("\n").find((l) => l.startsWith(`| ${name} |`))).toMatch(/unchanged \|$/);
+    }
+  });
+
+  it("holds the version back where the target declares no migrations for the service", async () => {
+    const dir = scratchProject();
+    const target = path.join(dir, "Pulumi.stage.yaml");
+    const text = fs.readFileSync(target, "utf8");
+    fs.writeFileSync(target, text.replace(/\n\s+migrations:\n\s+command: .*\n\s+version: .*/, ""));
+    const before = fs.readFileSync(target, "utf8");
+    const run = await runCli([
+      "promote",
+      "--to",
+      "stage",
+      "--service",
+      "api",
+      "--project-dir",
+      dir,
+    ]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(
+      `${target}: envstack:services.api.migrations.version: not promoted: stage declares no migrations for service api (declare them there first: their command)\n`,
+    );
+    expect(changedLines(before, fs.readFileSync(target, "utf8"))).toEqual([
+      [`      image: ${STAGE_IMAGE}`, `      image: ${DEV_IMAGE}`],
+    ]);
   });
 
   it("refuses a --summary it cannot write before running anything", async () => {

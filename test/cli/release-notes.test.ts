@@ -179,7 +179,24 @@ describe("releaseNotesMarkdown", () => {
     });
     expect(text).toContain(`**Not validated in ${source}:** no successful deployment.`);
     expect(text).toContain(`**No approval of the ${released} deployment is recorded`);
-    expect(text).toContain("| api | `r/api@sha256:1` |");
+    expect(text).toContain("| api | `r/api@sha256:1` | none |");
+  });
+
+  it("lists each service's migration version beside its image, none for a service without", () => {
+    const text = releaseNotesMarkdown({
+      stack: released,
+      tag: TAG,
+      commit: "a".repeat(40),
+      images: { worker: "r/worker@sha256:2", api: "r/api@sha256:1" },
+      migrations: { api: "2024.06.1" },
+      approvers: [],
+    });
+    expect(text.split("\n").filter((l) => l.startsWith("|"))).toEqual([
+      "| Service | Image | Migration version |",
+      "| --- | --- | --- |",
+      "| api | `r/api@sha256:1` | `2024.06.1` |",
+      "| worker | `r/worker@sha256:2` | none |",
+    ]);
   });
 });
 
@@ -213,6 +230,13 @@ describe("envstack release-notes", () => {
     )) {
       expect(out.stdout).toContain(image);
     }
+    const services = loadSpecFromFile(path.join(dir, stackFileName(released)), released).services;
+    for (const [name, service] of Object.entries(services)) {
+      expect(out.stdout).toContain(
+        `| ${name} | \`${service.image}\` | ${service.migrations ? `\`${service.migrations.version}\`` : "none"} |`,
+      );
+    }
+    expect(Object.values(services).some((s) => s.migrations !== undefined)).toBe(true);
     expect(out.stdout).toContain(
       `Validated in ${source} by the deployment of \`${sourceCommit}\` (https://github.com/o/r/actions/runs/${sourceCommit.slice(0, 4)})`,
     );

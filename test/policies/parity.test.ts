@@ -143,3 +143,113 @@ describe("dev-follows-stage-versions", () => {
     ]);
   });
 });
+
+describe("stage-mirrors-prod on migrations", () => {
+  const ECS_SVC = "aws:ecs/service:Service";
+  interface Hook {
+    lifecycleStages: string[];
+    hookDetails: string;
+  }
+  /** The ECS services running migrations in a stack's fixtures. */
+  const migrating = (fixtures: readonly Fixture[]) =>
+    fixtures.filter(
+      (f) =>
+        f.type === ECS_SVC &&
+        (
+          (f.props["deploymentConfiguration"] as { lifecycleHooks?: Hook[] }).lifecycleHooks ?? []
+        ).some((h) => h.lifecycleStages.includes("PRE_SCALE_UP")),
+    );
+  /** The stack's fixtures with each migration hook's details edited (or the hook removed). */
+  async function withMigrationHooks(
+    stack: StackName,
+    edit: (details: Record<string, unknown>) => Record<string, unknown> | undefined,
+  ): Promise<Fixture[]> {
+    return (await stackFixtures(stack)).map((f) => {
+      if (!migrating([f]).length) return f;
+      const config = f.props["deploymentConfiguration"] as { lifecycleHooks: Hook[] };
+      const hooks = config.lifecycleHooks.flatMap((h) => {
+        if (!h.lifecycleStages.includes("PRE_SCALE_UP")) return [h];
+        const next = edit(JSON.parse(h.hookDetails) as Record<string, unknown>);
+        return next === undefined ? [] : [{ ...h, hookDetails: JSON.stringify(next) }];
+      });
+      return {
+        ...f,
+        props: { ...f.props, deploymentConfiguration: { ...config, lifecycleHooks: hooks } },
+      };
+    });
+  }
+  const prodFile = (edit: (text: string) => string) => {
+    const file = path.join(tmp, `Pulumi.prod.${Math.random().toString(36).slice(2)}.yaml`);
+    fs.writeFileSync(file, edit(fs.readFileSync(path.join(ROOT, "Pulumi.prod.yaml"), "utf8")));
+    return file;
+  };
+
+  it("runs the committed stacks' migrations from the ECS services' PRE_SCALE_UP hooks", async () => {
+    for (const stack of ["stage", "prod"] as const)
+      expect(migrating(await stackFixtures(stack)).length).toBeGreaterThan(0);
+  });
+
+  it("reports a migration command hand-edited in stage's code, on its ECS service", async () => {
+    const fixtures = await withMigrationHooks("stage", (d) => ({ ...d, command: ["./other"] }));
+    const [svc] = migrating(fixtures);
+    const service = (svc!.props["tags"] as Record<string, string>)["service"]!;
+    expect(await checkStack("stage", "stage-mirrors-prod", fixtures, committed())).toEqual([
+      {
+        message: `Set services.${service}.migrations.command to ["./migrate","up"] on ${svc!.name}: stage must mirror prod (stage declares ["./other"]).`,
+        enforcementLevel: "mandatory",
+        urn: urnOf("stage", ECS_SVC, svc!.name),
+      },
+    ]);
+  });
+
+  it("reports prod's migration hook removed in code against its committed file", async () => {
+    const before = migrating(await stackFixtures("prod"));
+    const fixtures = await withMigrationHooks("prod", () => undefined);
+    const found = await checkStack("prod", "stage-mirrors-prod", fixtures, committed());
+    expect(found.map((v) => [v.message, v.urn])).toEqual(
+      before.map((svc) => [
+        `Set services.${(svc.props["tags"] as Record<string, string>)["service"]}.migrations.command to ["./migrate","up"] on ${svc.name}: prod must match its committed Pulumi.prod.yaml (prod declares nothing).`,
+        urnOf("prod", ECS_SVC, svc.name),
+      ]),
+    );
+  });
+
+  it("reports stage's config running another command than prod's, or none", async () => {
+    const fixtures = await stackFixtures("stage");
+    const [svc] = migrating(fixtures);
+    const other = prodFile((t) =>
+      t.replace('command: ["./migrate", "up"]', 'command: ["./migrate", "up", "--all"]'),
+    );
+    expect(
+      (await checkStack("stage", "stage-mirrors-prod", fixtures, committed({ prod: other }))).map(
+        (v) => v.message,
+      ),
+    ).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^Set services\\.\\w+\\.migrations\\.command to \\["\\./migrate","up","--all"\\] on ${svc!.name}: stage must mirror prod \\(stage declares \\["\\./migrate","up"\\]\\)\\.$`,
+        ),
+      ),
+    ]);
+    const none = prodFile((t) => t.replace(/\n\s+migrations:\n\s+command: .*\n\s+version: .*/, ""));
+    expect(
+      (await checkStack("stage", "stage-mirrors-prod", fixtures, committed({ prod: none }))).map(
+        (v) => v.message,
+      ),
+    ).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^Set services\\.\\w+\\.migrations\\.command to nothing on ${svc!.name}: stage must mirror prod`,
+        ),
+      ),
+    ]);
+  });
+
+  it("lets the version differ: promotion governs it", async () => {
+    const fixtures = await withMigrationHooks("stage", (d) => ({ ...d, version: "0.0.1" }));
+    const newer = prodFile((t) => t.replace(/(\n\s+version: ).*/, '$1"9.9.9"'));
+    expect(
+      await checkStack("stage", "stage-mirrors-prod", fixtures, committed({ prod: newer })),
+    ).toEqual([]);
+  });
+});

@@ -243,6 +243,7 @@ describe("hand edits to the stage stack's resources", () => {
         lifecycleHooks: [
           config.lifecycleHooks[0],
           { ...config.lifecycleHooks[1], hookDetails: JSON.stringify({ ...hold, holds: [50] }) },
+          ...config.lifecycleHooks.slice(2),
         ],
       },
     });

@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { environments, type StackName } from "../../src/model";
+import { environments, migrateHookDetails, type StackName } from "../../src/model";
 import { parseSuppressedMessage } from "../../policies/catalog";
 import { stackFileKey } from "../../policies/baselines";
 import { stageMirrorsProd } from "../../policies/parity";
@@ -507,6 +507,164 @@ describe("promotion", () => {
     expect(found.map((v) => v.message)).toEqual([
       `Fix the stage baseline before this check can run: ${path.join(tmp, "stage-missing.yaml")}: (file): expected a readable stack file, found ENOENT`,
     ]);
+  });
+
+  describe("the migration version, promoted like the digest", () => {
+    const ECS_SVC = "aws:ecs/service:Service";
+    const production = environments().production;
+    const rehearsal = environments().previous(production)!;
+    const development = environments().previous(rehearsal)!;
+    const image = `${repo}@${digest("1")}`;
+    /** A committed stack file with the api's migration version set, or its migrations removed. */
+    const withVersion = (stack: StackName, version: string | null) => {
+      const file = stackFile(stack, image);
+      const text = fs.readFileSync(file, "utf8");
+      fs.writeFileSync(
+        file,
+        version === null
+          ? text.replace(/\n\s+migrations:\n\s+command: .*\n\s+version: .*/, "")
+          : text.replace(/(\n\s+version: ).*/, `$1"${version}"`),
+      );
+      return file;
+    };
+    /** An ECS service as the program declares it: smoke hook, then the migration hook if any. */
+    const ecsService = (name: string, service: string, version?: string): Fixture => ({
+      type: ECS_SVC,
+      name,
+      props: {
+        tags: { component: "service", service },
+        deploymentConfiguration: {
+          strategy: "BLUE_GREEN",
+          lifecycleHooks: [
+            { lifecycleStages: ["POST_TEST_TRAFFIC_SHIFT"], hookDetails: "{}" },
+            ...(version === undefined
+              ? []
+              : [
+                  {
+                    lifecycleStages: ["PRE_SCALE_UP"],
+                    hookDetails: migrateHookDetails(service, {
+                      command: ["./migrate", "up"],
+                      version,
+                    }),
+                  },
+                ]),
+          ],
+        },
+      },
+    });
+    const check = (stack: StackName, fixtures: Fixture[], ...files: string[]) =>
+      checkStack(
+        stack,
+        stack === production ? "prod-runs-stage-digest" : "stage-runs-dev-digest",
+        fixtures,
+        config(...files),
+      );
+
+    it("passes prod migrating to stage's version, a worker running none", async () => {
+      const found = await check(
+        production,
+        [ecsService("api-svc", "api", "7"), ecsService("worker-svc", "worker")],
+        withVersion(rehearsal, "7"),
+        withVersion(production, "7"),
+      );
+      expect(found).toEqual([]);
+    });
+
+    it("reports prod's committed version differing from stage's, mandatory", async () => {
+      const found = await check(
+        production,
+        [ecsService("api-svc", "api", "8")],
+        withVersion(rehearsal, "7"),
+        withVersion(production, "8"),
+      );
+      expect(found).toEqual([
+        {
+          message: `Set services.api.migrations.version to 7: ${production} migrates to exactly the version committed for ${rehearsal} (${production} declares 8).`,
+          enforcementLevel: "mandatory",
+        },
+      ]);
+    });
+
+    it("reports a migration hook hand-edited in code, on the ECS service", async () => {
+      const found = await check(
+        production,
+        [ecsService("api-svc", "api", "9")],
+        withVersion(rehearsal, "7"),
+        withVersion(production, "7"),
+      );
+      expect(found).toEqual([
+        {
+          message: `Run migration version 7 in the PRE_SCALE_UP hook of api-svc: service api migrates only to the version its stack file names, which ${rehearsal} ran (found 9).`,
+          urn: urnOf(production, ECS_SVC, "api-svc"),
+          enforcementLevel: "mandatory",
+        },
+      ]);
+    });
+
+    it("reports a migration hook the stack file does not declare", async () => {
+      const found = await check(
+        production,
+        [ecsService("api-svc", "api", "7")],
+        withVersion(rehearsal, null),
+        withVersion(production, null),
+      );
+      expect(found.map((v) => [v.message, v.urn])).toEqual([
+        [
+          `Remove the PRE_SCALE_UP migration hook from api-svc, or declare services.api.migrations in ${production}'s stack file: ${production} runs only the migrations its stack file names (found version 7).`,
+          urnOf(production, ECS_SVC, "api-svc"),
+        ],
+      ]);
+    });
+
+    it("reports a migration prod declares and stage never ran", async () => {
+      const found = await check(
+        production,
+        [ecsService("api-svc", "api", "7")],
+        withVersion(rehearsal, null),
+        withVersion(production, "7"),
+      );
+      expect(found.map((v) => v.message)).toEqual([
+        `Declare services.api.migrations in ${rehearsal}'s stack file first, or remove it from ${production}'s: ${production} migrates only to versions ${rehearsal} ran (${production} declares version 7, ${rehearsal} no migration).`,
+      ]);
+    });
+
+    it("reports stage's version behind dev's, and a hand-edited hook, as advisory", async () => {
+      const found = await check(
+        rehearsal,
+        [ecsService("api-svc", "api", "5")],
+        withVersion(development, "7"),
+        withVersion(rehearsal, "6"),
+      );
+      expect(found.filter((v) => /migrat/.test(v.message))).toEqual([
+        {
+          message: `Set services.api.migrations.version to 7: ${rehearsal} migrates to exactly the version committed for ${development} (${rehearsal} declares 6).`,
+          enforcementLevel: "advisory",
+        },
+        {
+          message: `Run migration version 6 in the PRE_SCALE_UP hook of api-svc: service api migrates only to the version its stack file names, which ${development} ran (found 5).`,
+          urn: urnOf(rehearsal, ECS_SVC, "api-svc"),
+          enforcementLevel: "advisory",
+        },
+      ]);
+    });
+
+    it("notes a deployment configuration unknown during preview", async () => {
+      const found = await check(
+        production,
+        [{ type: ECS_SVC, name: "api-svc", props: { deploymentConfiguration: UNKNOWN.object } }],
+        withVersion(rehearsal, "7"),
+        withVersion(production, "7"),
+      );
+      expect(found).toEqual([
+        {
+          message: expect.stringMatching(
+            /^Cannot check the migration version of api-svc during preview: .+\.$/,
+          ) as string,
+          urn: urnOf(production, ECS_SVC, "api-svc"),
+          enforcementLevel: "advisory",
+        },
+      ]);
+    });
   });
 });
 

@@ -4,6 +4,7 @@ import { MOCK_ACCOUNT_ID } from "../../src/engine/mocks";
 import type { RegisteredResource } from "../../src/engine/mock-run";
 import { environmentBoundaryPolicy } from "../../src/aws/boundary";
 import {
+  DEFAULT_MIGRATION_TIMEOUT_MINUTES,
   ECS_STRATEGIES,
   environments,
   attributesFor,
@@ -90,9 +91,17 @@ function stackValue(stack: StackName, key: string): Record<string, unknown> {
 }
 
 /** The stack file's services with a different deployment block for the api. */
+/** The committed services with the api's deployment replaced, without its migrations (tested apart). */
 function withDeployment(stack: StackName, deployment: Record<string, unknown>): unknown {
+  return withApi(stack, { deployment, migrations: undefined });
+}
+
+/** The committed services with the api's keys changed (an undefined value removes the key). */
+function withApi(stack: StackName, keys: Record<string, unknown>): Record<string, object> {
   const services = stackValue(stack, "envstack:services") as Record<string, object>;
-  return { ...services, api: { ...services["api"], deployment } };
+  const api: Record<string, unknown> = { ...services["api"], ...keys };
+  for (const [k, v] of Object.entries(keys)) if (v === undefined) delete api[k];
+  return { ...services, api };
 }
 
 const boundaryArn = (stack: StackName) =>
@@ -1263,7 +1272,8 @@ describe("rollouts", () => {
     const own = JSON.parse(
       String(one(run, T.rolePolicy, "service-rollout-rollout-hook").inputs["policy"]),
     ) as { Statement: { Sid: string; Action: string; Resource: string }[] };
-    expect(own.Statement.map((s) => [s.Sid, s.Action, s.Resource])).toEqual([
+    // (the migration statements follow when a service migrates; see "migrations" below).
+    expect(own.Statement.slice(0, 3).map((s) => [s.Sid, s.Action, s.Resource])).toEqual([
       [
         "WriteOwnLogs",
         ["logs:CreateLogStream", "logs:PutLogEvents"],
@@ -1272,15 +1282,147 @@ describe("rollouts", () => {
       [
         "ReadServiceDeployments",
         "ecs:ListServiceDeployments",
-        `arn:aws:ecs:*:${MOCK_ACCOUNT_ID}:service/${SAMPLE.app}-prod-cluster/*`,
+        `arn:aws:ecs:${SAMPLE.region}:${MOCK_ACCOUNT_ID}:service/${SAMPLE.app}-prod-cluster/*`,
       ],
       [
         "ReadEnvironmentAlarms",
         "cloudwatch:DescribeAlarms",
-        `arn:aws:cloudwatch:*:${MOCK_ACCOUNT_ID}:alarm:${SAMPLE.app}-prod-*`,
+        `arn:aws:cloudwatch:${SAMPLE.region}:${MOCK_ACCOUNT_ID}:alarm:${SAMPLE.app}-prod-*`,
       ],
     ]);
   });
+});
+
+describe("migrations", () => {
+  type Hook = {
+    lifecycleStages: string[];
+    hookDetails: string;
+    hookTargetArn: string;
+    roleArn: string;
+  };
+  const hooksOf = (run: ProgramRun, service: string) =>
+    (
+      one(run, T.ecsService, `service-${service}-svc`).inputs["deploymentConfiguration"] as {
+        lifecycleHooks?: Hook[];
+      }
+    ).lifecycleHooks ?? [];
+  const stagesOf = (run: ProgramRun, service: string) =>
+    hooksOf(run, service).map((h) => h.lifecycleStages);
+  type Statement = {
+    Sid: string;
+    Action: string | string[];
+    Resource: unknown;
+    Condition?: unknown;
+  };
+  const hookRoleStatements = (run: ProgramRun) =>
+    (
+      JSON.parse(
+        String(one(run, T.rolePolicy, "service-rollout-rollout-hook").inputs["policy"]),
+      ) as {
+        Statement: Statement[];
+      }
+    ).Statement;
+  const committed = (stack: StackName) =>
+    (
+      stackValue(stack, "envstack:services") as Record<
+        string,
+        { migrations?: Record<string, unknown> }
+      >
+    )["api"]!.migrations!;
+
+  it.each(environments().names)(
+    "%s: the api runs its migration at PRE_SCALE_UP, last in its hooks, with the committed command and version",
+    (stack) => {
+      const run = runs[stack]!;
+      const hooks = hooksOf(run, "api");
+      expect(hooks.map((h) => h.lifecycleStages).at(-1)).toEqual(["PRE_SCALE_UP"]);
+      expect(hooks.filter((h) => h.lifecycleStages.includes("PRE_SCALE_UP"))).toHaveLength(1);
+      const migrate = hooks.at(-1)!;
+      expect(migrate).toMatchObject({
+        hookTargetArn: hooks[0]!.hookTargetArn,
+        roleArn: hooks[0]!.roleArn,
+        targetType: "AWS_LAMBDA",
+      });
+      expect(JSON.parse(migrate.hookDetails)).toEqual({
+        check: "migrate",
+        service: "api",
+        command: committed(stack)["command"],
+        version: committed(stack)["version"],
+        timeoutMinutes: DEFAULT_MIGRATION_TIMEOUT_MINUTES,
+        container: "api",
+      });
+      // The worker rolls in place: ECS runs no lifecycle hook for it, so it migrates nothing.
+      expect(stagesOf(run, "worker")).toEqual([]);
+    },
+  );
+
+  it("passes the timeout given, and declares no migration hook without migrations", async () => {
+    const timed = await runStack("stage", {
+      "envstack:services": withApi("stage", {
+        migrations: { ...committed("stage"), timeoutMinutes: 90 },
+      }),
+    });
+    expect(JSON.parse(hooksOf(timed, "api").at(-1)!.hookDetails)).toMatchObject({
+      timeoutMinutes: 90,
+    });
+    const none = await runStack("stage", {
+      "envstack:services": withApi("stage", { migrations: undefined }),
+    });
+    expect(stagesOf(none, "api")).not.toContainEqual(["PRE_SCALE_UP"]);
+    expect(stagesOf(none, "api")).toEqual(stagesOf(runs.stage, "api").slice(0, -1));
+    // Nor any permission to run tasks on the hook's role: its log group, and what the hold and
+    // the post-shift verification read.
+    expect(hookRoleStatements(none).map((st) => st.Sid)).toEqual([
+      "WriteOwnLogs",
+      "ReadServiceDeployments",
+      "ReadEnvironmentAlarms",
+    ]);
+  });
+
+  it.each(environments().names)(
+    "%s: the hook's role may describe the cluster's revisions, run the migrating task definitions there, watch and stop its tasks, and pass the task roles to ECS tasks only",
+    (stack) => {
+      const run = runs[stack]!;
+      const cluster = `${SAMPLE.app}-${stack}-cluster`;
+      const clusterArn = `arn:aws:ecs:${SAMPLE.region}:${MOCK_ACCOUNT_ID}:cluster/${cluster}`;
+      const role = (name: string) =>
+        expect.stringMatching(new RegExp(`:role/${SAMPLE.app}-${stack}-${name}$`)) as unknown;
+      const ecs = (resource: string) =>
+        `arn:aws:ecs:${SAMPLE.region}:${MOCK_ACCOUNT_ID}:${resource}`;
+      expect(hookRoleStatements(run)).toEqual([
+        expect.objectContaining({ Sid: "WriteOwnLogs" }),
+        expect.objectContaining({ Sid: "ReadServiceDeployments" }),
+        expect.objectContaining({ Sid: "ReadEnvironmentAlarms" }),
+        {
+          Sid: "DescribeTheRevisionBeingDeployed",
+          Effect: "Allow",
+          Action: "ecs:DescribeServiceRevisions",
+          Resource: ecs(`service-revision/${cluster}/*`),
+        },
+        {
+          Sid: "RunMigrationTasks",
+          Effect: "Allow",
+          Action: "ecs:RunTask",
+          Resource: [ecs(`task-definition/${SAMPLE.app}-${stack}-api:*`)],
+          Condition: { ArnEquals: { "ecs:cluster": clusterArn } },
+        },
+        {
+          Sid: "WatchAndStopMigrationTasks",
+          Effect: "Allow",
+          Action: ["ecs:DescribeTasks", "ecs:StopTask"],
+          Resource: ecs(`task/${cluster}/*`),
+          Condition: { ArnEquals: { "ecs:cluster": clusterArn } },
+        },
+        {
+          Sid: "PassTheTaskRoles",
+          Effect: "Allow",
+          Action: "iam:PassRole",
+          Resource: [role("task"), role("task-execution")],
+          Condition: { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } },
+        },
+      ]);
+    },
+  );
 });
 
 describe("config variations", () => {
